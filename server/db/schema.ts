@@ -1,0 +1,170 @@
+// Kysely's view of the tables in sql/. One interface per table; read rows through the
+// Selectable aliases. mysql2 runs with dateStrings, so DATE and DATETIME arrive as strings
+// ('2026-11-23', '2026-11-23 05:00:00', UTC for DATETIME).
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
+
+type CreatedAt = ColumnType<string, string | undefined, never>
+type Flag = ColumnType<number, number | boolean | undefined, number | boolean>
+
+export interface LibraryTable {
+  id: Generated<number>
+  slug: string
+  name: string
+  rules_preset: 'A' | 'B'
+  settings_json: string
+  phone: ColumnType<string, string | undefined, string>
+  sort_order: ColumnType<number, number | undefined, number>
+  created_at: CreatedAt
+}
+
+export interface BranchTable {
+  id: Generated<number>
+  library_id: number
+  code: string
+  name: string
+  is_pickup: Flag
+  sort_order: ColumnType<number, number | undefined, number>
+}
+
+export interface RecordTable {
+  id: Generated<number>
+  library_id: number
+  title: string
+  title_reading: ColumnType<string, string | undefined, string>
+  subtitle: ColumnType<string, string | undefined, string>
+  series_title: ColumnType<string, string | undefined, string>
+  author: ColumnType<string, string | undefined, string>
+  author_reading: ColumnType<string, string | undefined, string>
+  publisher: ColumnType<string, string | undefined, string>
+  pub_year: number | null
+  isbn: string | null
+  ndc: ColumnType<string, string | undefined, string>
+  material_type: MaterialType
+  extent: ColumnType<string, string | undefined, string>
+  subjects: ColumnType<string, string | undefined, string>
+  note: ColumnType<string, string | undefined, string>
+  source: string
+  source_id: string
+  search_text: string
+  created_at: CreatedAt
+  updated_at: ColumnType<string, string | undefined, string | undefined>
+}
+
+export interface CopyTable {
+  id: Generated<number>
+  library_id: number
+  record_id: number
+  branch_id: number
+  barcode: string
+  call_number: string
+  shelf_location: ShelfLocation
+  status: CopyStatus
+  reference_only: Flag
+  issue_label: ColumnType<string, string | undefined, string>
+  issue_date: string | null
+  acquired_on: string
+  created_at: CreatedAt
+}
+
+export interface PatronTable {
+  id: Generated<number>
+  library_id: number
+  card_number: string
+  full_name: string
+  full_name_reading: ColumnType<string, string | undefined, string>
+  birth_date: string
+  residency: Residency
+  disability_service: Flag
+  email: string | null
+  created_at: CreatedAt
+}
+
+export interface LoanTable {
+  id: Generated<number>
+  library_id: number
+  copy_id: number
+  patron_id: number
+  loaned_on: string
+  due_on: string
+  renewal_count: ColumnType<number, number | undefined, number>
+  returned_at: string | null
+  created_at: CreatedAt
+}
+
+export interface HoldTable {
+  id: Generated<number>
+  library_id: number
+  record_id: number
+  patron_id: number
+  pickup_branch_id: number
+  status: HoldStatus
+  channel: HoldChannel
+  contact_method: ColumnType<'none' | 'email', 'none' | 'email' | undefined, 'none' | 'email'>
+  requested_at: string
+  formal_at: string | null
+  trapped_copy_id: number | null
+  pickup_deadline: string | null
+  created_at: CreatedAt
+}
+
+export interface Database {
+  library: LibraryTable
+  branch: BranchTable
+  record: RecordTable
+  copy: CopyTable
+  patron: PatronTable
+  loan: LoanTable
+  hold: HoldTable
+}
+
+/** 資料種別. cd, dvd, video and cassette are audio-visual (視聴覚資料). */
+export const MATERIAL_TYPES = [
+  'book',
+  'magazine',
+  'kamishibai',
+  'cd',
+  'dvd',
+  'video',
+  'cassette',
+] as const
+export type MaterialType = (typeof MATERIAL_TYPES)[number]
+export const AUDIO_VISUAL_TYPES: readonly MaterialType[] = ['cd', 'dvd', 'video', 'cassette']
+
+/** 配架場所. */
+export const SHELF_LOCATIONS = [
+  'general',
+  'children',
+  'young_adult',
+  'reference',
+  'stacks',
+  'magazine',
+  'audio_visual',
+  'kamishibai',
+] as const
+export type ShelfLocation = (typeof SHELF_LOCATIONS)[number]
+
+/** A copy's circulation state; reference_only is separate (館内のみ). */
+export const COPY_STATUSES = [
+  'available',
+  'on_loan',
+  'on_hold_shelf',
+  'in_transit',
+  'in_repair',
+  'missing',
+] as const
+export type CopyStatus = (typeof COPY_STATUSES)[number]
+
+export type Residency = 'resident' | 'worker' | 'student' | 'non_resident'
+export type HoldStatus = 'requested' | 'waiting' | 'ready' | 'collected' | 'cancelled' | 'expired'
+export const ACTIVE_HOLD_STATUSES: readonly HoldStatus[] = ['requested', 'waiting', 'ready']
+export type HoldChannel = 'counter' | 'phone' | 'web'
+
+export type Library = Selectable<LibraryTable>
+export type Branch = Selectable<BranchTable>
+export type BibRecord = Selectable<RecordTable>
+export type NewBibRecord = Insertable<RecordTable>
+export type Copy = Selectable<CopyTable>
+export type NewCopy = Insertable<CopyTable>
+export type Patron = Selectable<PatronTable>
+export type Loan = Selectable<LoanTable>
+export type Hold = Selectable<HoldTable>
