@@ -1,0 +1,117 @@
+// createApp(deps): the middleware in order, both channels' routers, 404 and the one error
+// handler. It does not listen; main.ts does.
+import express from 'express'
+import type { Express, Request, Response } from 'express'
+import { pinoHttp } from 'pino-http'
+import type { Deps } from './deps.ts'
+import { HttpError, errorHandler, notFound } from './errors.ts'
+import type { ErrorPage } from './errors.ts'
+import { loggablePath } from './logger.ts'
+import { autoChannel, channelOf, detectChannel, forceChannel } from './middleware/channel.ts'
+import { libraryLoader } from './middleware/library.ts'
+import { decodeQuery } from './middleware/query.ts'
+import { securityHeaders } from './middleware/security-headers.ts'
+import { LIBRARY_MOUNT } from './paths.ts'
+import { VIEWS_DIR } from './render/views.ts'
+import { KEITAI_LAYOUT, PC_LAYOUT, catalogueRoutes } from './routes/catalogue-routes.ts'
+import { healthGet } from './routes/health-routes.ts'
+import { librariesGet } from './routes/home-routes.ts'
+import { keitaiQrGet } from './routes/keitai-qr-routes.ts'
+import { pageContext } from './routes/page-context.ts'
+import { join } from 'node:path'
+
+export function createApp(deps: Deps): Express {
+  const { config, logger, lifecycle, renderer, repositories, services } = deps
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  // Queries are decoded per channel (Shift_JIS or UTF-8) by decodeQuery, not by Express.
+  app.set('query parser', false)
+
+  app.use(
+    pinoHttp({
+      logger,
+      quietReqLogger: true,
+      serializers: {
+        req: (req: { method: string; url: string }) => ({
+          method: req.method,
+          path: loggablePath(req.url),
+        }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+    }),
+  )
+  app.use(securityHeaders)
+  app.use((_req, res, next) => {
+    res.locals.publicUrl = config.publicUrl
+    if (lifecycle.draining) res.setHeader('Connection', 'close')
+    next()
+  })
+
+  app.get('/healthz', healthGet(deps.db, lifecycle))
+  app.use(
+    '/static',
+    express.static(join(VIEWS_DIR, 'static'), { maxAge: '1d', index: false, fallthrough: true }),
+  )
+  app.use((_req, _res, next) => {
+    if (!lifecycle.ready) {
+      next(new HttpError(503, 'ただいま準備中です。しばらくしてからもう一度お試しください。'))
+      return
+    }
+    next()
+  })
+
+  const libraries = librariesGet({ libraries: repositories.libraries, renderer })
+  app.get('/k/', forceChannel('keitai'), decodeQuery, libraries)
+  app.get('/', autoChannel, decodeQuery, libraries)
+
+  const loadLibrary = libraryLoader(repositories.libraries)
+  app.get('/:lib/keitai-qr.svg', loadLibrary, keitaiQrGet())
+
+  const keitai = catalogueRoutes({ catalogue: services.catalogue, renderer, layout: KEITAI_LAYOUT })
+  const pc = catalogueRoutes({ catalogue: services.catalogue, renderer, layout: PC_LAYOUT })
+  app.use(LIBRARY_MOUNT.keitai, forceChannel('keitai'), decodeQuery, loadLibrary, keitai)
+  app.use(LIBRARY_MOUNT.pc, autoChannel, decodeQuery, loadLibrary, (req, res, next) =>
+    (channelOf(res) === 'keitai' ? keitai : pc)(req, res, next),
+  )
+
+  app.use((req, res, next) => {
+    if (res.locals.channel === undefined) setChannelFromPath(req, res)
+    notFound(req, res, next)
+  })
+  app.use(
+    errorHandler(logger, (res: Response, page: ErrorPage) => {
+      renderErrorPage(deps, res, page)
+    }),
+  )
+  return app
+}
+
+function setChannelFromPath(req: Request, res: Response): void {
+  res.locals.channel = /^\/([a-z0-9-]+\/)?k(\/|$)/.test(req.path) ? 'keitai' : detectChannel(req)
+}
+
+function renderErrorPage(deps: Deps, res: Response, page: ErrorPage): void {
+  const req = res.req
+  if (res.locals.channel === undefined) setChannelFromPath(req, res)
+  try {
+    deps.renderer.page(
+      res,
+      channelOf(res),
+      'error',
+      { ...pageContext(res, errorHeading(page.status), { error: true }), page },
+      page.status,
+    )
+  } catch (err) {
+    deps.logger.error({ err }, 'error page failed to render')
+    res.status(page.status).type('text/plain; charset=utf-8').send(`${page.message}\n`)
+  }
+}
+
+function errorHeading(status: number): string {
+  if (status === 404) return 'ページが見つかりません'
+  if (status === 503) return 'ただいま利用できません'
+  if (status >= 500) return 'システムエラー'
+  return '入力内容の誤り'
+}
+

@@ -1,0 +1,28 @@
+// Brings a database to a usable state: create it if missing, apply migrations, and load the
+// demo catalogue when no library exists yet. Data already there is kept.
+import { createDb, ensureDatabase } from './database.ts'
+import { migrate } from './migrator.ts'
+import { loadDemo } from './demo/demo-loader.ts'
+import { libraryRepository } from './library-repository.ts'
+
+export async function prepareDatabase(
+  url: string,
+  options: { loadDemoOnEmpty: boolean; log: (msg: string) => void },
+): Promise<void> {
+  await ensureDatabase(url)
+  const applied = await migrate(url)
+  if (applied.length) options.log(`applied migrations: ${applied.join(', ')}`)
+  if (!options.loadDemoOnEmpty) return
+  const db = createDb(url, 2)
+  try {
+    if ((await libraryRepository(db).count()) > 0) return
+    const result = await loadDemo(db, { log: options.log })
+    if (result.loaded) {
+      options.log(
+        `loaded demo catalogue: ${result.libraries} libraries, ${result.records} records, ${result.copies} copies`,
+      )
+    }
+  } finally {
+    await db.destroy()
+  }
+}

@@ -1,0 +1,45 @@
+// The composition root: builds database → repositories → services once. createApp takes
+// the result, so tests build the app with their own database, clock and logger.
+import type { Logger } from 'pino'
+import { systemClock } from './clock.ts'
+import type { Clock } from './clock.ts'
+import type { Config } from './config.ts'
+import { createDb } from './db/database.ts'
+import type { Db } from './db/database.ts'
+import { libraryRepository } from './db/library-repository.ts'
+import { recordRepository } from './db/record-repository.ts'
+import { createLogger } from './logger.ts'
+import { createRenderer } from './render/views.ts'
+import { catalogueService } from './services/catalogue-service.ts'
+
+export interface Lifecycle {
+  /** False until migrations and the demo load are done; every page answers 503 before. */
+  ready: boolean
+  /** True once SIGTERM arrived: health checks fail, connections close after each response. */
+  draining: boolean
+}
+
+export function buildDeps(
+  config: Config,
+  overrides: { db?: Db; clock?: Clock; logger?: Logger; lifecycle?: Lifecycle } = {},
+) {
+  const db = overrides.db ?? createDb(config.databaseUrl, config.databasePoolSize)
+  const repositories = {
+    libraries: libraryRepository(db),
+    records: recordRepository(db),
+  }
+  return {
+    config,
+    db,
+    clock: overrides.clock ?? systemClock,
+    logger: overrides.logger ?? createLogger(config.logLevel),
+    lifecycle: overrides.lifecycle ?? { ready: true, draining: false },
+    repositories,
+    services: {
+      catalogue: catalogueService(repositories.records),
+    },
+    renderer: createRenderer({ cache: config.env === 'production' }),
+  }
+}
+
+export type Deps = ReturnType<typeof buildDeps>

@@ -1,0 +1,42 @@
+// What every view gets: the channel, the library, a urlFor bound to both, and the title
+// in the form 「<page>｜<library name>」 (「エラー：」 in front on error pages).
+import type { Response } from 'express'
+import { channelOf } from '../middleware/channel.ts'
+import type { LibraryContext } from '../middleware/library.ts'
+import { otherChannel, urlFor } from '../paths.ts'
+import type { Channel, PathName, Query } from '../paths.ts'
+import * as format from '../render/format.ts'
+import * as labels from '../render/labels.ts'
+
+export interface PageContext {
+  channel: Channel
+  title: string
+  heading: string
+  lib: LibraryContext | null
+  url: (name: PathName, params?: Record<string, string | number>, query?: Query) => string
+  /** The same page on the other channel. */
+  switchUrl: string
+  format: typeof format
+  labels: typeof labels
+}
+
+export function pageContext(
+  res: Response,
+  heading: string,
+  options: { error?: boolean; page?: number; switchTo?: PathName; switchParams?: Record<string, string | number> } = {},
+): PageContext {
+  const channel = channelOf(res)
+  const lib = (res.locals.lib as LibraryContext | undefined) ?? null
+  const base: Record<string, string> = lib ? { lib: lib.library.slug } : {}
+  const url = (name: PathName, params: Record<string, string | number> = {}, query: Query = {}) =>
+    urlFor(channel, name, { ...base, ...params }, query)
+  const pageSuffix = options.page && options.page > 1 ? `(${options.page}ページ目)` : ''
+  const site = lib ? lib.library.name : 'Web OPAC'
+  const title = `${options.error ? 'エラー：' : ''}${heading}${pageSuffix}｜${site}`
+  const other = otherChannel(channel)
+  const switchName = options.switchTo ?? (lib ? 'top' : 'libraries')
+  let switchUrl = urlFor(other, switchName, { ...base, ...(options.switchParams ?? {}) })
+  // A keitai UA at a shared URL would get the keitai pages again: ask for the PC ones.
+  if (other === 'pc') switchUrl += `${switchUrl.includes('?') ? '&' : '?'}view=pc`
+  return { channel, title, heading, lib, url, switchUrl, format, labels }
+}

@@ -1,0 +1,64 @@
+// Tests use real MariaDB/MySQL schemas of their own: created, migrated (and given the demo
+// catalogue when asked), and dropped at the end of the run. Never a mock of the database.
+import { randomBytes } from 'node:crypto'
+import { createDb, dropDatabase, ensureDatabase } from '../../server/db/database.ts'
+import type { Db } from '../../server/db/database.ts'
+import { loadDemo } from '../../server/db/demo/demo-loader.ts'
+import { migrate } from '../../server/db/migrator.ts'
+
+/** The server tests run against; TEST_DATABASE_SERVER overrides it. */
+export const TEST_SERVER = process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306'
+
+export interface TestDatabase {
+  url: string
+  name: string
+  db: Db
+}
+
+const created = new Set<string>()
+let sharedDemo: Promise<TestDatabase> | undefined
+
+export function testDatabaseUrl(name: string): string {
+  return `${TEST_SERVER.replace(/\/+$/, '')}/${name}`
+}
+
+export async function createTestDatabase(
+  options: { demo?: boolean; prefix?: string } = {},
+): Promise<TestDatabase> {
+  const name = `opac_test_${options.prefix ?? 't'}_${randomBytes(4).toString('hex')}`
+  const url = testDatabaseUrl(name)
+  try {
+    await ensureDatabase(url)
+  } catch (err) {
+    throw new Error(
+      `cannot reach the test database server at ${TEST_SERVER} (${String(err)}). ` +
+        'Start MariaDB or MySQL on 127.0.0.1:3306 (root, empty password) or set TEST_DATABASE_SERVER.',
+    )
+  }
+  created.add(url)
+  await migrate(url)
+  const db = createDb(url, 5)
+  if (options.demo) await loadDemo(db, { today: '2026-11-23' })
+  return { url, name, db }
+}
+
+/** A database name for a test that lets the app create the database itself. */
+export function reserveTestDatabase(prefix: string): { url: string; name: string } {
+  const name = `opac_test_${prefix}_${randomBytes(4).toString('hex')}`
+  const url = testDatabaseUrl(name)
+  created.add(url)
+  return { url, name }
+}
+
+/** One demo-loaded database shared by the tests that only read it. */
+export function sharedDemoDatabase(): Promise<TestDatabase> {
+  sharedDemo ??= createTestDatabase({ demo: true, prefix: 'demo' })
+  return sharedDemo
+}
+
+export async function dropAllTestDatabases(): Promise<void> {
+  if (sharedDemo) await (await sharedDemo).db.destroy().catch(() => undefined)
+  for (const url of created) await dropDatabase(url).catch(() => undefined)
+  created.clear()
+  sharedDemo = undefined
+}
