@@ -114,4 +114,3 @@ function errorHeading(status: number): string {
   if (status >= 500) return 'システムエラー'
   return '入力内容の誤り'
 }
-

@@ -41,7 +41,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return Array.isArray(e.errors) && e.errors.some(isDatabaseUnavailable)
 }
 
-const MESSAGES: Record<number, string> = {
+const MESSAGES = {
   400: '入力内容に誤りがあります。',
   403: 'この操作はできません。',
   404: 'お探しのページは見つかりませんでした。',
@@ -51,6 +51,10 @@ const MESSAGES: Record<number, string> = {
   415: '送信された形式は扱えません。',
   500: 'システムでエラーが発生しました。しばらくしてからもう一度お試しください。',
   503: 'ただいまシステムを利用できません。しばらくしてからもう一度お試しください。',
+} as const satisfies Record<number, string>
+
+function messageFor(status: number): string {
+  return (MESSAGES as Record<number, string>)[status] ?? MESSAGES[400]
 }
 
 export interface ErrorPage {
@@ -60,18 +64,19 @@ export interface ErrorPage {
 }
 
 export function toErrorPage(err: unknown): ErrorPage {
-  if (err instanceof HttpError) return { status: err.status, message: err.userMessage, links: err.links }
-  if (isDatabaseUnavailable(err)) return { status: 503, message: MESSAGES[503]!, links: [] }
+  if (err instanceof HttpError)
+    return { status: err.status, message: err.userMessage, links: err.links }
+  if (isDatabaseUnavailable(err)) return { status: 503, message: MESSAGES[503], links: [] }
   // Errors from Express and body parsers carry a 4xx status (malformed URL, too large …).
   const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { status, message: MESSAGES[status] ?? MESSAGES[400]!, links: [] }
+    return { status, message: messageFor(status), links: [] }
   }
-  return { status: 500, message: MESSAGES[500]!, links: [] }
+  return { status: 500, message: MESSAGES[500], links: [] }
 }
 
 export const notFound: RequestHandler = (_req, _res, next) => {
-  next(new HttpError(404, MESSAGES[404]!))
+  next(new HttpError(404, MESSAGES[404]))
 }
 
 export type ErrorRenderer = (res: Parameters<RequestHandler>[1], page: ErrorPage) => void

@@ -5,6 +5,7 @@ import { createApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import type { Config } from './config.ts'
 import { buildDeps } from './deps.ts'
+import { createHttpServer } from './http-server.ts'
 import { prepareDatabase } from './db/setup.ts'
 
 const started = Date.now()
@@ -23,12 +24,9 @@ const deps = buildDeps(config, { lifecycle })
 const { logger } = deps
 const app = createApp(deps)
 
-const server = app.listen(config.port, config.host, () => {
+const server = createHttpServer(app).listen(config.port, config.host, () => {
   logger.info(`listening on http://${config.host}:${config.port}/ (public URL ${config.publicUrl})`)
 })
-server.keepAliveTimeout = 5000
-server.headersTimeout = 10_000
-server.requestTimeout = 30_000
 
 async function prepare(): Promise<void> {
   for (let attempt = 1; !lifecycle.draining; attempt++) {

@@ -39,7 +39,9 @@ export function urlFor(
     return encodeURIComponent(String(value))
   })
   const pairs = Object.entries(query)
-    .filter((entry): entry is [string, string | number] => entry[1] !== undefined && entry[1] !== '')
+    .filter(
+      (entry): entry is [string, string | number] => entry[1] !== undefined && entry[1] !== '',
+    )
     .map(([k, v]) => `${k}=${encodeQueryValue(String(v), charsetOf(channel))}`)
   return pairs.length ? `${path}?${pairs.join('&')}` : path
 }

@@ -50,7 +50,9 @@ export function createDb(url: string, poolSize = 10): Db {
   })
   // Every session works in UTC and in strict mode, on MariaDB and MySQL alike.
   pool.on('connection', (conn) => {
-    conn.query("SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'")
+    conn.query(
+      "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
+    )
   })
   return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
 }
@@ -78,4 +80,3 @@ export async function dropDatabase(url: string): Promise<void> {
     await conn.end()
   }
 }
-

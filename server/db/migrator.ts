@@ -36,7 +36,8 @@ export async function migrate(url: string, dir = SQL_DIR): Promise<string[]> {
   const applied: string[] = []
   try {
     const [lockRows] = await conn.query("SELECT GET_LOCK('opac_migrate', 60) AS got")
-    if ((lockRows as { got: number }[])[0]?.got !== 1) throw new Error('could not take the migration lock')
+    if ((lockRows as { got: number }[])[0]?.got !== 1)
+      throw new Error('could not take the migration lock')
     await conn.query(
       `CREATE TABLE IF NOT EXISTS schema_migration (
          name VARCHAR(100) CHARACTER SET ascii NOT NULL PRIMARY KEY,
@@ -45,12 +46,16 @@ export async function migrate(url: string, dir = SQL_DIR): Promise<string[]> {
        ) ENGINE=InnoDB`,
     )
     const [rows] = await conn.query('SELECT name, checksum FROM schema_migration')
-    const done = new Map((rows as { name: string; checksum: string }[]).map((r) => [r.name, r.checksum]))
+    const done = new Map(
+      (rows as { name: string; checksum: string }[]).map((r) => [r.name, r.checksum]),
+    )
     for (const file of files) {
       const previous = done.get(file.name)
       if (previous !== undefined) {
         if (previous !== file.checksum) {
-          throw new Error(`migration ${file.name} changed after it was applied; add a new file instead`)
+          throw new Error(
+            `migration ${file.name} changed after it was applied; add a new file instead`,
+          )
         }
         continue
       }

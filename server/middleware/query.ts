@@ -14,12 +14,7 @@ export const decodeQuery: RequestHandler = (req, res, next) => {
   try {
     res.locals.query = parseUrlEncoded(raw, charsetOf(channelOf(res)))
   } catch {
-    next(
-      new HttpError(
-        400,
-        '検索語の文字コードが正しくありません。もう一度入力してください。',
-      ),
-    )
+    next(new HttpError(400, '検索語の文字コードが正しくありません。もう一度入力してください。'))
     return
   }
   next()

@@ -41,6 +41,10 @@ const VARIANTS: ReadonlyArray<readonly [string, string]> = [
   ['\u00A5', '\uFFE5'], // YEN SIGN → FULLWIDTH YEN (iconv-lite would write '\', 0x5C)
   ['\u2028', '\n'], // LINE SEPARATOR
   ['\u2029', '\n'], // PARAGRAPH SEPARATOR
+  // NFC moves three CP932 characters out of CP932; their canonical equivalents bring them back.
+  ['\u00C5', '\u212B'], // Å → ANGSTROM SIGN (81 F0)
+  ['\u51DE', '\uFA15'], // 凞 (FB 58)
+  ['\u8612', '\uFA20'], // 蘒 (FB 9F)
 ]
 
 // Readable stand-ins for characters that are common in catalogue data but absent from CP932.
@@ -150,8 +154,6 @@ function isDroppedControl(cp: number): boolean {
   return (cp < 0x20 && cp !== 0x09 && cp !== 0x0a && cp !== 0x0d) || (cp >= 0x7f && cp <= 0x9f)
 }
 
-const graphemes = new Intl.Segmenter('ja', { granularity: 'grapheme' })
-
 // Invisible characters: format controls (ZWJ, ZWSP, soft hyphen, bidi marks, emoji tags) and
 // variation selectors (emoji presentation, ideographic variation sequences).
 const INVISIBLE = /[\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu
@@ -165,7 +167,7 @@ function degrade(cluster: string, bitmap: Uint8Array): string {
   if (visible === '') return ''
   if (isAllEncodable(visible, bitmap)) return visible
   if (SPACE.test(visible)) return ' '
-  // é → e, Å → A, か + U+309A → か, 1 + U+20E3 (keycap) → 1.
+  // é → e, ñ → n, か + U+309A → か, 1 + U+20E3 (keycap) → 1.
   const bare = visible.normalize('NFD').replace(COMBINING_MARK, '').normalize('NFC')
   if (bare === '') return ''
   if (isAllEncodable(bare, bitmap)) return bare
@@ -187,13 +189,58 @@ export function toKeitaiText(s: string): string {
     if (isDroppedControl(ch.codePointAt(0) ?? 0)) continue
     mapped += REPLACEMENTS.get(ch) ?? ch
   }
-  // Nearly all text is plain Japanese; skip the segmenter unless something needs degrading.
-  if (isAllEncodable(mapped, bitmap)) return mapped
+  // Nearly all text is plain Japanese: copy encodable stretches, and run the segmenter only
+  // from the start of the cluster holding an unencodable character.
   let out = ''
-  for (const { segment } of graphemes.segment(mapped)) {
-    out += isAllEncodable(segment, bitmap) ? segment : degrade(segment, bitmap)
+  let pos = 0 // always on a cluster boundary
+  while (pos < mapped.length) {
+    const bad = firstUnencodable(mapped, pos, bitmap)
+    if (bad < 0) return out + mapped.slice(pos)
+    // q + U+0303 or ♂ + U+FE0F: the cluster can begin on encodable characters before `bad`.
+    let start = bad - 1
+    while (start > pos && !isClusterStartInCp932(mapped, start)) start--
+    if (start < pos) start = pos
+    out += mapped.slice(pos, start)
+    for (const cluster of clustersFrom(mapped, start)) {
+      out += isAllEncodable(cluster, bitmap) ? cluster : degrade(cluster, bitmap)
+      start += cluster.length
+    }
+    pos = start
   }
   return out
+}
+
+function firstUnencodable(s: string, from: number, bitmap: Uint8Array): number {
+  for (let i = from; i < s.length; i++) {
+    if (bitmap[s.charCodeAt(i)] !== 1) return i
+  }
+  return -1
+}
+
+// Between two CP932 characters a grapheme cluster boundary falls everywhere except inside CR LF
+// and before the half-width sound marks ﾞ and ﾟ (Grapheme_Cluster_Break=Extend); the unit tests
+// check this claim against every encodable character.
+function isClusterStartInCp932(s: string, i: number): boolean {
+  const c = s.charCodeAt(i)
+  if (c === 0xff9e || c === 0xff9f) return false
+  return !(c === 0x0a && s.charCodeAt(i - 1) === 0x0d)
+}
+
+const segmenter = new Intl.Segmenter('ja', { granularity: 'grapheme' })
+const SEGMENT_WINDOW = 256
+
+/**
+ * The grapheme clusters of one short window of `s` starting at the cluster boundary `from`.
+ * Windowed because V8's segment iterator (Node 20) is quadratic in the input length, ~0.5 s for
+ * 32K characters. The last cluster may run on past the window, so it is left for the next call
+ * (boundary rules only look back within a cluster, so the others are exact); a lone cluster
+ * longer than the window (zalgo text) is simply cut there.
+ */
+function clustersFrom(s: string, from: number): string[] {
+  const end = Math.min(s.length, from + SEGMENT_WINDOW)
+  const clusters = Array.from(segmenter.segment(s.slice(from, end)), (x) => x.segment)
+  if (end < s.length && clusters.length > 1) clusters.pop()
+  return clusters
 }
 
 /** CP932 bytes for a keitai page or URL; never contains a '?' that was not in the input. */

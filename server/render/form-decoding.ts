@@ -42,7 +42,7 @@ function percentDecode(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(bytes.length) // decoding never lengthens
   let n = 0
   for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!
+    const b = bytes[i] as number // i < length
     if (b === PLUS) {
       out[n++] = SPACE
       continue

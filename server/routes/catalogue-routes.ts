@@ -97,13 +97,19 @@ export function catalogueRoutes(deps: {
     const id = parseRecordId(String(req.params.id))
     const detail = id === null ? null : await catalogue.record(library.id, id)
     if (!detail) {
-      throw new HttpError(404, 'この資料は見つかりませんでした。資料をさがすからもう一度検索してください。')
+      throw new HttpError(
+        404,
+        'この資料は見つかりませんでした。資料をさがすからもう一度検索してください。',
+      )
     }
     const copyPage = parsePage(param(res, 'cp'))
     const lastCopyPage = Math.max(1, Math.ceil(detail.copies.length / layout.copiesPerPage))
     if (copyPage === null || copyPage > lastCopyPage) {
       throw new HttpError(404, '所蔵のこのページはありません。', [
-        { href: pageContext(res, '').url('record', { id: detail.record.id }), text: '資料の詳細へ' },
+        {
+          href: pageContext(res, '').url('record', { id: detail.record.id }),
+          text: '資料の詳細へ',
+        },
       ])
     }
     const start = (copyPage - 1) * layout.copiesPerPage
@@ -118,7 +124,10 @@ export function catalogueRoutes(deps: {
       copyPage,
       lastCopyPage,
       copiesPerPage: layout.copiesPerPage,
-      latestIssueId: detail.record.material_type === 'magazine' ? detail.copies.find((c) => c.issue_date)?.id : undefined,
+      latestIssueId:
+        detail.record.material_type === 'magazine'
+          ? detail.copies.find((c) => c.issue_date)?.id
+          : undefined,
     })
   }
 

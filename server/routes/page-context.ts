@@ -23,7 +23,12 @@ export interface PageContext {
 export function pageContext(
   res: Response,
   heading: string,
-  options: { error?: boolean; page?: number; switchTo?: PathName; switchParams?: Record<string, string | number> } = {},
+  options: {
+    error?: boolean
+    page?: number
+    switchTo?: PathName
+    switchParams?: Record<string, string | number>
+  } = {},
 ): PageContext {
   const channel = channelOf(res)
   const lib = (res.locals.lib as LibraryContext | undefined) ?? null

@@ -24,7 +24,10 @@ async function freePort(): Promise<number> {
   return port
 }
 
-function startServer(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null> } {
+function startServer(env: Record<string, string>): {
+  child: ChildProcess
+  exited: Promise<number | null>
+} {
   const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['server/main.ts'], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
@@ -86,8 +89,15 @@ describe('server process (npm start)', function () {
 
   it('keeps the data of a database that already has some', async () => {
     const db = createDb(url, 1)
-    await db.updateTable('library').set({ name: 'あおば市立図書館（改名）' }).where('slug', '=', 'aoba').execute()
-    const before = await db.selectFrom('record').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    await db
+      .updateTable('library')
+      .set({ name: 'あおば市立図書館（改名）' })
+      .where('slug', '=', 'aoba')
+      .execute()
+    const before = await db
+      .selectFrom('record')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     await db.destroy()
     const port = await freePort()
     const { child, exited } = startServer({ PORT: String(port), DATABASE_URL: url })
@@ -96,7 +106,10 @@ describe('server process (npm start)', function () {
     await waitHealthy(baseUrl, 30_000)
     expect((await get(baseUrl, '/')).text).to.include('あおば市立図書館（改名）')
     const check = createDb(url, 1)
-    const after = await check.selectFrom('record').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    const after = await check
+      .selectFrom('record')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     await check.destroy()
     expect(Number(after.n)).to.equal(Number(before.n))
     child.kill('SIGTERM')

@@ -33,6 +33,7 @@ export async function createTestDatabase(
     throw new Error(
       `cannot reach the test database server at ${TEST_SERVER} (${String(err)}). ` +
         'Start MariaDB or MySQL on 127.0.0.1:3306 (root, empty password) or set TEST_DATABASE_SERVER.',
+      { cause: err },
     )
   }
   created.add(url)

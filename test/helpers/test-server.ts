@@ -7,6 +7,7 @@ import { fixedClock } from '../../server/clock.ts'
 import { loadConfig } from '../../server/config.ts'
 import type { Db } from '../../server/db/database.ts'
 import { buildDeps } from '../../server/deps.ts'
+import { createHttpServer } from '../../server/http-server.ts'
 import type { Deps } from '../../server/deps.ts'
 
 export interface TestServer {
@@ -22,7 +23,7 @@ export async function startTestServer(
   const config = loadConfig({ NODE_ENV: 'test', PORT: '0', ...options.env })
   const deps = buildDeps(config, { db, clock: fixedClock('2026-11-23T01:00:00Z') })
   const server: Server = await new Promise((resolve) => {
-    const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s))
+    const s = createHttpServer(createApp(deps)).listen(0, '127.0.0.1', () => resolve(s))
   })
   const { port } = server.address() as AddressInfo
   const baseUrl = `http://127.0.0.1:${port}`

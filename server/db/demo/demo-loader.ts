@@ -315,7 +315,8 @@ function tokyoDateTime(day: string, hhmm: string): string {
 // Shelving: call numbers and locations
 // ---------------------------------------------------------------------------------------------
 
-const SKIP_MARK_CHARS = /[\s\u3000「」『』【】〔〕［］（）()[\]<>〈〉《》"'“”‘’・.,、。:：;；!?！？…―—\-~～*＊#＃]/u
+const SKIP_MARK_CHARS =
+  /[\s\u3000「」『』【】〔〕［］（）()[\]<>〈〉《》"'“”‘’・.,、。:：;；!?！？…―—\-~～*＊#＃]/u
 
 /** 著者記号: the first kana of the reading (as katakana), else the first character of the name. */
 export function authorMark(author: string, reading: string, fallback = ''): string {
@@ -343,7 +344,8 @@ function joinCall(...parts: string[]): string {
 
 const REFERENCE_TITLE = /(辞典|事典|辞書|字典|年鑑|便覧|白書|名鑑|総覧|図鑑|要覧)/
 
-type Shelving = 'magazine' | 'kamishibai' | 'av' | 'reference' | 'stacks' | 'children' | 'ya' | 'general'
+type Shelving =
+  'magazine' | 'kamishibai' | 'av' | 'reference' | 'stacks' | 'children' | 'ya' | 'general'
 
 function shelvingOf(row: CatalogueRow, slug: string): Shelving {
   if (row.material_type === 'magazine') return 'magazine'
@@ -481,8 +483,14 @@ const DEMO_PATRONS: readonly Omit<PlannedPatron, 'cardNumber' | 'demo'>[] = [
   p('図書 花子', 'トショ ハナコ', '1985-06-15', 'resident', false, 'hanako', 5, 0),
   p('本田 読子', 'ホンダ ヨミコ', '1972-11-03', 'worker', false, null, 2, 0),
   p('文庫 次郎', 'ブンコ ジロウ', '2003-02-20', 'student', false, 'jiro', 4, 0),
-  { ...p('書架 さくら', 'ショカ サクラ', '2017-05-05', 'resident', false, null, 3, 0), childrenOnly: true },
-  { ...p('書架 こうた', 'ショカ コウタ', '2021-08-10', 'resident', false, null, 1, 0), childrenOnly: true },
+  {
+    ...p('書架 さくら', 'ショカ サクラ', '2017-05-05', 'resident', false, null, 3, 0),
+    childrenOnly: true,
+  },
+  {
+    ...p('書架 こうた', 'ショカ コウタ', '2021-08-10', 'resident', false, null, 1, 0),
+    childrenOnly: true,
+  },
   p('目録 学', 'モクロク マナブ', '1960-01-25', 'non_resident', false, 'manabu', 0, 0),
   p('貸出 まどか', 'カシダシ マドカ', '1990-09-09', 'resident', true, null, 2, 0),
   p('返却 守', 'ヘンキャク マモル', '1955-03-30', 'resident', false, 'mamoru', 4, 3),
@@ -550,7 +558,11 @@ const GIVEN_NAMES: readonly [string, string][] = [
   ['和也', 'カズヤ'],
 ]
 
-function planLibrary(lib: DemoLibrary, catalogue: readonly CatalogueRow[], today: string): LibraryPlan {
+function planLibrary(
+  lib: DemoLibrary,
+  catalogue: readonly CatalogueRow[],
+  today: string,
+): LibraryPlan {
   const slug = lib.slug
   const mainBranch = lib.branches[0]
   if (!mainBranch) throw new Error(`${slug}: no branches`)
@@ -558,7 +570,7 @@ function planLibrary(lib: DemoLibrary, catalogue: readonly CatalogueRow[], today
   // Records: about 75 % of the catalogue, plus the popular works; kamishibai and magazines always.
   const held = catalogue.filter(
     (row) =>
-      row.source === 'aozora-kamishibai' ||
+      row.source === 'kamishibai' ||
       row.material_type === 'magazine' ||
       (row.source === 'aozora' && POPULAR_AOZORA.has(row.source_id)) ||
       rngFor(slug, 'held', row.source, row.source_id)() < SHARE_HELD,
@@ -681,11 +693,25 @@ function planLibrary(lib: DemoLibrary, catalogue: readonly CatalogueRow[], today
   const demoLoanTotal = demoPatrons.reduce((sum, dp) => sum + dp.loans, 0)
   const backgroundCount = Math.max(50, Math.ceil((onLoan.length - demoLoanTotal) / 5))
   const patronRng = rngFor(slug, 'patrons')
-  const residencies: readonly Residency[] = ['resident', 'resident', 'resident', 'resident', 'worker', 'student', 'non_resident']
+  const residencies: readonly Residency[] = [
+    'resident',
+    'resident',
+    'resident',
+    'resident',
+    'worker',
+    'student',
+    'non_resident',
+  ]
   const background: PlannedPatron[] = []
   for (let i = 0; i < backgroundCount; i++) {
-    const [surname, surnameReading] = SURNAMES[intBetween(patronRng, 0, SURNAMES.length - 1)] ?? ['佐藤', 'サトウ']
-    const [given, givenReading] = GIVEN_NAMES[intBetween(patronRng, 0, GIVEN_NAMES.length - 1)] ?? ['誠', 'マコト']
+    const [surname, surnameReading] = SURNAMES[intBetween(patronRng, 0, SURNAMES.length - 1)] ?? [
+      '佐藤',
+      'サトウ',
+    ]
+    const [given, givenReading] = GIVEN_NAMES[intBetween(patronRng, 0, GIVEN_NAMES.length - 1)] ?? [
+      '誠',
+      'マコト',
+    ]
     const birthYear = intBetween(patronRng, 1940, 2016)
     background.push({
       cardNumber: `${lib.cardPrefix}${String(100001 + i).padStart(6, '0')}`,
@@ -734,8 +760,11 @@ function planLibrary(lib: DemoLibrary, catalogue: readonly CatalogueRow[], today
   for (const dp of demoPatrons) {
     for (let i = 0; i < dp.loans; i++) {
       const copy =
-        take((c) => (dp.childrenOnly ? c.children : !c.children) && c.acquiredOn <= addDays(today, -51), dp.cardNumber) ??
-        take(() => true, dp.cardNumber)
+        take(
+          (c) =>
+            (dp.childrenOnly ? c.children : !c.children) && c.acquiredOn <= addDays(today, -51),
+          dp.cardNumber,
+        ) ?? take(() => true, dp.cardNumber)
       if (!copy) break
       loans.push({ barcode: copy.barcode, cardNumber: dp.cardNumber, ...loanDates(i < dp.overdue) })
     }
@@ -746,7 +775,11 @@ function planLibrary(lib: DemoLibrary, catalogue: readonly CatalogueRow[], today
     if (!copy) break
     // Round-robin with a random stride keeps every background patron at a handful of loans.
     let patron = background[cursor % background.length]
-    for (let tries = 0; patron && borrowed.has(`${patron.cardNumber}|${copy.recordKey}`) && tries < 5; tries++) {
+    for (
+      let tries = 0;
+      patron && borrowed.has(`${patron.cardNumber}|${copy.recordKey}`) && tries < 5;
+      tries++
+    ) {
       cursor += 1
       patron = background[cursor % background.length]
     }
@@ -876,6 +909,7 @@ function planLibrary(lib: DemoLibrary, catalogue: readonly CatalogueRow[], today
     list.push(copy)
     copiesByRecord.set(copy.recordKey, list)
   }
+  const yuki = demoCard(9)
   const readyRecords = new Set(holds.filter((h) => h.status === 'ready').map((h) => h.recordKey))
   for (const row of held) {
     const recordKey = keyOf(row.source, row.source_id)
@@ -888,7 +922,8 @@ function planLibrary(lib: DemoLibrary, catalogue: readonly CatalogueRow[], today
     if (chance === 0 || holdRng() >= chance) continue
     const wanted = popular ? intBetween(holdRng, 1, 2) : intBetween(holdRng, 1, 3)
     for (let i = 0; i < wanted; i++) {
-      const patron = holdPatron(recordKey)
+      // 予約 ゆき ends with four active holds: one below the rules-B limit of five.
+      const patron = holdPatron(recordKey, (activeHolds.get(yuki) ?? 0) < 4 ? [yuki] : [])
       if (!patron) break
       const channel = channelFor(patron)
       const requestedDay = addDays(today, -intBetween(holdRng, 2, 40))
@@ -965,7 +1000,10 @@ function magazineIssues(
   return issues
 }
 
-async function insertChunks<T>(rows: readonly T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
+async function insertChunks<T>(
+  rows: readonly T[],
+  insert: (chunk: T[]) => Promise<unknown>,
+): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) {
     await insert(rows.slice(i, i + CHUNK))
   }
@@ -1004,7 +1042,11 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
   let catalogue: CatalogueRow[] | undefined
 
   for (const lib of DEMO_LIBRARIES) {
-    const existing = await db.selectFrom('library').select('id').where('slug', '=', lib.slug).executeTakeFirst()
+    const existing = await db
+      .selectFrom('library')
+      .select('id')
+      .where('slug', '=', lib.slug)
+      .executeTakeFirst()
     if (existing) {
       log(`demo: library ${lib.slug} exists already, skipped`)
       continue
@@ -1168,7 +1210,11 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
       })
     } catch (error) {
       const nowExists = isDuplicateKey(error)
-        ? await db.selectFrom('library').select('id').where('slug', '=', lib.slug).executeTakeFirst()
+        ? await db
+            .selectFrom('library')
+            .select('id')
+            .where('slug', '=', lib.slug)
+            .executeTakeFirst()
         : undefined
       if (nowExists) {
         // Another process loaded the same library at the same moment; its load stands.

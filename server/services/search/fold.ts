@@ -32,7 +32,15 @@ export function recordSearchText(r: {
   author_reading?: string
   publisher?: string
 }): string {
-  return [r.title, r.title_reading, r.subtitle, r.series_title, r.author, r.author_reading, r.publisher]
+  return [
+    r.title,
+    r.title_reading,
+    r.subtitle,
+    r.series_title,
+    r.author,
+    r.author_reading,
+    r.publisher,
+  ]
     .filter((s): s is string => Boolean(s))
     .map(fold)
     .join('\u0001')

@@ -21,8 +21,12 @@ describe('PC channel: catalogue', () => {
   after(() => app.close())
 
   async function recordId(slug: string, title: string): Promise<number> {
-    const row = await sql<{ id: number }>`SELECT r.id FROM record r JOIN library l ON l.id = r.library_id
-      WHERE l.slug = ${slug} AND r.title = ${title} AND r.material_type = 'book' ORDER BY r.id LIMIT 1`.execute(t.db)
+    const row = await sql<{
+      id: number
+    }>`SELECT r.id FROM record r JOIN library l ON l.id = r.library_id
+      WHERE l.slug = ${slug} AND r.title = ${title} AND r.material_type = 'book' ORDER BY r.id LIMIT 1`.execute(
+      t.db,
+    )
     return row.rows[0]!.id
   }
 
@@ -31,7 +35,9 @@ describe('PC channel: catalogue', () => {
     expect(res.status).to.equal(200)
     expect(res.headers.get('content-type')).to.equal('text/html; charset=utf-8')
     const $ = cheerio.load(res.text)
-    const links = $('main a').toArray().map((a) => [$(a).text(), $(a).attr('href')])
+    const links = $('main a')
+      .toArray()
+      .map((a) => [$(a).text(), $(a).attr('href')])
     expect(links).to.deep.include(['あおば市立図書館', '/aoba/'])
     expect(links).to.deep.include(['みなと市立図書館', '/minato/'])
     await expectGoodPcPage(res.text)
@@ -45,10 +51,17 @@ describe('PC channel: catalogue', () => {
     const $ = cheerio.load(res.text)
     expect($('h1').text()).to.include('みなと市立図書館')
     expect($('label[for=q]').text()).to.include('資料をさがす')
-    const texts = $('main a').toArray().map((a) => $(a).text())
-    for (const name of ['詳細検索', '分類から探す', '新着資料', '利用照会']) expect(texts).to.include(name)
+    const texts = $('main a')
+      .toArray()
+      .map((a) => $(a).text())
+    for (const name of ['詳細検索', '分類から探す', '新着資料', '利用照会'])
+      expect(texts).to.include(name)
     for (const branch of ['本館', '東部分館', '西部分館', '北部分館', '南部分館', '東初富分館']) {
-      expect($('.branches li').toArray().map((li) => $(li).text())).to.include(branch)
+      expect(
+        $('.branches li')
+          .toArray()
+          .map((li) => $(li).text()),
+      ).to.include(branch)
     }
     expect($('.keitai-url').text()).to.equal(`${app.baseUrl}/minato/k/`)
     const qr = await get(app.baseUrl, $('img.qr').attr('src')!)
@@ -79,7 +92,10 @@ describe('PC channel: catalogue', () => {
     const katakana = await get(app.baseUrl, `/aoba/search?q=${q('ココロ')}`)
     expect(cheerio.load(katakana.text)('ol.hits').text()).to.include('こころ')
     const two = await get(app.baseUrl, `/aoba/search?q=${q('夏目漱石　坊っちゃん')}`)
-    const titles = cheerio.load(two.text)('.hit-title a').toArray().map((a) => cheerio.load(a).text())
+    const titles = cheerio
+      .load(two.text)('.hit-title a')
+      .toArray()
+      .map((a) => cheerio.load(a).text())
     expect(titles).to.include('坊っちゃん')
     const author = await get(app.baseUrl, `/aoba/search?q=${q('なつめそうせき')}`)
     expect(cheerio.load(author.text)('.result-count').text()).to.match(/^\d{2,}件/)
@@ -112,19 +128,27 @@ describe('PC channel: catalogue', () => {
     const $ = cheerio.load(res.text)
     expect($('h1').text()).to.equal('こころ')
     const bib = $('dl.bib').text()
-    for (const field of ['タイトル', '著者', '夏目漱石', '出版者', '分類（NDC）', '913', '予約件数']) {
+    for (const field of [
+      'タイトル',
+      '著者',
+      '夏目漱石',
+      '出版者',
+      '分類（NDC）',
+      '913',
+      '予約件数',
+    ]) {
       expect(bib).to.include(field)
     }
     const rows = $('table.holdings tbody tr')
     expect(rows.length).to.be.greaterThan(0)
     const statuses = rows.toArray().map((tr) => $(tr).find('td').last().text())
-    for (const s of statuses) expect(s).to.match(/^(貸出可|貸出中|館内のみ|予約取置中|搬送中|修理中|所在不明)/)
-    expect($('table.holdings th').toArray().map((th) => $(th).text())).to.deep.equal([
-      '所蔵館',
-      '配架場所',
-      '請求記号',
-      '状態',
-    ])
+    for (const s of statuses)
+      expect(s).to.match(/^(貸出可|貸出中|館内のみ|予約取置中|搬送中|修理中|所在不明)/)
+    expect(
+      $('table.holdings th')
+        .toArray()
+        .map((th) => $(th).text()),
+    ).to.deep.equal(['所蔵館', '配架場所', '請求記号', '状態'])
     expect(bib).to.match(/予約件数\d+件/)
   })
 
@@ -142,8 +166,18 @@ describe('PC channel: catalogue', () => {
       ['unknown library', '/nowhere/', 404, 'お探しの図書館は見つかりませんでした。'],
       ['empty query', '/aoba/search?q=', 400, '検索語を入力してください。'],
       ['page=-1', `/aoba/search?q=${q('こころ')}&page=-1`, 400, 'ページの指定が正しくありません。'],
-      ['page=99999999', `/aoba/search?q=${q('こころ')}&page=99999999`, 400, 'ページの指定が正しくありません。'],
-      ['page past the end', `/aoba/search?q=${q('こころ')}&page=900`, 404, 'このページはありません。'],
+      [
+        'page=99999999',
+        `/aoba/search?q=${q('こころ')}&page=99999999`,
+        400,
+        'ページの指定が正しくありません。',
+      ],
+      [
+        'page past the end',
+        `/aoba/search?q=${q('こころ')}&page=900`,
+        404,
+        'このページはありません。',
+      ],
       ['2,000-character query', `/aoba/search?q=${'あ'.repeat(2000)}`, 400, '200文字以内'],
       ['invalid UTF-8', '/aoba/search?q=%FF%FE', 400, '文字コードが正しくありません'],
       ['unknown record', '/aoba/records/999999999', 404, 'この資料は見つかりませんでした。'],

@@ -40,9 +40,13 @@ describe('database outage', () => {
     expect(pc.headers.get('retry-after')).to.equal('30')
     expect(pc.text).to.include('ただいまシステムを利用できません')
     await expectGoodPcPage(pc.text)
-    const k = await get(app.baseUrl, `/aoba/k/search?q=${encodeQueryValue('こころ', 'shift_jis')}`, {
-      'User-Agent': KEITAI_UA,
-    })
+    const k = await get(
+      app.baseUrl,
+      `/aoba/k/search?q=${encodeQueryValue('こころ', 'shift_jis')}`,
+      {
+        'User-Agent': KEITAI_UA,
+      },
+    )
     expect(k.status).to.equal(503)
     expectGoodKeitaiPage(k)
     expect(k.text).to.include('ただいまシステムを利用できません')
