@@ -1,4 +1,4 @@
-// Builds sql/demo/catalogue.tsv.gz (and sql/demo/SOURCES.md) from the real bibliographic data
+// Builds sql/demo/catalogue.tsv.gz from the real bibliographic data
 // described in the shared data README: the Aozora Bunko index, a catalogue derived from Aozora's
 // extended index, NDL Search OpenSearch responses and NACSIS-CAT records. Run once by a
 // developer, not at start-up:
@@ -8,7 +8,7 @@
 // The default data path is ../shared/data relative to the repository root. Nothing is invented:
 // every title, name and date comes from those files. The only derived rows are the demo's
 // kamishibai editions of 15 Aozora children's works and one magazine title taken from NDL
-// article records; SOURCES.md says so.
+// article records; the README's "Data sources and licences" says so.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -633,92 +633,6 @@ function buildNacsis(dataDir: string): { rows: CatalogueRow[]; stats: NacsisStat
 }
 
 // ---------------------------------------------------------------------------------------------
-// SOURCES.md
-// ---------------------------------------------------------------------------------------------
-
-function sourcesMarkdown(counts: Map<string, number>, totalBytes: number): string {
-  const n = (source: string): string => (counts.get(source) ?? 0).toLocaleString('en-US')
-  return `# Demo catalogue: sources
-
-\`sql/demo/catalogue.tsv.gz\` (${(totalBytes / 1024).toFixed(0)} KiB) is built by
-\`npx tsx server/db/demo/build-demo-catalogue.ts\` from real bibliographic data; no title, name or
-date in it was invented. The libraries, branches, copies, call numbers, statuses, patrons, loans
-and holds that \`npm run db:demo\` puts around it are fictional.
-
-| source (column \`source\`) | records | from |
-|---|---|---|
-| \`aozora\` | ${n('aozora')} | Aozora Bunko index + derived catalogue |
-| \`kamishibai\` | ${n('kamishibai')} | demo kamishibai editions of Aozora works |
-| \`ndl\` | ${n('ndl')} | NDL Search OpenSearch responses |
-| \`ndl-serial\` | ${n('ndl-serial')} | one magazine title named in NDL article records |
-| \`nacsis\` | ${n('nacsis')} | NACSIS-CAT (CiNii Books) records |
-
-## Aozora Bunko (\`aozora\`)
-
-- **Index list**: repository \`naohasi/classify-books\`, path \`list_person_all_utf8.csv\`, commit
-  \`feff8b73a49fed2c7a5154487bd3426cfe732ff6\`. This is Aozora Bunko's own index file
-  \`index_pages/list_person_all_utf8.csv\` (公開中 作家別作品一覧：全て) as of 2017-07-22.
-- **Licence**: Aozora Bunko publishes its index files for reuse without an explicit licence; the
-  values are bibliographic facts. The repository has no licence file.
-- **Taken**: one record per 作品ID. Title = 作品名; author = 著者名 of the author row (the person not
-  named in 翻訳者名等; Japanese names written without the space, katakana names kept as "姓 名");
-  translators go to the note as "翻訳者名等: …"; 出版社名 "series、publisher" is split into series
-  and publisher; publication year = the first year in 入力に使用した版; the note also gives 底本名.
-  \`source_id\` is the 作品ID.
-- **Readings and classification**: repository \`embed5460-sketch/aozora-mirror\`, paths
-  \`cdn/catalog/books.json\` and \`cdn/catalog/authors.json\`, commit
-  \`5268765a1062316407f9408a3592211597e611b5\`, built by that project from Aozora's official
-  extended index (\`list_person_all_extended_utf8.csv\`). No licence in the repository; the facts
-  come from the Aozora index. **Taken**: title reading (作品名読み), the first NDC code (a "K" code
-  marks a children's work, which the demo shelves as children's), the author's reading, the split of
-  作品名 into title and subtitle, and the works that are missing from the 2017 list.
-
-## Demo kamishibai (\`kamishibai\`)
-
-Fifteen children's works (K-coded) of 新美南吉, 宮沢賢治 and 小川未明 from the Aozora data above, each
-given a separate kamishibai (紙芝居) record for the demo: title, reading, author and NDC are the
-work's; there is no kamishibai publisher, year or ISBN because the data has none. \`source_id\` is
-the 作品ID of the work.
-
-## NDL Search (\`ndl\`, \`ndl-serial\`)
-
-- **Source**: repository \`AmorSachimai/remix-practice\`, paths
-  \`packages/ndl-search/src/open-search-api/__fixtures__/response1.ts\` … \`response5.ts\`: raw
-  国立国会図書館サーチ (NDL Search) OpenSearch RSS responses. Commits:
-  response1–2 \`4e0ec9a4130cab0dcbcdcb91823bcf9a66f21e8a\`, response3
-  \`8dc24885f4b545ea8c85ad28b8945f00cc578575\`, response4
-  \`b8c209d7fe49747b69a063768aaa223b7075be60\`, response5
-  \`c098f2c653618cfa7ef6f778b2dba5c066c731d0\` (snapshot HEAD
-  \`c39def7f22b7225131d21baa6e66ace776031c7e\`).
-- **Licence**: the repository has no licence. The metadata is NDL Search output; its records come
-  from several providers (NDL, CiNii, public-library union catalogues, …), so reuse follows NDL
-  Search's terms and each provider's. Check them before publishing the demo outside the project.
-- **Taken**: one record per unique item (by link), except journal and newspaper articles (category
-  記事) and digital-only items, which are not shelf items. Title and subtitle from dc:title (split at
-  the first " : ", volume appended), reading from dcndl:titleTranscription, author from dc:creator
-  (headings "姓, 名" written as names), author reading from dcndl:creatorTranscription, publisher,
-  year (dc:date), ISBN (normalised to 13 digits, invalid ones dropped), NDC (NDC10, else NDC9, NDC8),
-  series, extent, subject headings (untyped dc:subject) and notes (dc:description). Material type from
-  the categories: 録音資料 and disc media → CD (or cassette), 映像資料 → DVD, otherwise book.
-  \`source_id\` is the NDL Search id from the link (e.g. \`R100000002-I029096886\`).
-- **\`ndl-serial\`**: the data holds no magazine record, but article records name their journal
-  (掲載誌). The demo's magazine is 「ユリイカ」, as named there ("ユリイカ = Eureka"); its issues in the
-  demo are fictional holdings.
-
-## NACSIS-CAT (\`nacsis\`)
-
-- **Source**: repository \`maedaak/listjs-tsv\`, path \`cat10000_url.tsv\`, commit
-  \`67241c87d037eb4391d89715afbdca12d70de61e\`: the first 10,000 records of the NACSIS-CAT 図書書誌
-  TSV from 「大学図書館員のための図書館システム開発練習用データ」 (University of Tokyo).
-- **Licence**: NII NACSIS-CAT (総合目録データベース) open data, **CC BY** — credit: 国立情報学研究所
-  (NII) NACSIS-CAT / CiNii Books. The repository itself has no licence file.
-- **Taken**: title and subtitle (split at the first " : "), creator (as the statement of
-  responsibility), publisher, year (first four digits of publicationDate), note, NDC (NDC9 preferred
-  to NDC8). All languages are kept. \`source_id\` is the NCID.
-`
-}
-
-// ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
 
@@ -760,7 +674,6 @@ function main(): void {
 
   const counts = new Map<string, number>()
   for (const row of rows) counts.set(row.source, (counts.get(row.source) ?? 0) + 1)
-  writeFileSync(join(OUT_DIR, 'SOURCES.md'), sourcesMarkdown(counts, gz.length))
 
   out(`data: ${dataDir}`)
   out(
