@@ -32,7 +32,13 @@ export function createApp(deps: Deps): Express {
     pinoHttp({
       logger,
       quietReqLogger: true,
+      // Load balancers ask every few seconds; a failing check shows in their own logs.
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      // Errors are logged once, with their stack, by the error handler.
+      customAttributeKeys: { err: 'responseError' },
+      customLogLevel: (_req, res) => (res.statusCode >= 500 ? 'warn' : 'info'),
       serializers: {
+        responseError: (err: Error) => err.message,
         req: (req: { method: string; url: string }) => ({
           method: req.method,
           path: loggablePath(req.url),

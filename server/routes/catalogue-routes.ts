@@ -24,6 +24,13 @@ export interface ChannelLayout {
 export const PC_LAYOUT: ChannelLayout = { channel: 'pc', hitsPerPage: 10, copiesPerPage: 1000 }
 export const KEITAI_LAYOUT: ChannelLayout = { channel: 'keitai', hitsPerPage: 5, copiesPerPage: 5 }
 
+/** The page of the other channel that starts with the first hit of this one. */
+function pageOnOtherChannel(page: number, layout: ChannelLayout): number | undefined {
+  const other = layout.channel === 'pc' ? KEITAI_LAYOUT : PC_LAYOUT
+  const otherPage = Math.floor(((page - 1) * layout.hitsPerPage) / other.hitsPerPage) + 1
+  return otherPage > 1 ? otherPage : undefined
+}
+
 /** Functions that later work delivers; their links exist now and say so politely. */
 export const COMING_SOON: { name: PathName; heading: string }[] = [
   { name: 'advancedSearch', heading: '詳細検索' },
@@ -61,7 +68,11 @@ export function catalogueRoutes(deps: {
     if (outcome.ok) {
       const heading = `「${outcome.query}」の検索結果`
       render(res, 'search', {
-        ...pageContext(res, heading, { page: outcome.page, switchTo: 'search' }),
+        ...pageContext(res, heading, {
+          page: outcome.page,
+          switchTo: 'search',
+          switchQuery: { q: outcome.query, page: pageOnOtherChannel(outcome.page, layout) },
+        }),
         result: outcome,
         maxQueryLength: MAX_QUERY_LENGTH,
       })

@@ -28,6 +28,8 @@ export function pageContext(
     page?: number
     switchTo?: PathName
     switchParams?: Record<string, string | number>
+    /** Query of the same page on the other channel (encoded in that channel's charset). */
+    switchQuery?: Query
   } = {},
 ): PageContext {
   const channel = channelOf(res)
@@ -40,8 +42,13 @@ export function pageContext(
   const title = `${options.error ? 'エラー：' : ''}${heading}${pageSuffix}｜${site}`
   const other = otherChannel(channel)
   const switchName = options.switchTo ?? (lib ? 'top' : 'libraries')
-  let switchUrl = urlFor(other, switchName, { ...base, ...(options.switchParams ?? {}) })
   // A keitai UA at a shared URL would get the keitai pages again: ask for the PC ones.
-  if (other === 'pc') switchUrl += `${switchUrl.includes('?') ? '&' : '?'}view=pc`
+  const switchQuery = { ...options.switchQuery, ...(other === 'pc' ? { view: 'pc' } : {}) }
+  const switchUrl = urlFor(
+    other,
+    switchName,
+    { ...base, ...(options.switchParams ?? {}) },
+    switchQuery,
+  )
   return { channel, title, heading, lib, url, switchUrl, format, labels }
 }

@@ -60,6 +60,20 @@ describe('keitai channel: catalogue', () => {
     expect(remembered.headers.get('content-type')).to.equal('text/html; charset=utf-8')
   })
 
+  it('keeps the query and the place in the results when switching channels', async () => {
+    const k = await get(app.baseUrl, `/aoba/k/search?q=${sjis('宮本百合子')}&page=5`, keitai)
+    const pcLink = cheerio
+      .load(k.text)('a')
+      .filter((_, a) => cheerio.load(a).text() === 'PC版')
+    expect(pcLink.attr('href')).to.equal(
+      `/aoba/search?q=${encodeURIComponent('宮本百合子')}&page=3&view=pc`,
+    )
+    const pc = await get(app.baseUrl, `/aoba/search?q=${encodeURIComponent('宮本百合子')}&page=3`)
+    const kLink = cheerio.load(pc.text)('footer a').first()
+    expect(kLink.text()).to.equal('携帯版')
+    expect(kLink.attr('href')).to.equal(`/aoba/k/search?q=${sjis('宮本百合子')}&page=5`)
+  })
+
   it('finds こころ typed as Shift_JIS, and opens its detail page', async () => {
     const res = await get(app.baseUrl, `/aoba/k/search?q=${sjis('こころ')}`, keitai)
     expect(res.status).to.equal(200)
