@@ -24,7 +24,9 @@ async function w3m(url: string, userAgent?: string): Promise<string> {
 }
 
 async function lynx(url: string, userAgent?: string): Promise<string> {
-  const args = ['-dump', '-display_charset=UTF-8', '-width=80', '-accept_all_cookies']
+  // -nolist: the reference list shows link URLs un-escaped, and a keitai link's Shift_JIS
+  // query then prints as bytes that are not UTF-8; the page text is what is checked here.
+  const args = ['-dump', '-nolist', '-display_charset=UTF-8', '-width=80', '-accept_all_cookies']
   if (userAgent) args.push(`-useragent=${userAgent}`)
   const env = { ...process.env, LYNX_CFG: '/etc/lynx/lynx.cfg', TERM: 'dumb' }
   return (await run('lynx', [...args, url], { encoding: 'utf8', timeout: 20_000, env })).stdout

@@ -1033,6 +1033,20 @@ export interface LoadDemoResult {
   copies: number
 }
 
+/** Maps a natural key to the id the database gave its row; an unknown key is a bug. */
+function idLookup<T extends { id: number }>(
+  rows: T[],
+  keyOf: (row: T) => string,
+  what: string,
+): (key: string) => number {
+  const ids = new Map(rows.map((row) => [keyOf(row), row.id]))
+  return (key) => {
+    const id = ids.get(key)
+    if (id === undefined) throw new Error(`unknown ${what} ${key}`)
+    return id
+  }
+}
+
 /** Loads the two demo library systems; a library whose slug exists already is left alone. */
 export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<LoadDemoResult> {
   const today = options.today ?? tokyoDate.format(new Date())
@@ -1085,12 +1099,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
           .select(['id', 'code'])
           .where('library_id', '=', libraryId)
           .execute()
-        const branchId = new Map(branchRows.map((b) => [b.code, b.id]))
-        const branchOf = (code: string): number => {
-          const id = branchId.get(code)
-          if (id === undefined) throw new Error(`unknown branch ${code}`)
-          return id
-        }
+        const branchOf = idLookup(branchRows, (b) => b.code, 'branch')
 
         await insertChunks(plan.records, (chunk) =>
           trx
@@ -1103,12 +1112,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
           .select(['id', 'source', 'source_id'])
           .where('library_id', '=', libraryId)
           .execute()
-        const recordId = new Map(recordRows.map((r) => [keyOf(r.source, r.source_id), r.id]))
-        const recordOf = (key: string): number => {
-          const id = recordId.get(key)
-          if (id === undefined) throw new Error(`unknown record ${key}`)
-          return id
-        }
+        const recordOf = idLookup(recordRows, (r) => keyOf(r.source, r.source_id), 'record')
 
         await insertChunks(plan.copies, (chunk) =>
           trx
@@ -1136,12 +1140,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
           .where('library_id', '=', libraryId)
           .where('status', 'in', ['on_loan', 'on_hold_shelf'])
           .execute()
-        const copyId = new Map(copyRows.map((c) => [c.barcode, c.id]))
-        const copyOf = (barcode: string): number => {
-          const id = copyId.get(barcode)
-          if (id === undefined) throw new Error(`unknown copy ${barcode}`)
-          return id
-        }
+        const copyOf = idLookup(copyRows, (c) => c.barcode, 'copy')
 
         await insertChunks(plan.patrons, (chunk) =>
           trx
@@ -1165,12 +1164,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
           .select(['id', 'card_number'])
           .where('library_id', '=', libraryId)
           .execute()
-        const patronId = new Map(patronRows.map((pt) => [pt.card_number, pt.id]))
-        const patronOf = (card: string): number => {
-          const id = patronId.get(card)
-          if (id === undefined) throw new Error(`unknown patron ${card}`)
-          return id
-        }
+        const patronOf = idLookup(patronRows, (pt) => pt.card_number, 'patron')
 
         await insertChunks(plan.loans, (chunk) =>
           trx
