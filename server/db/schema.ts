@@ -76,6 +76,9 @@ export interface PatronTable {
   residency: Residency
   disability_service: Flag
   email: string | null
+  password_hash: ColumnType<string | null, string | null | undefined, string | null>
+  password_is_initial: Flag
+  password_changed_at: ColumnType<string | null, string | null | undefined, string | null>
   created_at: CreatedAt
 }
 
@@ -107,6 +110,49 @@ export interface HoldTable {
   created_at: CreatedAt
 }
 
+export interface CalendarDayTable {
+  library_id: number
+  day: string
+  is_open: Flag
+  note: ColumnType<string, string | undefined, string>
+}
+
+export interface SessionTable {
+  sid: string
+  expires_at: string
+  data: string
+}
+
+export interface ThrottleTable {
+  scope: ThrottleScope
+  subject: string
+  window_start: string
+  failures: number
+  locked_until: string | null
+}
+
+export interface FavouriteTable {
+  library_id: number
+  patron_id: number
+  record_id: number
+  created_at: CreatedAt
+}
+
+export interface ShelfTable {
+  id: Generated<number>
+  library_id: number
+  patron_id: number
+  name: string
+  created_at: CreatedAt
+}
+
+export interface ShelfItemTable {
+  library_id: number
+  shelf_id: number
+  record_id: number
+  added_at: CreatedAt
+}
+
 export interface Database {
   library: LibraryTable
   branch: BranchTable
@@ -115,7 +161,16 @@ export interface Database {
   patron: PatronTable
   loan: LoanTable
   hold: HoldTable
+  calendar_day: CalendarDayTable
+  session: SessionTable
+  throttle: ThrottleTable
+  favourite: FavouriteTable
+  shelf: ShelfTable
+  shelf_item: ShelfItemTable
 }
+
+/** login: per card; address: per client address; verify: identity checks (name + birth date). */
+export type ThrottleScope = 'login' | 'address' | 'verify'
 
 /** 資料種別. cd, dvd, video and cassette are audio-visual (視聴覚資料). */
 export const MATERIAL_TYPES = [
@@ -168,3 +223,5 @@ export type NewCopy = Insertable<CopyTable>
 export type Patron = Selectable<PatronTable>
 export type Loan = Selectable<LoanTable>
 export type Hold = Selectable<HoldTable>
+export type CalendarDay = Selectable<CalendarDayTable>
+export type Shelf = Selectable<ShelfTable>

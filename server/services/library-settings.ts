@@ -33,6 +33,12 @@ export interface LibrarySettings {
   setHoldsEnabled: boolean
   /** Words differ between the manuals: 予約する (A) / 予約申込 (B). */
   holdButtonLabel: string
+  /** Weekdays the library is closed every week (0 = Sunday … 6 = Saturday); calendar_day rows override. */
+  closedWeekdays: readonly number[]
+  /** My本棚 limits. */
+  maxShelves: number
+  maxShelfItems: number
+  maxFavourites: number
 }
 
 const PRESET_A: LibrarySettings = {
@@ -57,6 +63,10 @@ const PRESET_A: LibrarySettings = {
   renewalWindowDays: null,
   setHoldsEnabled: true,
   holdButtonLabel: '予約カートに入れる',
+  closedWeekdays: [1],
+  maxShelves: 5,
+  maxShelfItems: 100,
+  maxFavourites: 500,
 }
 
 const PRESET_B: LibrarySettings = {
@@ -81,6 +91,10 @@ const PRESET_B: LibrarySettings = {
   renewalWindowDays: null,
   setHoldsEnabled: false,
   holdButtonLabel: '予約申込',
+  closedWeekdays: [1],
+  maxShelves: 5,
+  maxShelfItems: 100,
+  maxFavourites: 500,
 }
 
 export const PRESETS: Readonly<Record<'A' | 'B', LibrarySettings>> = { A: PRESET_A, B: PRESET_B }
