@@ -19,6 +19,24 @@ export interface Config {
   logLevel: string
   /** Seconds SIGTERM waits for in-flight requests before closing anyway. */
   shutdownGraceSeconds: number
+  /** Signs session ids (cookie and keitai URL). Required in production. */
+  sessionSecret: string
+  /** Secret mixed into every password hash (kept outside the database). Required in production. */
+  passwordPepper: string
+  /** Minutes of inactivity after which a login ends. */
+  sessionIdleMinutes: number
+  /** Client addresses of in-library terminals (館内OPAC): exact IPs or IPv4 CIDR blocks. */
+  terminalAddresses: string[]
+  /** Idle minutes on an in-library terminal. */
+  terminalIdleMinutes: number
+  /** Failed logins per card within loginWindowMinutes before the card is locked. */
+  loginMaxFailures: number
+  loginWindowMinutes: number
+  loginLockMinutes: number
+  /** Failed logins and identity checks per client address within loginWindowMinutes. */
+  addressMaxFailures: number
+  /** Express 'trust proxy' setting: false, true, a hop count or addresses (for client addresses). */
+  trustProxy: string
 }
 
 type Env = Record<string, string | undefined>
@@ -41,6 +59,17 @@ function boolFrom(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true
   if (/^(0|false|no|off)$/i.test(raw)) return false
   throw new ConfigError(`${name} must be true or false, got "${raw}"`)
+}
+
+/** Development and tests get a fixed, public value; production must set its own. */
+function secretFrom(env: Env, name: string, nodeEnv: Config['env']): string {
+  const value = env[name]
+  if (value && value.length >= 16) return value
+  if (nodeEnv === 'production') {
+    throw new ConfigError(`${name} must be set to at least 16 characters in production`)
+  }
+  if (value) throw new ConfigError(`${name} must be at least 16 characters`)
+  return `development-only-${name.toLowerCase()}`
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -66,5 +95,18 @@ export function loadConfig(env: Env = process.env): Config {
     loadDemoOnEmpty: boolFrom(env, 'LOAD_DEMO', true),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     shutdownGraceSeconds: intFrom(env, 'SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
+    sessionSecret: secretFrom(env, 'SESSION_SECRET', nodeEnv),
+    passwordPepper: secretFrom(env, 'PASSWORD_PEPPER', nodeEnv),
+    sessionIdleMinutes: intFrom(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+    terminalAddresses: (env.TERMINAL_ADDRESSES ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
+    terminalIdleMinutes: intFrom(env, 'TERMINAL_IDLE_MINUTES', 3, 1, 60),
+    loginMaxFailures: intFrom(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
+    loginWindowMinutes: intFrom(env, 'LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
+    loginLockMinutes: intFrom(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
+    addressMaxFailures: intFrom(env, 'ADDRESS_MAX_FAILURES', 30, 1, 10_000),
+    trustProxy: env.TRUST_PROXY || 'false',
   }
 }
