@@ -11,7 +11,10 @@ import { autoChannel, channelOf, detectChannel, forceChannel } from './middlewar
 import { libraryLoader } from './middleware/library.ts'
 import { decodeQuery } from './middleware/query.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
-import { LIBRARY_MOUNT } from './paths.ts'
+import { KEITAI_SESSION_MOUNT, LIBRARY_MOUNT } from './paths.ts'
+import type { Channel } from './paths.ts'
+import { sessionMiddleware } from './middleware/session.ts'
+import { accountRoutes } from './routes/account-routes.ts'
 import { VIEWS_DIR } from './render/views.ts'
 import { KEITAI_LAYOUT, PC_LAYOUT, catalogueRoutes } from './routes/catalogue-routes.ts'
 import { healthGet } from './routes/health-routes.ts'
@@ -24,6 +27,7 @@ export function createApp(deps: Deps): Express {
   const { config, logger, lifecycle, renderer, repositories, services } = deps
   const app = express()
   app.disable('x-powered-by')
+  app.set('trust proxy', trustProxySetting(config.trustProxy))
   app.set('etag', false)
   // Queries are decoded per channel (Shift_JIS or UTF-8) by decodeQuery, not by Express.
   app.set('query parser', false)
@@ -74,10 +78,28 @@ export function createApp(deps: Deps): Express {
   const loadLibrary = libraryLoader(repositories.libraries)
   app.get('/:lib/keitai-qr.svg', loadLibrary, keitaiQrGet())
 
-  const keitai = catalogueRoutes({ catalogue: services.catalogue, renderer, layout: KEITAI_LAYOUT })
-  const pc = catalogueRoutes({ catalogue: services.catalogue, renderer, layout: PC_LAYOUT })
-  app.use(LIBRARY_MOUNT.keitai, forceChannel('keitai'), decodeQuery, loadLibrary, keitai)
-  app.use(LIBRARY_MOUNT.pc, autoChannel, decodeQuery, loadLibrary, (req, res, next) =>
+  const sessions = sessionMiddleware({ store: deps.sessionStore, config, clock: deps.clock })
+  const accountDeps = {
+    config,
+    auth: services.auth,
+    loans: services.loans,
+    patrons: repositories.patrons,
+    renderer,
+    clock: deps.clock,
+  }
+  const channelRouter = (channel: Channel) => {
+    const layout = channel === 'keitai' ? KEITAI_LAYOUT : PC_LAYOUT
+    const router = express.Router({ mergeParams: true })
+    router.use(accountRoutes(accountDeps, channel))
+    router.use(catalogueRoutes({ catalogue: services.catalogue, renderer, layout }))
+    return router
+  }
+  const keitai = channelRouter('keitai')
+  const pc = channelRouter('pc')
+  const keitaiChain = [forceChannel('keitai'), decodeQuery, loadLibrary, ...sessions, keitai]
+  app.use(KEITAI_SESSION_MOUNT, ...keitaiChain)
+  app.use(LIBRARY_MOUNT.keitai, ...keitaiChain)
+  app.use(LIBRARY_MOUNT.pc, autoChannel, decodeQuery, loadLibrary, ...sessions, (req, res, next) =>
     (channelOf(res) === 'keitai' ? keitai : pc)(req, res, next),
   )
 
@@ -91,6 +113,13 @@ export function createApp(deps: Deps): Express {
     }),
   )
   return app
+}
+
+/** TRUST_PROXY: false | true | a hop count | comma-separated addresses or subnets. */
+function trustProxySetting(raw: string): boolean | number | string {
+  if (raw === 'false' || raw === '') return false
+  if (raw === 'true') return true
+  return /^\d+$/.test(raw) ? Number(raw) : raw
 }
 
 function setChannelFromPath(req: Request, res: Response): void {

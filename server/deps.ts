@@ -10,7 +10,15 @@ import { libraryRepository } from './db/library-repository.ts'
 import { recordRepository } from './db/record-repository.ts'
 import { createLogger } from './logger.ts'
 import { createRenderer } from './render/views.ts'
+import { calendarRepository } from './db/calendar-repository.ts'
+import { loanRepository } from './db/loan-repository.ts'
+import { patronRepository } from './db/patron-repository.ts'
+import { MysqlSessionStore } from './db/session-store.ts'
+import { throttleRepository } from './db/throttle-repository.ts'
+import { authService } from './services/auth-service.ts'
 import { catalogueService } from './services/catalogue-service.ts'
+import { loanService } from './services/loan-service.ts'
+import { throttleService } from './services/throttle-service.ts'
 
 export interface Lifecycle {
   /** False until migrations and the demo load are done; every page answers 503 before. */
@@ -24,19 +32,34 @@ export function buildDeps(
   overrides: { db?: Db; clock?: Clock; logger?: Logger; lifecycle?: Lifecycle } = {},
 ) {
   const db = overrides.db ?? createDb(config.databaseUrl, config.databasePoolSize)
+  const clock = overrides.clock ?? systemClock
   const repositories = {
     libraries: libraryRepository(db),
     records: recordRepository(db),
+    patrons: patronRepository(db),
+    loans: loanRepository(db),
+    calendars: calendarRepository(db),
+    throttles: throttleRepository(db),
   }
+  const throttle = throttleService(repositories.throttles, config, clock)
   return {
     config,
     db,
-    clock: overrides.clock ?? systemClock,
+    clock,
     logger: overrides.logger ?? createLogger(config.logLevel),
     lifecycle: overrides.lifecycle ?? { ready: true, draining: false },
     repositories,
+    sessionStore: new MysqlSessionStore(db, { ttlSeconds: config.sessionIdleMinutes * 60, clock }),
     services: {
       catalogue: catalogueService(repositories.records),
+      throttle,
+      auth: authService({
+        patrons: repositories.patrons,
+        throttle,
+        clock,
+        pepper: config.passwordPepper,
+      }),
+      loans: loanService({ loans: repositories.loans, calendars: repositories.calendars, clock }),
     },
     renderer: createRenderer({ cache: config.env === 'production' }),
   }

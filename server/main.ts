@@ -34,6 +34,7 @@ async function prepare(): Promise<void> {
       await prepareDatabase(config.databaseUrl, {
         loadDemoOnEmpty: config.loadDemoOnEmpty,
         log: (msg) => logger.info(msg),
+        pepper: config.passwordPepper,
       })
       lifecycle.ready = true
       logger.info(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)

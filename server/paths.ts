@@ -14,6 +14,35 @@ const TABLE = {
   browse: { pc: '/:lib/browse', keitai: '/:lib/k/browse' },
   newArrivals: { pc: '/:lib/new', keitai: '/:lib/k/new' },
   account: { pc: '/:lib/account', keitai: '/:lib/k/account' },
+  login: { pc: '/:lib/login', keitai: '/:lib/k/login' },
+  logout: { pc: '/:lib/logout', keitai: '/:lib/k/logout' },
+  loans: { pc: '/:lib/account/loans', keitai: '/:lib/k/account/loans' },
+  renew: { pc: '/:lib/account/loans/:id/renew', keitai: '/:lib/k/account/loans/:id/renew' },
+  renewAll: { pc: '/:lib/account/loans/renew-all', keitai: '/:lib/k/account/loans/renew-all' },
+  renewDone: { pc: '/:lib/account/loans/renewed', keitai: '/:lib/k/account/loans/renewed' },
+  passwordRegister: { pc: '/:lib/password/register', keitai: '/:lib/k/password/register' },
+  passwordRegisterNew: {
+    pc: '/:lib/password/register/new',
+    keitai: '/:lib/k/password/register/new',
+  },
+  passwordChange: { pc: '/:lib/password/change', keitai: '/:lib/k/password/change' },
+  passwordChangeConfirm: {
+    pc: '/:lib/password/change/confirm',
+    keitai: '/:lib/k/password/change/confirm',
+  },
+  passwordDone: { pc: '/:lib/password/done', keitai: '/:lib/k/password/done' },
+  passwordForgot: { pc: '/:lib/password/forgot', keitai: '/:lib/k/password/forgot' },
+  favourites: { pc: '/:lib/account/favourites', keitai: '/:lib/k/account/favourites' },
+  favouriteAdd: {
+    pc: '/:lib/account/favourites/add',
+    keitai: '/:lib/k/account/favourites/add',
+  },
+  favouriteRemove: {
+    pc: '/:lib/account/favourites/remove',
+    keitai: '/:lib/k/account/favourites/remove',
+  },
+  shelves: { pc: '/:lib/account/shelves', keitai: '/:lib/k/account/shelves' },
+  shelf: { pc: '/:lib/account/shelves/:id', keitai: '/:lib/k/account/shelves/:id' },
   keitaiQr: { pc: '/:lib/keitai-qr.svg', keitai: '/:lib/keitai-qr.svg' },
   stylesheet: { pc: '/static/opac.css', keitai: '/static/opac.css' },
 } as const satisfies Record<string, Record<Channel, string>>
@@ -26,14 +55,23 @@ export function charsetOf(channel: Channel): 'utf-8' | 'shift_jis' {
   return channel === 'keitai' ? 'shift_jis' : 'utf-8'
 }
 
-/** The path (with query) of a named page; parameters are slugs or numeric ids. */
+/**
+ * The path (with query) of a named page; parameters are slugs or numeric ids. A logged-in
+ * keitai carries its session in the path (/aoba/k/s/<token>/…), never in a cookie and never in
+ * a query parameter (SoftBank reserves `sid`).
+ */
 export function urlFor(
   channel: Channel,
   name: PathName,
   params: Record<string, string | number> = {},
   query: Query = {},
+  keitaiSession?: string,
 ): string {
-  const path = TABLE[name][channel].replace(/:([a-z]+)/g, (_, key: string) => {
+  let template: string = TABLE[name][channel]
+  if (channel === 'keitai' && keitaiSession && template.startsWith('/:lib/k/')) {
+    template = `/:lib/k/s/${encodeURIComponent(keitaiSession)}${template.slice('/:lib/k'.length)}`
+  }
+  const path = template.replace(/:([a-z]+)/g, (_, key: string) => {
     const value = params[key]
     if (value === undefined) throw new Error(`urlFor(${name}) needs :${key}`)
     return encodeURIComponent(String(value))
@@ -51,8 +89,9 @@ export function otherChannel(channel: Channel): Channel {
   return channel === 'pc' ? 'keitai' : 'pc'
 }
 
-/** Where each channel's library router is mounted. */
+/** Where each channel's library router is mounted (keitai also at KEITAI_SESSION_MOUNT). */
 export const LIBRARY_MOUNT: Record<Channel, string> = { pc: '/:lib', keitai: '/:lib/k' }
+export const KEITAI_SESSION_MOUNT = '/:lib/k/s/:ksid'
 
 /** The route of a library page relative to its channel's mount point, for Router.get. */
 export function routeWithinLibrary(channel: Channel, name: PathName): string {
@@ -60,4 +99,28 @@ export function routeWithinLibrary(channel: Channel, name: PathName): string {
   const mount = LIBRARY_MOUNT[channel]
   if (!template.startsWith(`${mount}/`)) throw new Error(`${name} is not a library page`)
   return template.slice(mount.length)
+}
+
+/**
+ * The path of a place inside a library, from a router-relative path (req.path within the
+ * library router, e.g. '/account/loans'), for returning there after login.
+ */
+export function libraryPath(
+  channel: Channel,
+  slug: string,
+  relative: string,
+  keitaiSession?: string,
+): string {
+  const mount =
+    channel === 'keitai'
+      ? keitaiSession
+        ? `/${slug}/k/s/${encodeURIComponent(keitaiSession)}`
+        : `/${slug}/k`
+      : `/${slug}`
+  return `${mount}${relative}`
+}
+
+/** A return path is only ever a plain local path inside the library (no scheme, no //). */
+export function isSafeReturnPath(path: string): boolean {
+  return /^\/[A-Za-z0-9/_-]{0,200}$/.test(path) && !path.startsWith('//') && !/\/s\//.test(path)
 }

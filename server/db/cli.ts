@@ -18,7 +18,7 @@ async function main(command: string | undefined): Promise<void> {
   const db = createDb(config.databaseUrl, 2)
   try {
     const started = Date.now()
-    const result = await loadDemo(db, { log })
+    const result = await loadDemo(db, { log, pepper: config.passwordPepper })
     log(
       result.loaded
         ? `demo loaded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.libraries} libraries, ${result.records} records, ${result.copies} copies`

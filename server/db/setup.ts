@@ -7,7 +7,7 @@ import { libraryRepository } from './library-repository.ts'
 
 export async function prepareDatabase(
   url: string,
-  options: { loadDemoOnEmpty: boolean; log: (msg: string) => void },
+  options: { loadDemoOnEmpty: boolean; log: (msg: string) => void; pepper: string },
 ): Promise<void> {
   await ensureDatabase(url)
   const applied = await migrate(url)
@@ -16,7 +16,7 @@ export async function prepareDatabase(
   const db = createDb(url, 2)
   try {
     if ((await libraryRepository(db).count()) > 0) return
-    const result = await loadDemo(db, { log: options.log })
+    const result = await loadDemo(db, { log: options.log, pepper: options.pepper })
     if (result.loaded) {
       options.log(
         `loaded demo catalogue: ${result.libraries} libraries, ${result.records} records, ${result.copies} copies`,

@@ -36,7 +36,6 @@ export const COMING_SOON: { name: PathName; heading: string }[] = [
   { name: 'advancedSearch', heading: '詳細検索' },
   { name: 'browse', heading: '分類から探す' },
   { name: 'newArrivals', heading: '新着資料' },
-  { name: 'account', heading: '利用照会' },
 ]
 
 export function catalogueRoutes(deps: {

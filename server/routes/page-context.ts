@@ -2,6 +2,7 @@
 // in the form 「<page>｜<library name>」 (「エラー：」 in front on error pages).
 import type { Response } from 'express'
 import { channelOf } from '../middleware/channel.ts'
+import { keitaiSessionToken } from '../middleware/session.ts'
 import type { LibraryContext } from '../middleware/library.ts'
 import { otherChannel, urlFor } from '../paths.ts'
 import type { Channel, PathName, Query } from '../paths.ts'
@@ -35,8 +36,10 @@ export function pageContext(
   const channel = channelOf(res)
   const lib = (res.locals.lib as LibraryContext | undefined) ?? null
   const base: Record<string, string> = lib ? { lib: lib.library.slug } : {}
+  // A keitai with a session carries it in every link (it may have no cookies).
+  const token = channel === 'keitai' ? keitaiSessionToken(res.req) : undefined
   const url = (name: PathName, params: Record<string, string | number> = {}, query: Query = {}) =>
-    urlFor(channel, name, { ...base, ...params }, query)
+    urlFor(channel, name, { ...base, ...params }, query, token)
   const pageSuffix = options.page && options.page > 1 ? `(${options.page}ページ目)` : ''
   const site = lib ? lib.library.name : 'Web OPAC'
   const title = `${options.error ? 'エラー：' : ''}${heading}${pageSuffix}｜${site}`

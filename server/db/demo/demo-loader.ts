@@ -18,6 +18,8 @@ import type {
 } from '../schema.ts'
 import { AUDIO_VISUAL_TYPES, MATERIAL_TYPES } from '../schema.ts'
 import { recordSearchText } from '../../services/search/fold.ts'
+import { loadConfig } from '../../config.ts'
+import { loadDemoAccounts } from './demo-accounts.ts'
 
 // ---------------------------------------------------------------------------------------------
 // The catalogue file format (shared with the converter)
@@ -1024,6 +1026,8 @@ export interface LoadDemoOptions {
   log?: (msg: string) => void
   /** Another catalogue file (tests); default sql/demo/catalogue.tsv.gz. */
   cataloguePath?: string
+  /** The password pepper of the deployment (config PASSWORD_PEPPER), for the demo accounts. */
+  pepper?: string
 }
 
 export interface LoadDemoResult {
@@ -1201,6 +1205,12 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
             )
             .execute(),
         )
+        await loadDemoAccounts(trx, {
+          libraryId,
+          slug: lib.slug,
+          today,
+          pepper: options.pepper ?? loadConfig({}).passwordPepper,
+        })
       })
     } catch (error) {
       const nowExists = isDuplicateKey(error)

@@ -1,0 +1,137 @@
+// Failure counters for logins and identity checks (sql/0011_create_throttle.sql), shared by
+// every app instance. One row per (scope, subject): the failures counted since window_start
+// and, once the limit was reached, locked_until. The rules (limit, window, lock) come from the
+// caller (services/throttle-service.ts); this file only stores and counts, atomically.
+import { createHash } from 'node:crypto'
+import { sql } from 'kysely'
+import type { Db } from './database.ts'
+import type { ThrottleScope } from './schema.ts'
+import { toDbDateTime } from './session-store.ts'
+
+export interface ThrottleRule {
+  /** Failures within the window that lock the subject. */
+  limit: number
+  windowMinutes: number
+  lockMinutes: number
+}
+
+export interface ThrottleStatus {
+  locked: boolean
+  /** Set while locked. */
+  lockedUntil?: Date
+  /** Failures in the current window (0 once the window or a lock is over). */
+  failures: number
+}
+
+const MINUTE = 60_000
+
+/**
+ * The subject column is ASCII, at most 128 characters. Card numbers are normalised digits and
+ * addresses are ASCII, but anything else (a raw, unnormalised input) is stored as a hash
+ * rather than failing the insert in strict mode.
+ */
+export function storedSubject(subject: string): string {
+  if (/^[\x21-\x7e]{1,128}$/.test(subject)) return subject
+  return `#${createHash('sha256').update(subject, 'utf8').digest('base64url')}`
+}
+
+function fromDbDateTime(value: string): Date {
+  return new Date(`${value.replace(' ', 'T')}Z`)
+}
+
+export function throttleRepository(db: Db) {
+  return {
+    /**
+     * Counts one failure in a single INSERT … ON DUPLICATE KEY UPDATE, so concurrent failures
+     * from several instances are all counted (InnoDB locks the row for the statement).
+     *
+     * - no row: failures = 1, window_start = now (locked at once when limit is 1);
+     * - locked (locked_until > now): failures + 1, the lock is left as it is;
+     * - the window is over, or an earlier lock has ended: the window restarts at 1;
+     * - otherwise failures + 1, and reaching the limit sets locked_until = now + lock.
+     *
+     * MariaDB and MySQL evaluate the UPDATE assignments left to right, each seeing the
+     * columns already assigned before it (unless sql_mode has SIMULTANEOUS_ASSIGNMENT, which
+     * createDb never sets). The order below relies on that: `failures` and `window_start`
+     * read the old window_start and locked_until; `locked_until`, assigned last, reads the
+     * new failures (1 after a restart) and its own old value.
+     */
+    async recordFailure(
+      scope: ThrottleScope,
+      subject: string,
+      now: Date,
+      rule: ThrottleRule,
+    ): Promise<void> {
+      const at = toDbDateTime(now)
+      const windowFloor = toDbDateTime(new Date(now.getTime() - rule.windowMinutes * MINUTE))
+      const lockUntil = toDbDateTime(new Date(now.getTime() + rule.lockMinutes * MINUTE))
+      // True when this failure starts a new window (old column values).
+      const restart = sql`(
+        (locked_until IS NOT NULL AND locked_until <= ${at})
+        OR (locked_until IS NULL AND window_start <= ${windowFloor})
+      )`
+      await sql`
+        INSERT INTO throttle (scope, subject, window_start, failures, locked_until)
+        VALUES (${scope}, ${storedSubject(subject)}, ${at}, 1,
+          IF(1 >= ${rule.limit}, ${lockUntil}, NULL))
+        ON DUPLICATE KEY UPDATE
+          failures = IF(${restart}, 1, failures + 1),
+          window_start = IF(${restart}, ${at}, window_start),
+          locked_until = IF(
+            locked_until IS NOT NULL AND locked_until > ${at},
+            locked_until,
+            IF(failures >= ${rule.limit}, ${lockUntil}, NULL)
+          )
+      `.execute(db)
+    },
+
+    /** Forgets a subject's failures and lock (after a successful login). */
+    async reset(scope: ThrottleScope, subject: string): Promise<void> {
+      await db
+        .deleteFrom('throttle')
+        .where('scope', '=', scope)
+        .where('subject', '=', storedSubject(subject))
+        .execute()
+    },
+
+    /** The subject's state at `now`, with the same window and lock rules as recordFailure. */
+    async status(
+      scope: ThrottleScope,
+      subject: string,
+      now: Date,
+      rule: Pick<ThrottleRule, 'windowMinutes'>,
+    ): Promise<ThrottleStatus> {
+      const row = await db
+        .selectFrom('throttle')
+        .select(['window_start', 'failures', 'locked_until'])
+        .where('scope', '=', scope)
+        .where('subject', '=', storedSubject(subject))
+        .executeTakeFirst()
+      if (!row) return { locked: false, failures: 0 }
+      if (row.locked_until !== null) {
+        const until = fromDbDateTime(row.locked_until)
+        if (until > now) return { locked: true, lockedUntil: until, failures: row.failures }
+        return { locked: false, failures: 0 } // the lock is over: the next failure restarts
+      }
+      const windowEnd = fromDbDateTime(row.window_start).getTime() + rule.windowMinutes * MINUTE
+      return { locked: false, failures: windowEnd > now.getTime() ? row.failures : 0 }
+    },
+
+    /**
+     * Deletes rows that no longer matter: not locked and last window started before
+     * `windowStartBefore`. Returns the number of rows deleted.
+     */
+    async purge(now: Date, windowStartBefore: Date): Promise<number> {
+      const result = await db
+        .deleteFrom('throttle')
+        .where('window_start', '<', toDbDateTime(windowStartBefore))
+        .where((eb) =>
+          eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', toDbDateTime(now))]),
+        )
+        .executeTakeFirst()
+      return Number(result.numDeletedRows)
+    },
+  }
+}
+
+export type ThrottleRepository = ReturnType<typeof throttleRepository>

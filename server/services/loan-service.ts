@@ -1,0 +1,83 @@
+// Loans and renewals of a logged-in patron. The rules are renewal-service's; this module
+// gives them the loan as it is in the database, the library's calendar and today, and
+// renews under a row lock so a double click renews once.
+import type { Clock } from '../clock.ts'
+import { today } from '../clock.ts'
+import type { CalendarRepository } from '../db/calendar-repository.ts'
+import type { LoanRepository, LoanRow } from '../db/loan-repository.ts'
+import { addDays, libraryCalendar } from './calendar-service.ts'
+import type { LibraryCalendar } from './calendar-service.ts'
+import type { LibrarySettings } from './library-settings.ts'
+import { checkRenewal } from './renewal-service.ts'
+import type { RenewalCheck } from './renewal-service.ts'
+
+export interface LoanWithRenewal extends LoanRow {
+  overdue: boolean
+  renewal: RenewalCheck
+}
+
+export type RenewResult =
+  | { loan: LoanRow; ok: true; newDueOn: string }
+  | { loan: LoanRow; ok: false; check: Exclude<RenewalCheck, { ok: true }> }
+
+export function loanService(deps: {
+  loans: LoanRepository
+  calendars: CalendarRepository
+  clock: Clock
+}) {
+  const { loans, calendars, clock } = deps
+
+  async function calendarFor(libraryId: number, settings: LibrarySettings, day: string) {
+    const exceptions = await calendars.exceptions(libraryId, addDays(day, -31), addDays(day, 400))
+    return libraryCalendar(settings.closedWeekdays, exceptions)
+  }
+
+  const check = (
+    loan: LoanRow,
+    settings: LibrarySettings,
+    calendar: LibraryCalendar,
+    day: string,
+  ) =>
+    checkRenewal({
+      loan,
+      otherActiveHolds: loan.other_holds,
+      settings,
+      calendar,
+      today: day,
+    })
+
+  return {
+    async list(libraryId: number, settings: LibrarySettings, patronId: number) {
+      const day = today(clock)
+      const calendar = await calendarFor(libraryId, settings, day)
+      const rows = await loans.activeLoans(libraryId, patronId)
+      return rows.map((loan): LoanWithRenewal => ({
+        ...loan,
+        overdue: loan.due_on < day,
+        renewal: check(loan, settings, calendar, day),
+      }))
+    },
+
+    /** Renews the given loans (those that may be renewed); returns what happened to each. */
+    async renew(
+      libraryId: number,
+      settings: LibrarySettings,
+      patronId: number,
+      loanIds: number[],
+    ): Promise<RenewResult[]> {
+      const day = today(clock)
+      const calendar = await calendarFor(libraryId, settings, day)
+      const results = await loans.renew(libraryId, patronId, loanIds, (loan) => {
+        const outcome = check(loan, settings, calendar, day)
+        return outcome.ok ? { dueOn: outcome.newDueOn } : outcome
+      })
+      return results.map(({ loan, outcome }) =>
+        'dueOn' in outcome
+          ? { loan, ok: true, newDueOn: outcome.dueOn }
+          : { loan, ok: false, check: outcome },
+      )
+    },
+  }
+}
+
+export type LoanService = ReturnType<typeof loanService>

@@ -1,0 +1,61 @@
+// Login throttling (stack-notes.md "Security"): a card is locked for loginLockMinutes after
+// loginMaxFailures failed logins (or identity checks) within loginWindowMinutes, and a client
+// address after addressMaxFailures failures over all cards in the same window, against
+// spraying one short PIN over many cards. Counters live in MySQL, so every instance sees them.
+//
+// Subjects: 'login' and 'verify' → `${libraryId}:${card}`; 'address' → the client IP.
+// Callers check() before trying, fail() on every failure (card and address), and succeed()
+// only for the card: a success must not reset the address budget, or one valid card would
+// let an attacker keep spraying others from the same address.
+import type { Clock } from '../clock.ts'
+import type { Config } from '../config.ts'
+import type { ThrottleRepository, ThrottleRule } from '../db/throttle-repository.ts'
+import type { ThrottleScope } from '../db/schema.ts'
+
+export type ThrottleCheck = { ok: true } | { ok: false; until: Date }
+
+export type ThrottleConfig = Pick<
+  Config,
+  'loginMaxFailures' | 'loginWindowMinutes' | 'loginLockMinutes' | 'addressMaxFailures'
+>
+
+export function throttleService(repo: ThrottleRepository, config: ThrottleConfig, clock: Clock) {
+  function ruleFor(scope: ThrottleScope): ThrottleRule {
+    return {
+      limit: scope === 'address' ? config.addressMaxFailures : config.loginMaxFailures,
+      windowMinutes: config.loginWindowMinutes,
+      lockMinutes: config.loginLockMinutes,
+    }
+  }
+
+  async function check(scope: ThrottleScope, subject: string): Promise<ThrottleCheck> {
+    const status = await repo.status(scope, subject, clock.now(), ruleFor(scope))
+    return status.locked && status.lockedUntil
+      ? { ok: false, until: status.lockedUntil }
+      : { ok: true }
+  }
+
+  return {
+    /** Whether the subject may try now; counts nothing. */
+    check,
+
+    /** Counts a failure; answers whether the subject is locked now (this failure may lock it). */
+    async fail(scope: ThrottleScope, subject: string): Promise<ThrottleCheck> {
+      await repo.recordFailure(scope, subject, clock.now(), ruleFor(scope))
+      return check(scope, subject)
+    },
+
+    /** Forgets the subject's failures (after a successful login or identity check). */
+    async succeed(scope: ThrottleScope, subject: string): Promise<void> {
+      await repo.reset(scope, subject)
+    },
+
+    /** Deletes counters whose window and lock are over (housekeeping); returns the count. */
+    async purge(): Promise<number> {
+      const now = clock.now()
+      return repo.purge(now, new Date(now.getTime() - config.loginWindowMinutes * 60_000))
+    },
+  }
+}
+
+export type ThrottleService = ReturnType<typeof throttleService>

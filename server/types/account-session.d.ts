@@ -1,0 +1,25 @@
+// Session fields of the account journeys (routes/account-routes.ts).
+import 'express-session'
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Library A first registration: identity checked, waiting for the new password. */
+    registration?: { libraryId: number; patronId: number; at: number }
+    /** A password change checked and waiting for its confirmation step. */
+    pendingChange?: {
+      libraryId: number
+      patronId: number
+      hash: string
+      expectedHash: string | null
+      at: number
+    }
+    /** What the last renewal did, for the completion page (and a double click). */
+    renewed?: {
+      libraryId: number
+      at: number
+      items: { loanId: number; title: string; ok: boolean; dueOn: string; message: string }[]
+    }
+    /** The completion page of a password registration or change. */
+    passwordDone?: { libraryId: number; kind: 'registered' | 'changed'; loggedOut: boolean }
+  }
+}
