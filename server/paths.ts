@@ -120,7 +120,14 @@ export function libraryPath(
   return `${mount}${relative}`
 }
 
-/** A return path is only ever a plain local path inside the library (no scheme, no //). */
+/**
+ * A return path is only ever a plain local path inside the library, with at most a simple
+ * ASCII query (no scheme, no //, no keitai session segment).
+ */
 export function isSafeReturnPath(path: string): boolean {
-  return /^\/[A-Za-z0-9/_-]{0,200}$/.test(path) && !path.startsWith('//') && !/\/s\//.test(path)
+  return (
+    /^\/[A-Za-z0-9/_-]{0,200}(\?[A-Za-z0-9=&_-]{1,100})?$/.test(path) &&
+    !path.startsWith('//') &&
+    !/\/s\//.test(path)
+  )
 }

@@ -55,6 +55,29 @@ export function pathFor(
   return urlFor(channel, name, { lib: libraryOf(res).library.slug, ...params }, query, token)
 }
 
+/**
+ * Loads the logged-in patron into res.locals.patron, or sends the visitor to the login page,
+ * which brings them back here (GET pages) afterwards.
+ */
+export function loginRequired(patrons: PatronRepository): RequestHandler {
+  return async (req, res, next) => {
+    const id = sessionPatronId(req, res)
+    const patron = id === null ? undefined : await patrons.byId(libraryOf(res).library.id, id)
+    if (!patron) {
+      const back = req.method === 'GET' ? req.originalUrl.slice(req.baseUrl.length) : undefined
+      redirectTo(res, pathFor(req, res, 'login', {}, { next: back }))
+      return
+    }
+    res.locals.patron = patron
+    next()
+  }
+}
+
+/** The patron loginRequired loaded. */
+export function patronOf(res: Response): Patron {
+  return res.locals.patron as Patron
+}
+
 function lockedMessage(until: Date, clock: { now(): Date }): string {
   const minutes = Math.max(1, Math.ceil((until.getTime() - clock.now().getTime()) / 60_000))
   return `しばらくの間ログインできません。約${minutes}分後にもう一度お試しいただくか、図書館のカウンターでおたずねください。`
@@ -90,18 +113,7 @@ export function accountRoutes(deps: AccountDeps, channel: Channel): Router {
   const fresh = (at: number | undefined) =>
     at !== undefined && clock.now().getTime() - at < STEP_MINUTES * 60_000
 
-  /** Loads the logged-in patron, or sends the visitor to the login page and back here. */
-  const requireLogin: RequestHandler = async (req, res, next) => {
-    const id = sessionPatronId(req, res)
-    const patron = id === null ? undefined : await patrons.byId(libraryOf(res).library.id, id)
-    if (!patron) {
-      go(req, res, 'login', {}, { next: req.method === 'GET' ? req.path : undefined })
-      return
-    }
-    res.locals.patron = patron
-    next()
-  }
-  const patronOf = (res: Response) => res.locals.patron as Patron
+  const requireLogin = loginRequired(patrons)
 
   // --- login / logout -------------------------------------------------------------------
 
