@@ -43,6 +43,27 @@ const TABLE = {
   },
   shelves: { pc: '/:lib/account/shelves', keitai: '/:lib/k/account/shelves' },
   shelf: { pc: '/:lib/account/shelves/:id', keitai: '/:lib/k/account/shelves/:id' },
+  shelfAdd: { pc: '/:lib/account/shelves/add', keitai: '/:lib/k/account/shelves/add' },
+  shelfRename: {
+    pc: '/:lib/account/shelves/:id/rename',
+    keitai: '/:lib/k/account/shelves/:id/rename',
+  },
+  shelfDelete: {
+    pc: '/:lib/account/shelves/:id/delete',
+    keitai: '/:lib/k/account/shelves/:id/delete',
+  },
+  shelfItem: {
+    pc: '/:lib/account/shelves/:id/items/:record',
+    keitai: '/:lib/k/account/shelves/:id/items/:record',
+  },
+  shelfItemMove: {
+    pc: '/:lib/account/shelves/:id/items/:record/move',
+    keitai: '/:lib/k/account/shelves/:id/items/:record/move',
+  },
+  shelfItemRemove: {
+    pc: '/:lib/account/shelves/:id/items/:record/remove',
+    keitai: '/:lib/k/account/shelves/:id/items/:record/remove',
+  },
   keitaiQr: { pc: '/:lib/keitai-qr.svg', keitai: '/:lib/keitai-qr.svg' },
   stylesheet: { pc: '/static/opac.css', keitai: '/static/opac.css' },
 } as const satisfies Record<string, Record<Channel, string>>

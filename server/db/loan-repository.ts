@@ -13,6 +13,8 @@ export interface LoanRow {
   loaned_on: string
   due_on: string
   renewal_count: number
+  /** UTC 'YYYY-MM-DD HH:MM:SS' of the last renewal, or null. */
+  renewed_at: string | null
   /** Active holds on the loan's record by other patrons. */
   other_holds: number
 }
@@ -39,6 +41,7 @@ function loansQuery(db: Db, libraryId: number, patronId: number) {
       'l.loaned_on',
       'l.due_on',
       'l.renewal_count',
+      'l.renewed_at',
     ])
     .select(
       sql<number>`(SELECT COUNT(*) FROM hold h WHERE h.library_id = l.library_id
@@ -65,6 +68,7 @@ export function loanRepository(db: Db) {
       libraryId: number,
       patronId: number,
       loanIds: number[],
+      now: string,
       decide: (loan: LoanRow) => { dueOn: string } | T,
     ): Promise<{ loan: LoanRow; outcome: { dueOn: string } | T }[]> {
       return db.transaction().execute(async (trx) => {
@@ -87,7 +91,11 @@ export function loanRepository(db: Db) {
           if (outcome && typeof outcome === 'object' && 'dueOn' in outcome) {
             await trx
               .updateTable('loan')
-              .set({ due_on: outcome.dueOn, renewal_count: loan.renewal_count + 1 })
+              .set({
+                due_on: outcome.dueOn,
+                renewal_count: loan.renewal_count + 1,
+                renewed_at: now,
+              })
               .where('id', '=', loan.id)
               .where('renewal_count', '=', loan.renewal_count)
               .execute()

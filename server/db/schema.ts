@@ -90,6 +90,7 @@ export interface LoanTable {
   loaned_on: string
   due_on: string
   renewal_count: ColumnType<number, number | undefined, number>
+  renewed_at: ColumnType<string | null, string | null | undefined, string | null>
   returned_at: string | null
   created_at: CreatedAt
 }

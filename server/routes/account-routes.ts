@@ -3,6 +3,7 @@
 // Handlers parse the form, call a service, and map its outcome to a page or a redirect.
 import { Router } from 'express'
 import type { Request, RequestHandler, Response } from 'express'
+import type { SessionData } from 'express-session'
 import type { Config } from '../config.ts'
 import type { PatronRepository } from '../db/patron-repository.ts'
 import type { Patron } from '../db/schema.ts'
@@ -38,7 +39,7 @@ export interface AccountDeps {
 /** The logged-in patron of this library, or null. */
 export function sessionPatronId(req: Request, res: Response): number | null {
   const { library } = libraryOf(res)
-  const s = req.session as Partial<import('express-session').SessionData> | undefined
+  const s = req.session as Partial<SessionData> | undefined
   return s?.patronId && s.libraryId === library.id ? s.patronId : null
 }
 
@@ -270,28 +271,21 @@ export function accountRoutes(deps: AccountDeps, channel: Channel): Router {
         return
       }
       const results = await loans.renew(library.id, settings, patron.id, ids)
-      const previous = req.session.renewed
-      // A double click: the second request finds the loan renewed a moment ago by the first.
-      const repeated =
-        previous?.libraryId === library.id &&
-        fresh(previous.at) &&
-        results.every((r) => !r.ok && previous.items.some((i) => i.loanId === r.loan.id && i.ok))
-      if (!repeated) {
-        req.session.renewed = {
-          libraryId: library.id,
-          at: clock.now().getTime(),
-          items: results.map((r) =>
-            r.ok
-              ? { loanId: r.loan.id, title: r.loan.title, ok: true, dueOn: r.newDueOn, message: '' }
-              : {
-                  loanId: r.loan.id,
-                  title: r.loan.title,
-                  ok: false,
-                  dueOn: r.loan.due_on,
-                  message: renewalRefusalMessage(r.check.reason, r.check.from),
-                },
-          ),
-        }
+      // A repeated press is recognised by loan-service (the loan was renewed just now).
+      req.session.renewed = {
+        libraryId: library.id,
+        at: clock.now().getTime(),
+        items: results.map((r) =>
+          r.ok
+            ? { loanId: r.loan.id, title: r.loan.title, ok: true, dueOn: r.newDueOn, message: '' }
+            : {
+                loanId: r.loan.id,
+                title: r.loan.title,
+                ok: false,
+                dueOn: r.loan.due_on,
+                message: renewalRefusalMessage(r.check.reason, r.check.from),
+              },
+        ),
       }
       await endTerminalSession(req)
       go(req, res, 'renewDone')

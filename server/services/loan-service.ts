@@ -20,6 +20,15 @@ export type RenewResult =
   | { loan: LoanRow; ok: true; newDueOn: string }
   | { loan: LoanRow; ok: false; check: Exclude<RenewalCheck, { ok: true }> }
 
+/** How long after a renewal a repeated request counts as the same one. */
+const REPEAT_WINDOW_MS = 60_000
+
+function renewedJustNow(loan: LoanRow, now: Date): boolean {
+  if (!loan.renewed_at) return false
+  const at = Date.parse(`${loan.renewed_at.replace(' ', 'T')}Z`)
+  return now.getTime() - at >= 0 && now.getTime() - at < REPEAT_WINDOW_MS
+}
+
 export function loanService(deps: {
   loans: LoanRepository
   calendars: CalendarRepository
@@ -67,15 +76,20 @@ export function loanService(deps: {
     ): Promise<RenewResult[]> {
       const day = today(clock)
       const calendar = await calendarFor(libraryId, settings, day)
-      const results = await loans.renew(libraryId, patronId, loanIds, (loan) => {
+      const now = clock.now()
+      const stamp = now.toISOString().slice(0, 19).replace('T', ' ')
+      const results = await loans.renew(libraryId, patronId, loanIds, stamp, (loan) => {
         const outcome = check(loan, settings, calendar, day)
         return outcome.ok ? { dueOn: outcome.newDueOn } : outcome
       })
-      return results.map(({ loan, outcome }) =>
-        'dueOn' in outcome
-          ? { loan, ok: true, newDueOn: outcome.dueOn }
-          : { loan, ok: false, check: outcome },
-      )
+      return results.map(({ loan, outcome }): RenewResult => {
+        if ('dueOn' in outcome) return { loan, ok: true, newDueOn: outcome.dueOn }
+        // 延長する pressed twice: the second press finds the loan renewed a moment ago.
+        if (outcome.reason === 'already_renewed' && renewedJustNow(loan, now)) {
+          return { loan, ok: true, newDueOn: loan.due_on }
+        }
+        return { loan, ok: false, check: outcome }
+      })
     },
   }
 }

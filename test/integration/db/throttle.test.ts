@@ -152,11 +152,13 @@ describe('throttle', () => {
 
   it('counts every one of 10 concurrent failures', async () => {
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => repo.recordFailure('address', '198.51.100.1', clock.now(), {
-        limit: 100,
-        windowMinutes: 15,
-        lockMinutes: 15,
-      })),
+      Array.from({ length: 10 }, () =>
+        repo.recordFailure('address', '198.51.100.1', clock.now(), {
+          limit: 100,
+          windowMinutes: 15,
+          lockMinutes: 15,
+        }),
+      ),
     )
     expect(results).to.have.length(10)
     expect(await repo.status('address', '198.51.100.1', clock.now(), WINDOW)).to.deep.equal({

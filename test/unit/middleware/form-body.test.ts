@@ -83,7 +83,11 @@ describe('formBody', () => {
     )
     expect(status).to.equal(200)
     expect(json.name).to.equal('高橋')
-    const utf = await post('/search', 'name=%E9%AB%98', 'Application/X-WWW-Form-Urlencoded;charset=UTF-8')
+    const utf = await post(
+      '/search',
+      'name=%E9%AB%98',
+      'Application/X-WWW-Form-Urlencoded;charset=UTF-8',
+    )
     expect(utf.json.name).to.equal('高')
   })
 

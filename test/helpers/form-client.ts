@@ -1,0 +1,111 @@
+// A minimal browser for integration tests: GETs and form POSTs over real HTTP, an optional
+// cookie jar (PC) or none at all (keitai), and forms filled from the page's own hidden fields.
+// Keitai form bodies are encoded in Shift_JIS, as a handset sends them.
+import * as cheerio from 'cheerio'
+import { encodeQueryValue } from '../../server/render/form-decoding.ts'
+import type { FormCharset } from '../../server/render/form-decoding.ts'
+import type { Fetched } from './test-server.ts'
+
+export interface Page extends Fetched {
+  location: string | null
+  setCookie: string | null
+}
+
+export class FormClient {
+  readonly jar = new Map<string, string>()
+
+  constructor(
+    readonly baseUrl: string,
+    readonly options: { userAgent?: string; cookies?: boolean; charset?: FormCharset } = {},
+  ) {}
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = { ...extra }
+    if (this.options.userAgent) headers['User-Agent'] = this.options.userAgent
+    if (this.jar.size) headers.Cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
+    return headers
+  }
+
+  private async finish(res: Response): Promise<Page> {
+    const setCookie = res.headers.get('set-cookie')
+    if (setCookie && this.options.cookies !== false) {
+      for (const part of setCookie.split(/,(?=\s*[A-Za-z0-9_]+=)/)) {
+        const [pair] = part.split(';')
+        const at = pair?.indexOf('=') ?? -1
+        if (pair && at > 0) this.jar.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim())
+      }
+    }
+    const bytes = Buffer.from(await res.arrayBuffer())
+    const type = res.headers.get('content-type') ?? ''
+    const charset = /charset=Shift_JIS/i.test(type) ? 'shift_jis' : 'utf-8'
+    return {
+      status: res.status,
+      headers: res.headers,
+      bytes,
+      text: new TextDecoder(charset, { fatal: true }).decode(bytes),
+      location: res.headers.get('location'),
+      setCookie,
+    }
+  }
+
+  /** A path or an absolute URL of this server. */
+  private url(path: string): string {
+    return path.startsWith('http') ? path : `${this.baseUrl}${path}`
+  }
+
+  async get(path: string): Promise<Page> {
+    return this.finish(await fetch(this.url(path), { headers: this.headers(), redirect: 'manual' }))
+  }
+
+  async post(path: string, fields: Record<string, string>): Promise<Page> {
+    const charset = this.options.charset ?? 'utf-8'
+    const body = Object.entries(fields)
+      .map(([k, v]) => `${k}=${encodeQueryValue(v, charset)}`)
+      .join('&')
+    return this.finish(
+      await fetch(this.url(path), {
+        method: 'POST',
+        headers: this.headers({ 'Content-Type': 'application/x-www-form-urlencoded' }),
+        body,
+        redirect: 'manual',
+      }),
+    )
+  }
+
+  /** Submits the n-th form of a page (or the one whose action ends with actionEnd). */
+  async submit(page: Page, fields: Record<string, string> = {}, actionEnd?: string): Promise<Page> {
+    const form = formOf(page.text, actionEnd)
+    return this.post(form.action, { ...form.hidden, ...fields })
+  }
+
+  /** GET the Location of a redirect. */
+  async follow(page: Page): Promise<Page> {
+    if (!page.location) throw new Error(`no redirect (status ${page.status})`)
+    return this.get(page.location)
+  }
+}
+
+export function formOf(
+  html: string,
+  actionEnd?: string,
+): { action: string; hidden: Record<string, string> } {
+  const $ = cheerio.load(html)
+  const forms = $('form[method=post]').toArray()
+  const form = actionEnd
+    ? forms.find((f) => ($(f).attr('action') ?? '').endsWith(actionEnd))
+    : forms[0]
+  if (!form) throw new Error(`no POST form${actionEnd ? ` ending ${actionEnd}` : ''}`)
+  const hidden: Record<string, string> = {}
+  $(form)
+    .find('input[type=hidden]')
+    .each((_, el) => {
+      hidden[$(el).attr('name') ?? ''] = $(el).attr('value') ?? ''
+    })
+  return { action: $(form).attr('action') ?? '', hidden }
+}
+
+/** The text of a page's main content without tags (for messages). */
+export function textOf(html: string): string {
+  const $ = cheerio.load(html)
+  return ($('main').length ? $('main') : $('body')).text().replace(/\s+/g, ' ')
+}
