@@ -48,6 +48,19 @@ async function prepare(): Promise<void> {
 }
 void prepare()
 
+// Expired sessions and old throttle rows are deleted every 10 minutes (any instance may).
+const PURGE_MS = 10 * 60_000
+const purge = setInterval(() => {
+  if (!lifecycle.ready || lifecycle.draining) return
+  Promise.all([deps.sessionStore.purgeExpired(), deps.services.throttle.purge()])
+    .then(([sessions, throttles]) => {
+      if (sessions || throttles)
+        logger.info(`purged ${sessions} sessions, ${throttles} throttle rows`)
+    })
+    .catch((err: unknown) => logger.warn({ err }, 'purge failed'))
+}, PURGE_MS)
+purge.unref()
+
 let stopping = false
 function shutdown(signal: string): void {
   if (stopping) return

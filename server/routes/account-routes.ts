@@ -13,7 +13,7 @@ import { csrfToken, verifyCsrf } from '../middleware/csrf.ts'
 import { formBody, formField } from '../middleware/form-body.ts'
 import { libraryOf } from '../middleware/library.ts'
 import { param } from '../middleware/query.ts'
-import { keitaiSessionToken } from '../middleware/session.ts'
+import { SESSION_COOKIE, keitaiSessionToken } from '../middleware/session.ts'
 import { isSafeReturnPath, libraryPath, routeWithinLibrary, urlFor } from '../paths.ts'
 import type { Channel, PathName } from '../paths.ts'
 import { redirectTo } from '../render/redirect.ts'
@@ -184,6 +184,7 @@ export function accountRoutes(deps: AccountDeps, channel: Channel): Router {
 
   router.post(route('logout'), ...post, async (req, res) => {
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()))
+    if (channelOf(res) === 'pc') res.clearCookie(SESSION_COOKIE, { path: '/' })
     redirectTo(res, urlFor(channelOf(res), 'top', { lib: libraryOf(res).library.slug }))
   })
 

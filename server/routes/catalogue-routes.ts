@@ -11,6 +11,7 @@ import type { Channel, PathName } from '../paths.ts'
 import type { Renderer } from '../render/views.ts'
 import { MAX_QUERY_LENGTH, parsePage, parseRecordId } from '../services/catalogue-service.ts'
 import type { CatalogueService } from '../services/catalogue-service.ts'
+import { recordListActionsOf } from './list-routes.ts'
 import { pageContext } from './page-context.ts'
 
 export interface ChannelLayout {
@@ -134,6 +135,8 @@ export function catalogueRoutes(deps: {
       copyPage,
       lastCopyPage,
       copiesPerPage: layout.copiesPerPage,
+      // お気に入り / My本棚 forms for a logged-in patron (set by listRoutes), else links.
+      listActions: recordListActionsOf(res),
       latestIssueId:
         detail.record.material_type === 'magazine'
           ? detail.copies.find((c) => c.issue_date)?.id

@@ -29,7 +29,7 @@ export interface DemoAccount {
 export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
   aoba: [
     {
-      card: '1109000001',
+      card: '1101900001',
       password: 'aoba1234',
       fullName: '青葉 一郎',
       fullNameReading: 'アオバ イチロウ',
@@ -40,7 +40,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'normal adult; three renewable loans (one due today): 延長 and まとめて延長',
     },
     {
-      card: '1109000002',
+      card: '1101900002',
       password: null,
       fullName: '青葉 花子',
       fullNameReading: 'アオバ ハナコ',
@@ -50,7 +50,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'no password yet: 新規パスワード登録 with name 青葉 花子 and birth date 1985-04-12',
     },
     {
-      card: '1109000003',
+      card: '1101900003',
       password: 'kasi5678',
       fullName: '延滞 次郎',
       fullNameReading: 'エンタイ ジロウ',
@@ -60,7 +60,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'an overdue loan (not renewable) and a renewable one',
     },
     {
-      card: '1109000004',
+      card: '1101900004',
       password: 'yoyk4321',
       fullName: '予約 三郎',
       fullNameReading: 'ヨヤク サブロウ',
@@ -70,7 +70,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'a loan another patron has reserved, and an already-renewed loan',
     },
     {
-      card: '1109000005',
+      card: '1101900005',
       password: 'cd2468',
       fullName: '視聴 四郎',
       fullNameReading: 'シチョウ シロウ',
@@ -80,7 +80,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'non-resident with an AV loan: renewable under rules A',
     },
     {
-      card: '1109000006',
+      card: '1101900006',
       password: 'help1357',
       fullName: '支援 五子',
       fullNameReading: 'シエン イツコ',
@@ -93,7 +93,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
   ],
   minato: [
     {
-      card: '2209000001',
+      card: '2201900001',
       password: 'minato123',
       fullName: '港 一郎',
       fullNameReading: 'ミナト イチロウ',
@@ -104,7 +104,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'normal adult; three renewable loans (one due today): 延長 and まとめて延長',
     },
     {
-      card: '2209000002',
+      card: '2201900002',
       password: 'Ab3dEf7h',
       initial: true,
       fullName: '港 初子',
@@ -115,7 +115,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'counter-issued initial password only: change it (パスワード変更)',
     },
     {
-      card: '2209000003',
+      card: '2201900003',
       password: null,
       fullName: '港 支援',
       fullNameReading: 'ミナト シエン',
@@ -126,7 +126,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'disability-service patron: cannot have a password under rules B',
     },
     {
-      card: '2209000004',
+      card: '2201900004',
       password: 'kids1234',
       fullName: '港 ちいさ',
       fullNameReading: 'ミナト チイサ',
@@ -136,7 +136,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'under elementary-school age: online services refused',
     },
     {
-      card: '2209000005',
+      card: '2201900005',
       password: 'visit123',
       fullName: '市外 住人',
       fullNameReading: 'シガイ スミト',
@@ -146,7 +146,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'non-resident: may log in and renew (holds need residence, later)',
     },
     {
-      card: '2209000006',
+      card: '2201900006',
       password: 'late1234',
       fullName: '延滞 花子',
       fullNameReading: 'エンタイ ハナコ',
@@ -156,7 +156,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'an overdue loan (not renewable) and a renewable one',
     },
     {
-      card: '2209000007',
+      card: '2201900007',
       password: 'hold1234',
       fullName: '予約 待子',
       fullNameReading: 'ヨヤク マチコ',
@@ -166,7 +166,7 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       shows: 'a loan another patron has reserved, and an already-renewed loan',
     },
     {
-      card: '2209000008',
+      card: '2201900008',
       password: 'disc1234',
       fullName: '視聴 覚',
       fullNameReading: 'シチョウ サトル',

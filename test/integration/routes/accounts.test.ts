@@ -59,7 +59,7 @@ describe('patron accounts', function () {
       expect(textOf(form.text)).to.include('30分間操作がないと、自動的にログアウトします。')
       expect(form.headers.get('cache-control')).to.include('no-store')
       const before = c.jar.get('opac_sid')
-      const res = await c.submit(form, { card: '1109000001', password: 'aoba1234' })
+      const res = await c.submit(form, { card: '1101900001', password: 'aoba1234' })
       expect(res.status).to.equal(303)
       expect(res.location).to.equal(`${app.baseUrl}/aoba/account`)
       expect(c.jar.get('opac_sid')).to.be.a('string').and.not.equal(before)
@@ -73,13 +73,13 @@ describe('patron accounts', function () {
     })
 
     it('normalises a card number typed with spaces and full-width digits', async () => {
-      const res = await login(pc(), 'aoba', ' １１０９ ０００ ００１ ', 'aoba1234')
+      const res = await login(pc(), 'aoba', ' １１０１ ９００ ００１ ', 'aoba1234')
       expect(res.status).to.equal(303)
     })
 
     it('gives one message whether the card or the password is wrong', async () => {
-      const wrongPassword = await login(pc(), 'aoba', '1109000003', 'nope9999')
-      const noSuchCard = await login(pc(), 'aoba', '1109999999', 'nope9999')
+      const wrongPassword = await login(pc(), 'aoba', '1101900003', 'nope9999')
+      const noSuchCard = await login(pc(), 'aoba', '1101999999', 'nope9999')
       for (const res of [wrongPassword, noSuchCard]) {
         expect(res.status).to.equal(401)
         expect(textOf(res.text)).to.include('利用者番号またはパスワードが正しくありません。')
@@ -110,26 +110,26 @@ describe('patron accounts', function () {
       expect(bounce.status).to.equal(303)
       expect(bounce.location).to.equal(`${app.baseUrl}/aoba/login?next=%2Faccount%2Floans`)
       const form = await c.follow(bounce)
-      const res = await c.submit(form, { card: '1109000001', password: 'aoba1234' })
+      const res = await c.submit(form, { card: '1101900001', password: 'aoba1234' })
       expect(res.location).to.equal(`${app.baseUrl}/aoba/account/loans`)
     })
 
     it('ignores a return path that leaves the library', async () => {
       const c = pc()
       const form = await c.get('/aoba/login?next=//evil.example/x')
-      const res = await c.submit(form, { card: '1109000001', password: 'aoba1234' })
+      const res = await c.submit(form, { card: '1101900001', password: 'aoba1234' })
       expect(res.location).to.equal(`${app.baseUrl}/aoba/account`)
     })
 
     it('refuses patrons the rules keep from online services, after a correct password', async () => {
-      const child = await login(pc(), 'minato', '2209000004', 'kids1234')
+      const child = await login(pc(), 'minato', '2201900004', 'kids1234')
       expect(child.status).to.equal(403)
       expect(textOf(child.text)).to.include('小学生以上')
     })
 
     it('logs out with a POST and forgets the session', async () => {
       const c = pc()
-      await c.follow(await login(c, 'aoba', '1109000001', 'aoba1234'))
+      await c.follow(await login(c, 'aoba', '1101900001', 'aoba1234'))
       const portal = await c.get('/aoba/account')
       const out = await c.submit(portal, {}, '/logout')
       expect(out.status).to.equal(303)
@@ -139,7 +139,7 @@ describe('patron accounts', function () {
 
     it('keeps a login within its library', async () => {
       const c = pc()
-      await login(c, 'aoba', '1109000001', 'aoba1234')
+      await login(c, 'aoba', '1101900001', 'aoba1234')
       expect((await c.get('/minato/account')).status).to.equal(303)
     })
   })
@@ -147,20 +147,20 @@ describe('patron accounts', function () {
   describe('lockout', () => {
     it('locks a card after 5 failures in 15 minutes, even for the right password', async () => {
       for (let i = 0; i < 5; i++) {
-        expect((await login(pc(), 'minato', '2209000006', `wrong${i}`)).status).to.equal(401)
+        expect((await login(pc(), 'minato', '2201900006', `wrong${i}`)).status).to.equal(401)
       }
-      const locked = await login(pc(), 'minato', '2209000006', 'late1234')
+      const locked = await login(pc(), 'minato', '2201900006', 'late1234')
       expect(locked.status).to.equal(429)
       expect(textOf(locked.text)).to.match(
         /約\d+分後にもう一度お試しいただくか、図書館のカウンター/,
       )
       // Another card is not affected.
-      expect((await login(pc(), 'minato', '2209000005', 'visit123')).status).to.equal(303)
+      expect((await login(pc(), 'minato', '2201900005', 'visit123')).status).to.equal(303)
     })
 
     it('locks the same way for a card that does not exist', async () => {
-      for (let i = 0; i < 5; i++) await login(pc(), 'minato', '2209888888', `wrong${i}`)
-      expect((await login(pc(), 'minato', '2209888888', 'x1234567')).status).to.equal(429)
+      for (let i = 0; i < 5; i++) await login(pc(), 'minato', '2201888888', `wrong${i}`)
+      expect((await login(pc(), 'minato', '2201888888', 'x1234567')).status).to.equal(429)
     })
   })
 
@@ -169,7 +169,7 @@ describe('patron accounts', function () {
       const c = pc()
       await c.get('/aoba/login')
       for (const token of [undefined, 'forged-token']) {
-        const fields: Record<string, string> = { card: '1109000001', password: 'aoba1234' }
+        const fields: Record<string, string> = { card: '1101900001', password: 'aoba1234' }
         if (token) fields._csrf = token
         const res = await c.post('/aoba/login', fields)
         expect(res.status).to.equal(403)
@@ -182,7 +182,7 @@ describe('patron accounts', function () {
   describe('loans and renewals', () => {
     it('lists loans with due dates and a reason for each loan that cannot be renewed', async () => {
       const c = pc()
-      await login(c, 'minato', '2209000007', 'hold1234')
+      await login(c, 'minato', '2201900007', 'hold1234')
       const page = await c.get('/minato/account/loans')
       await expectGoodPcPage(page.text)
       const text = textOf(page.text)
@@ -190,38 +190,38 @@ describe('patron accounts', function () {
       expect(text).to.include('延長は1回までです。')
 
       const av = pc()
-      await login(av, 'minato', '2209000008', 'disc1234')
+      await login(av, 'minato', '2201900008', 'disc1234')
       expect(textOf((await av.get('/minato/account/loans')).text)).to.include(
         '視聴覚資料は延長できません。',
       )
 
       const late = pc()
-      await login(late, 'minato', '2209000006', 'late1234').catch(() => undefined)
+      await login(late, 'minato', '2201900006', 'late1234').catch(() => undefined)
     })
 
     it('renews under rules A an AV loan that rules B refuse', async () => {
       const c = pc()
-      await login(c, 'aoba', '1109000005', 'cd2468')
+      await login(c, 'aoba', '1101900005', 'cd2468')
       const page = await c.get('/aoba/account/loans')
       expect(cheerio.load(page.text)('a[href$="/renew"]').length).to.equal(2)
     })
 
     it('marks an overdue loan in words and refuses to renew it', async () => {
       const c = pc()
-      await login(c, 'aoba', '1109000003', 'kasi5678')
+      await login(c, 'aoba', '1101900003', 'kasi5678')
       const page = await c.get('/aoba/account/loans')
       const text = textOf(page.text)
       expect(text).to.include('返却期限を過ぎています')
       expect(text).to.include('返却期限を過ぎているため延長できません。')
-      const overdue = (await loans('1109000003'))[0]!
+      const overdue = (await loans('1101900003'))[0]!
       const res = await c.get(`/aoba/account/loans/${overdue.id}/renew`)
       expect(res.status).to.equal(409)
     })
 
     it('renews after a confirmation; the new due date skips closed days', async () => {
       const c = pc()
-      await login(c, 'aoba', '1109000003', 'kasi5678')
-      const renewable = (await loans('1109000003')).find((l) => l.due_on > '2026-11-23')!
+      await login(c, 'aoba', '1101900003', 'kasi5678')
+      const renewable = (await loans('1101900003')).find((l) => l.due_on > '2026-11-23')!
       const confirm = await c.get(`/aoba/account/loans/${renewable.id}/renew`)
       expect(confirm.status).to.equal(200)
       await expectGoodPcPage(confirm.text)
@@ -230,22 +230,22 @@ describe('patron accounts', function () {
       const done = await c.follow(await c.submit(confirm))
       expect(done.status).to.equal(200)
       expect(textOf(done.text)).to.include('返却予定日を2026年12月8日(火)に延長しました。')
-      const after = (await loans('1109000003')).find((l) => l.id === renewable.id)!
+      const after = (await loans('1101900003')).find((l) => l.id === renewable.id)!
       expect(after.due_on).to.equal('2026-12-08')
       expect(after.renewal_count).to.equal(1)
     })
 
     it('renews once when 延長する is pressed twice at the same moment', async () => {
       const c = pc()
-      await login(c, 'minato', '2209000002', 'Ab3dEf7h')
-      const loan = (await loans('2209000002'))[0]!
+      await login(c, 'minato', '2201900002', 'Ab3dEf7h')
+      const loan = (await loans('2201900002'))[0]!
       const confirm = await c.get(`/minato/account/loans/${loan.id}/renew`)
       const [a, b] = await Promise.all([c.submit(confirm), c.submit(confirm)])
       for (const res of [a, b]) {
         expect(res.status).to.equal(303)
         expect(res.location).to.equal(`${app.baseUrl}/minato/account/loans/renewed`)
       }
-      const after = (await loans('2209000002'))[0]!
+      const after = (await loans('2201900002'))[0]!
       expect(after.renewal_count).to.equal(1)
       expect(textOf((await c.get('/minato/account/loans/renewed')).text)).to.include(
         'に延長しました。',
@@ -254,26 +254,26 @@ describe('patron accounts', function () {
 
     it('renews every eligible loan at once, listing the new due dates first', async () => {
       const c = pc()
-      await login(c, 'aoba', '1109000001', 'aoba1234')
+      await login(c, 'aoba', '1101900001', 'aoba1234')
       const confirm = await c.get('/aoba/account/loans/renew-all')
       await expectGoodPcPage(confirm.text)
       expect(cheerio.load(confirm.text)('table tbody tr').length).to.equal(3)
       const done = await c.follow(await c.submit(confirm))
       expect(textOf(done.text).match(/に延長しました。/g)).to.have.length(3)
-      for (const l of await loans('1109000001')) expect(l.renewal_count).to.equal(1)
+      for (const l of await loans('1101900001')) expect(l.renewal_count).to.equal(1)
     })
 
     it('refuses a loan id of another patron', async () => {
       const c = pc()
-      await login(c, 'aoba', '1109000001', 'aoba1234')
-      const other = (await loans('1109000004'))[0]!
+      await login(c, 'aoba', '1101900001', 'aoba1234')
+      const other = (await loans('1101900004'))[0]!
       expect((await c.get(`/aoba/account/loans/${other.id}/renew`)).status).to.equal(404)
       const portal = await c.get('/aoba/account')
       const res = await c.post(`/aoba/account/loans/${other.id}/renew`, {
         _csrf: cheerio.load(portal.text)('input[name=_csrf]').attr('value') ?? '',
       })
       expect(res.status).to.equal(303)
-      expect((await loans('1109000004'))[0]!.renewal_count).to.equal(other.renewal_count)
+      expect((await loans('1101900004'))[0]!.renewal_count).to.equal(other.renewal_count)
     })
   })
 
@@ -283,13 +283,13 @@ describe('patron accounts', function () {
       const form = await c.get('/aoba/password/register')
       await expectGoodPcPage(form.text)
       const wrong = await c.submit(form, {
-        card: '1109000002',
+        card: '1101900002',
         fullName: '青葉 花子',
         birth: '19850413',
       })
       expect(wrong.status).to.equal(401)
       const ok = await c.submit(wrong, {
-        card: '1109000002',
+        card: '1101900002',
         fullName: '青葉花子',
         birth: '1985-04-12',
       })
@@ -305,8 +305,8 @@ describe('patron accounts', function () {
         await c.submit(mismatch, { password: 'Hana2026', confirmation: 'Hana2026' }),
       )
       expect(textOf(done.text)).to.include('パスワードを登録しました。')
-      expect((await login(pc(), 'aoba', '1109000002', 'Hana2026')).status).to.equal(303)
-      expect((await login(pc(), 'aoba', '1109000002', 'hana2026')).status).to.equal(401)
+      expect((await login(pc(), 'aoba', '1101900002', 'Hana2026')).status).to.equal(303)
+      expect((await login(pc(), 'aoba', '1101900002', 'hana2026')).status).to.equal(401)
     })
 
     it('rules B: no self-registration; the counter issues passwords', async () => {
@@ -320,7 +320,7 @@ describe('patron accounts', function () {
       const form = await c.get('/minato/password/change')
       await expectGoodPcPage(form.text)
       const short = await c.submit(form, {
-        card: '2209000002',
+        card: '2201900002',
         current: 'Ab3dEf7h',
         password: 'abc12',
         confirmation: 'abc12',
@@ -328,7 +328,7 @@ describe('patron accounts', function () {
       expect(short.status).to.equal(400)
       expect(textOf(short.text)).to.include('6文字以上')
       const checked = await c.submit(short, {
-        card: '2209000002',
+        card: '2201900002',
         current: 'Ab3dEf7h',
         password: 'minato2026',
         confirmation: 'minato2026',
@@ -338,8 +338,8 @@ describe('patron accounts', function () {
       expect(cheerio.load(confirm.text)('button').text()).to.equal('送信')
       const done = await c.follow(await c.submit(confirm))
       expect(textOf(done.text)).to.include('パスワードを変更しました。')
-      expect((await login(pc(), 'minato', '2209000002', 'minato2026')).status).to.equal(303)
-      expect((await login(pc(), 'minato', '2209000002', 'Ab3dEf7h')).status).to.equal(401)
+      expect((await login(pc(), 'minato', '2201900002', 'minato2026')).status).to.equal(303)
+      expect((await login(pc(), 'minato', '2201900002', 'Ab3dEf7h')).status).to.equal(401)
     })
 
     it('explains a forgotten password without revealing anything', async () => {
@@ -357,7 +357,7 @@ describe('patron accounts', function () {
       expectGoodKeitaiPage(form)
       expect(form.setCookie).to.equal(null)
       expect(form.headers.get('referrer-policy')).to.equal('no-referrer')
-      const res = await k.submit(form, { card: '２２０９０００００１', password: 'minato123' })
+      const res = await k.submit(form, { card: '２２０１９００００１', password: 'minato123' })
       expect(res.status).to.equal(302)
       expect(res.setCookie).to.equal(null)
       expect(res.location).to.match(
@@ -380,7 +380,7 @@ describe('patron accounts', function () {
 
     it('never accepts a URL session from a request that also has a session cookie', async () => {
       const k = keitai()
-      const res = await k.follow(await login(k, 'minato', '2209000005', 'visit123'))
+      const res = await k.follow(await login(k, 'minato', '2201900005', 'visit123'))
       expect(res.status).to.equal(200)
       const url = res.location ?? ''
       void url
@@ -419,7 +419,7 @@ describe('patron accounts', function () {
       const c = new FormClient(terminal.baseUrl)
       const form = await c.get('/aoba/login')
       expect(textOf(form.text)).to.include('3分間操作がないと')
-      await c.submit(form, { card: '1109000006', password: 'help1357' })
+      await c.submit(form, { card: '1101900006', password: 'help1357' })
       const list = await c.get('/aoba/account/loans')
       const renew = cheerio.load(list.text)('a[href$="/renew"]').first().attr('href')!
       const done: Page = await c.follow(await c.submit(await c.get(renew)))

@@ -152,7 +152,15 @@ describe('keitai channel: catalogue', () => {
       await measure('libraries', '/k/')
       for (const slug of ['aoba', 'minato']) {
         await measure('top', `/${slug}/k/`)
-        for (const p of ['advanced', 'browse', 'new', 'account'])
+        for (const p of [
+          'advanced',
+          'browse',
+          'new',
+          'login',
+          'password/forgot',
+          'password/register',
+          'password/change',
+        ])
           await measure('coming-soon', `/${slug}/k/${p}`)
         await measure('404', `/${slug}/k/records/4294967295`)
       }
