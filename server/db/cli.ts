@@ -1,7 +1,14 @@
 // npm run db:migrate — create the database if needed and apply migrations.
 // npm run db:demo    — the same, then load the demo catalogue (idempotent: a library that
 //                      is already there is left as it is).
+// npm run patron:issue-password -- <library> <card>
+//                    — staff issue an initial password (printed once, for the receipt).
 import { loadConfig } from '../config.ts'
+import type { Config } from '../config.ts'
+import { buildDeps } from '../deps.ts'
+import { createLogger } from '../logger.ts'
+import { resolveSettings } from '../services/library-settings.ts'
+import { eligibilityMessage } from '../services/password-service.ts'
 import { createDb, ensureDatabase } from './database.ts'
 import { loadDemo } from './demo/demo-loader.ts'
 import { migrate } from './migrator.ts'
@@ -14,7 +21,13 @@ async function main(command: string | undefined): Promise<void> {
   const applied = await migrate(config.databaseUrl)
   log(applied.length ? `applied: ${applied.join(', ')}` : 'migrations: up to date')
   if (command === 'migrate') return
-  if (command !== 'demo') throw new Error(`unknown command "${command}" (migrate | demo)`)
+  if (command === 'issue-password') {
+    await issuePassword(config, process.argv[3] ?? '', process.argv[4] ?? '')
+    return
+  }
+  if (command !== 'demo') {
+    throw new Error(`unknown command "${command}" (migrate | demo | issue-password)`)
+  }
   const db = createDb(config.databaseUrl, 2)
   try {
     const started = Date.now()
@@ -26,6 +39,28 @@ async function main(command: string | undefined): Promise<void> {
     )
   } finally {
     await db.destroy()
+  }
+}
+
+async function issuePassword(config: Config, slug: string, card: string): Promise<void> {
+  const deps = buildDeps(config, { logger: createLogger('silent') })
+  try {
+    const library = await deps.repositories.libraries.bySlug(slug)
+    if (!library) throw new Error(`no library "${slug}"`)
+    const settings = resolveSettings(library.rules_preset, library.settings_json)
+    const result = await deps.services.auth.issueInitialPassword(library.id, settings, card)
+    if (!result.ok) {
+      throw new Error(
+        result.reason === 'no_such_card'
+          ? `no patron with card "${card}" in ${slug}`
+          : `not issued: ${eligibilityMessage(result.eligibility)}`,
+      )
+    }
+    log(
+      `initial password for ${result.patron.card_number} (${result.patron.full_name}): ${result.password}`,
+    )
+  } finally {
+    await deps.db.destroy()
   }
 }
 

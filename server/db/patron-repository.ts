@@ -30,12 +30,15 @@ export function patronRepository(db: Db) {
         .executeTakeFirst()
     },
 
-    /** Sets a password; expectedHash guards against a concurrent change (null = had none). */
+    /**
+     * Sets a password. expectedHash guards against a concurrent change (null = had none;
+     * undefined = replace whatever is there, as staff do when they issue one).
+     */
     async setPassword(
       libraryId: number,
       id: number,
       hash: string,
-      options: { initial: boolean; expectedHash: string | null; now: string },
+      options: { initial: boolean; expectedHash: string | null | undefined; now: string },
     ): Promise<boolean> {
       const result = await db
         .updateTable('patron')
@@ -47,9 +50,11 @@ export function patronRepository(db: Db) {
         .where('library_id', '=', libraryId)
         .where('id', '=', id)
         .where((eb) =>
-          options.expectedHash === null
-            ? eb('password_hash', 'is', null)
-            : eb('password_hash', '=', options.expectedHash),
+          options.expectedHash === undefined
+            ? eb.val(true)
+            : options.expectedHash === null
+              ? eb('password_hash', 'is', null)
+              : eb('password_hash', '=', options.expectedHash),
         )
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1

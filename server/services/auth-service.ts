@@ -8,6 +8,7 @@ import type { Patron } from '../db/schema.ts'
 import type { LibrarySettings } from './library-settings.ts'
 import {
   dummyVerify,
+  generateInitialPassword,
   hashPassword,
   normaliseCardNumber,
   onlineServiceEligibility,
@@ -217,6 +218,35 @@ export function authService(deps: {
         }
       }
       return { ok: true, patron: checked.patron, newHash: fresh.hash }
+    },
+
+    /**
+     * Staff issue an initial password (rules B: 8 alphanumerics on a receipt) to a patron who
+     * showed ID at the counter; it replaces any password the patron had. Returns the plain
+     * password once, for the receipt.
+     */
+    async issueInitialPassword(
+      libraryId: number,
+      settings: LibrarySettings,
+      card: string,
+    ): Promise<
+      | { ok: true; password: string; patron: Patron }
+      | { ok: false; reason: 'no_such_card' }
+      | { ok: false; reason: 'ineligible'; eligibility: 'disability_service' | 'under_age' }
+    > {
+      const normalised = normaliseCardNumber(card)
+      const patron = normalised.ok ? await patrons.byCard(libraryId, normalised.card) : undefined
+      if (!patron) return { ok: false, reason: 'no_such_card' }
+      const eligible = onlineServiceEligibility(patron, settings, today(clock))
+      if (!eligible.ok) return { ok: false, reason: 'ineligible', eligibility: eligible.reason }
+      const password = generateInitialPassword(settings.initialPasswordLength)
+      const now = clock.now().toISOString().slice(0, 19).replace('T', ' ')
+      await patrons.setPassword(libraryId, patron.id, await hashPassword(password, pepper), {
+        initial: true,
+        expectedHash: undefined,
+        now,
+      })
+      return { ok: true, password, patron }
     },
 
     /** Stores a password; false when the patron's password changed meanwhile. */

@@ -342,6 +342,20 @@ describe('patron accounts', function () {
       expect((await login(pc(), 'minato', '2201900002', 'Ab3dEf7h')).status).to.equal(401)
     })
 
+    it('rules B: staff issue an 8-character initial password, refused for disability service', async () => {
+      const { auth } = app.deps.services
+      const lib = (await app.deps.repositories.libraries.bySlug('minato'))!
+      const { PRESETS } = await import('../../../server/services/library-settings.ts')
+      const refused = await auth.issueInitialPassword(lib.id, PRESETS.B, '2201900003')
+      expect(refused).to.deep.include({ ok: false, reason: 'ineligible' })
+      const issued = await auth.issueInitialPassword(lib.id, PRESETS.B, '2201000002')
+      if (!issued.ok) throw new Error('not issued')
+      expect(issued.password).to.match(/^[A-Za-z0-9]{8}$/)
+      const c = pc()
+      const portal = await c.follow(await login(c, 'minato', '2201000002', issued.password))
+      expect(textOf(portal.text)).to.include('初期パスワードのままご利用中です。')
+    })
+
     it('explains a forgotten password without revealing anything', async () => {
       const res = await pc().get('/aoba/password/forgot')
       expect(res.status).to.equal(200)
