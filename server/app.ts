@@ -15,6 +15,7 @@ import { KEITAI_SESSION_MOUNT, LIBRARY_MOUNT } from './paths.ts'
 import type { Channel } from './paths.ts'
 import { sessionMiddleware } from './middleware/session.ts'
 import { accountRoutes } from './routes/account-routes.ts'
+import { listRoutes } from './routes/list-routes.ts'
 import { VIEWS_DIR } from './render/views.ts'
 import { KEITAI_LAYOUT, PC_LAYOUT, catalogueRoutes } from './routes/catalogue-routes.ts'
 import { healthGet } from './routes/health-routes.ts'
@@ -87,10 +88,17 @@ export function createApp(deps: Deps): Express {
     renderer,
     clock: deps.clock,
   }
+  const listDeps = {
+    patrons: repositories.patrons,
+    lists: services.lists,
+    renderer,
+    clock: deps.clock,
+  }
   const channelRouter = (channel: Channel) => {
     const layout = channel === 'keitai' ? KEITAI_LAYOUT : PC_LAYOUT
     const router = express.Router({ mergeParams: true })
     router.use(accountRoutes(accountDeps, channel))
+    router.use(listRoutes(listDeps, channel))
     router.use(catalogueRoutes({ catalogue: services.catalogue, renderer, layout }))
     return router
   }

@@ -11,12 +11,14 @@ import { recordRepository } from './db/record-repository.ts'
 import { createLogger } from './logger.ts'
 import { createRenderer } from './render/views.ts'
 import { calendarRepository } from './db/calendar-repository.ts'
+import { listRepository } from './db/list-repository.ts'
 import { loanRepository } from './db/loan-repository.ts'
 import { patronRepository } from './db/patron-repository.ts'
 import { MysqlSessionStore } from './db/session-store.ts'
 import { throttleRepository } from './db/throttle-repository.ts'
 import { authService } from './services/auth-service.ts'
 import { catalogueService } from './services/catalogue-service.ts'
+import { listService } from './services/list-service.ts'
 import { loanService } from './services/loan-service.ts'
 import { throttleService } from './services/throttle-service.ts'
 
@@ -40,6 +42,7 @@ export function buildDeps(
     loans: loanRepository(db),
     calendars: calendarRepository(db),
     throttles: throttleRepository(db),
+    lists: listRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
   return {
@@ -60,6 +63,7 @@ export function buildDeps(
         pepper: config.passwordPepper,
       }),
       loans: loanService({ loans: repositories.loans, calendars: repositories.calendars, clock }),
+      lists: listService({ lists: repositories.lists, clock }),
     },
     renderer: createRenderer({ cache: config.env === 'production' }),
   }

@@ -1,0 +1,135 @@
+// Real clients through the account journeys: lynx logs in and renews on the PC pages (its
+// cookie jar, its odd SameSite echo), and w3m does the same on the keitai pages with cookies
+// off, posting Shift_JIS. Async execFile: the server runs in this process.
+import { execFile, spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { expect } from 'chai'
+import * as cheerio from 'cheerio'
+import { encodeQueryValue } from '../../server/render/form-decoding.ts'
+import { createTestDatabase } from '../helpers/test-database.ts'
+import { KEITAI_UA, startTestServer } from '../helpers/test-server.ts'
+import type { TestServer } from '../helpers/test-server.ts'
+
+const run = promisify(execFile)
+
+function installed(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
+}
+
+/**
+ * lynx with one cookie file for the whole journey (persistent cookies on, as a patron's
+ * browser keeps them between pages); stdin carries -post_data bodies.
+ */
+function lynx(args: string[], cookies: string, stdin?: string): Promise<string> {
+  const cfg = `${cookies}.cfg`
+  writeFileSync(cfg, 'INCLUDE:/etc/lynx/lynx.cfg\nPERSISTENT_COOKIES:TRUE\n')
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'lynx',
+      [
+        `-cfg=${cfg}`,
+        '-accept_all_cookies',
+        `-cookie_file=${cookies}`,
+        `-cookie_save_file=${cookies}`,
+        '-display_charset=UTF-8',
+        '-width=100',
+        '-nolist',
+        ...args,
+      ],
+      { env: { ...process.env, TERM: 'dumb' } },
+    )
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')))
+    child.on('error', reject)
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`lynx exit ${code}`))))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+    child.on('exit', () => clearTimeout(timer))
+    child.stdin.end(stdin ?? '')
+  })
+}
+
+const csrfOf = (html: string) => cheerio.load(html)('input[name=_csrf]').attr('value') ?? ''
+
+describe('account journeys in real clients', function () {
+  this.timeout(90_000)
+  let app: TestServer
+  let dir: string
+
+  before(async function () {
+    for (const tool of ['lynx', 'w3m']) {
+      if (!installed(tool)) {
+        if (process.env.CI) throw new Error(`${tool} is not installed (.ci/run installs it)`)
+        this.skip()
+      }
+    }
+    const t = await createTestDatabase({ demo: true, prefix: 'e2e' })
+    app = await startTestServer(t.db)
+    dir = mkdtempSync(join(tmpdir(), 'opac-e2e-'))
+  })
+  after(() => app?.close())
+
+  it('lynx: logs in, lists loans, renews one, and the new due date shows', async () => {
+    const cookies = join(dir, 'lynx-cookies')
+    writeFileSync(cookies, '')
+    const login = await lynx(['-source', `${app.baseUrl}/aoba/login`], cookies)
+    const body = `_csrf=${csrfOf(login)}&next=&card=1101900003&password=kasi5678\n---\n`
+    const portal = await lynx(['-dump', '-post_data', `${app.baseUrl}/aoba/login`], cookies, body)
+    expect(portal).to.include('延滞 次郎 様')
+    expect(portal).to.include('貸出中一覧')
+    expect(readFileSync(cookies, 'utf8')).to.include('opac_sid')
+
+    const loans = await lynx(['-dump', `${app.baseUrl}/aoba/account/loans`], cookies)
+    expect(loans).to.include('返却期限を過ぎています')
+    expect(loans).to.include('返却期限を過ぎているため延長できません。')
+
+    const source = await lynx(['-source', `${app.baseUrl}/aoba/account/loans`], cookies)
+    const renew = cheerio.load(source)('a[href$="/renew"]').attr('href')!
+    const confirm = await lynx(['-source', `${app.baseUrl}${renew}`], cookies)
+    expect(confirm).to.include('延長する')
+    const done = await lynx(
+      ['-dump', '-post_data', `${app.baseUrl}${renew}`],
+      cookies,
+      `_csrf=${csrfOf(confirm)}\n---\n`,
+    )
+    expect(done).to.match(/返却予定日を2026年12月8日\(火\)に延長しました。/)
+  })
+
+  it('w3m with cookies off: logs in on the keitai pages and renews', async () => {
+    // -dump renders; -dump_source gives the Shift_JIS bytes of the page w3m ended on.
+    const w3m = async (mode: '-dump' | '-dump_source', url: string, post?: string) => {
+      const args = [mode, '-no-cookie', '-O', 'UTF-8', '-o', `user_agent=${KEITAI_UA}`]
+      if (post !== undefined) {
+        const file = join(dir, 'post-body')
+        writeFileSync(file, post)
+        args.push('-post', file)
+      }
+      const { stdout } = await run('w3m', [...args, url], { encoding: 'buffer', timeout: 20_000 })
+      return mode === '-dump'
+        ? stdout.toString('utf8')
+        : new TextDecoder('shift_jis').decode(stdout)
+    }
+    const sjis = (s: string) => encodeQueryValue(s, 'shift_jis')
+    const loginPage = await w3m('-dump_source', `${app.baseUrl}/minato/k/login`)
+    const action = cheerio.load(loginPage)('form').attr('action')!
+    expect(action).to.match(/^\/minato\/k\/s\/[^/]+\/login$/)
+    const card = sjis('２２０１９００００６')
+    const portal = await w3m(
+      '-dump_source',
+      `${app.baseUrl}${action}`,
+      `_csrf=${csrfOf(loginPage)}&next=&card=${card}&password=late1234`,
+    )
+    expect(portal).to.include('延滞 花子様')
+    const loansUrl = cheerio.load(portal)('a[accesskey=1]').attr('href')!
+    const loans = await w3m('-dump', `${app.baseUrl}${loansUrl}`)
+    expect(loans).to.include('期限切れ')
+    expect(loans).to.include('返却期限を過ぎているため延長できません。')
+    const loansSource = await w3m('-dump_source', `${app.baseUrl}${loansUrl}`)
+    const renewUrl = cheerio.load(loansSource)('a[href$="/renew"]').attr('href')!
+    const confirm = await w3m('-dump_source', `${app.baseUrl}${renewUrl}`)
+    const done = await w3m('-dump', `${app.baseUrl}${renewUrl}`, `_csrf=${csrfOf(confirm)}`)
+    expect(done).to.match(/返却12\/8\(火\)に延長/)
+  })
+})
