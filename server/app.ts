@@ -16,6 +16,8 @@ import type { Channel } from './paths.ts'
 import { sessionMiddleware } from './middleware/session.ts'
 import { accountRoutes } from './routes/account-routes.ts'
 import { listRoutes } from './routes/list-routes.ts'
+import { browseRoutes, isbnRoutes } from './routes/browse-routes.ts'
+import { newArrivalsFeedGet, openSearchGet, searchFeedGet } from './routes/feed-routes.ts'
 import { VIEWS_DIR } from './render/views.ts'
 import { KEITAI_LAYOUT, PC_LAYOUT, catalogueRoutes } from './routes/catalogue-routes.ts'
 import { healthGet } from './routes/health-routes.ts'
@@ -78,6 +80,19 @@ export function createApp(deps: Deps): Express {
 
   const loadLibrary = libraryLoader(repositories.libraries)
   app.get('/:lib/keitai-qr.svg', loadLibrary, keitaiQrGet())
+  app.get('/:lib/opensearch.xml', loadLibrary, openSearchGet())
+  app.get(
+    '/:lib/search.atom',
+    forceChannel('pc'),
+    decodeQuery,
+    loadLibrary,
+    searchFeedGet({ catalogue: services.catalogue, clock: deps.clock }),
+  )
+  app.get(
+    '/:lib/new.atom',
+    loadLibrary,
+    newArrivalsFeedGet({ browse: repositories.browse, clock: deps.clock }),
+  )
 
   const sessions = sessionMiddleware({ store: deps.sessionStore, config, clock: deps.clock })
   const accountDeps = {
@@ -99,6 +114,8 @@ export function createApp(deps: Deps): Express {
     const router = express.Router({ mergeParams: true })
     router.use(accountRoutes(accountDeps, channel))
     router.use(listRoutes(listDeps, channel))
+    router.use(browseRoutes({ browse: repositories.browse, renderer, clock: deps.clock }, channel))
+    router.use(isbnRoutes({ records: repositories.records }, channel))
     router.use(catalogueRoutes({ catalogue: services.catalogue, renderer, layout }))
     return router
   }

@@ -10,6 +10,7 @@ import { libraryRepository } from './db/library-repository.ts'
 import { recordRepository } from './db/record-repository.ts'
 import { createLogger } from './logger.ts'
 import { createRenderer } from './render/views.ts'
+import { browseRepository } from './db/browse-repository.ts'
 import { calendarRepository } from './db/calendar-repository.ts'
 import { listRepository } from './db/list-repository.ts'
 import { loanRepository } from './db/loan-repository.ts'
@@ -43,6 +44,7 @@ export function buildDeps(
     calendars: calendarRepository(db),
     throttles: throttleRepository(db),
     lists: listRepository(db),
+    browse: browseRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
   return {

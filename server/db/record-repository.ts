@@ -33,9 +33,10 @@ function likeContains(word: string): string {
 }
 
 export function recordRepository(db: Db) {
-  const matching = (libraryId: number, words: string[]) => {
+  const matching = (libraryId: number, words: string[], filters: { ndc?: string }) => {
     let query = db.selectFrom('record as r').where('r.library_id', '=', libraryId)
     for (const word of words) query = query.where('r.search_text', 'like', likeContains(word))
+    if (filters.ndc !== undefined) query = query.where('r.ndc', 'like', `${filters.ndc}%`)
     return query
   }
 
@@ -47,13 +48,14 @@ export function recordRepository(db: Db) {
       exactTitle: string,
       offset: number,
       limit: number,
+      filters: { ndc?: string } = {},
     ): Promise<{ total: number; hits: RecordHit[] }> {
-      const countRow = await matching(libraryId, words)
+      const countRow = await matching(libraryId, words, filters)
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow()
       const total = Number(countRow.n)
       if (total === 0 || offset >= total) return { total, hits: [] }
-      const rows = await matching(libraryId, words)
+      const rows = await matching(libraryId, words, filters)
         .select([
           'r.id',
           'r.title',
@@ -77,6 +79,19 @@ export function recordRepository(db: Db) {
         .limit(limit)
         .execute()
       return { total, hits: rows.map((r) => ({ ...r, available: Number(r.available) === 1 })) }
+    },
+
+    /** Records with this ISBN-13 (one book may be catalogued twice). */
+    async byIsbn(libraryId: number, isbn13: string): Promise<number[]> {
+      const rows = await db
+        .selectFrom('record')
+        .select('id')
+        .where('library_id', '=', libraryId)
+        .where('isbn', '=', isbn13)
+        .orderBy('id')
+        .limit(50)
+        .execute()
+      return rows.map((r) => r.id)
     },
 
     async byId(libraryId: number, id: number): Promise<BibRecord | undefined> {

@@ -6,7 +6,8 @@ import type { Request, Response } from 'express'
 import { HttpError } from '../errors.ts'
 import { libraryOf } from '../middleware/library.ts'
 import { param } from '../middleware/query.ts'
-import { routeWithinLibrary } from '../paths.ts'
+import { routeWithinLibrary, urlFor } from '../paths.ts'
+import { ndcLabel } from '../services/ndc.ts'
 import type { Channel, PathName } from '../paths.ts'
 import type { Renderer } from '../render/views.ts'
 import { MAX_QUERY_LENGTH, parsePage, parseRecordId } from '../services/catalogue-service.ts'
@@ -35,8 +36,6 @@ function pageOnOtherChannel(page: number, layout: ChannelLayout): number | undef
 /** Functions that later work delivers; their links exist now and say so politely. */
 export const COMING_SOON: { name: PathName; heading: string }[] = [
   { name: 'advancedSearch', heading: '詳細検索' },
-  { name: 'browse', heading: '分類から探す' },
-  { name: 'newArrivals', heading: '新着資料' },
 ]
 
 export function catalogueRoutes(deps: {
@@ -64,15 +63,20 @@ export function catalogueRoutes(deps: {
       query: param(res, 'q'),
       page: param(res, 'page'),
       perPage: layout.hitsPerPage,
+      ndc: param(res, 'ndc'),
     })
     if (outcome.ok) {
-      const heading = `「${outcome.query}」の検索結果`
+      const ndc = outcome.filters.ndc
+      const heading = outcome.query
+        ? `「${outcome.query}」の検索結果${ndc ? `（分類${ndc}）` : ''}`
+        : `分類${ndc ?? ''} ${ndcLabel(ndc ?? '') ?? ''}の資料`.replace(/ の/, 'の')
       render(res, 'search', {
         ...pageContext(res, heading, {
           page: outcome.page,
           switchTo: 'search',
-          switchQuery: { q: outcome.query, page: pageOnOtherChannel(outcome.page, layout) },
+          switchQuery: { ...outcome.params, page: pageOnOtherChannel(outcome.page, layout) },
         }),
+        feedUrl: urlFor('pc', 'searchFeed', { lib: libraryOf(res).library.slug }, outcome.params),
         result: outcome,
         maxQueryLength: MAX_QUERY_LENGTH,
       })
@@ -85,6 +89,7 @@ export function catalogueRoutes(deps: {
         text: `検索語は${MAX_QUERY_LENGTH}文字以内で入力してください。`,
       },
       bad_page: { status: 400, text: 'ページの指定が正しくありません。' },
+      bad_filter: { status: 400, text: '分類の指定が正しくありません。' },
       page_out_of_range: { status: 404, text: 'このページはありません。' },
     }[outcome.reason]
     const lastPage = outcome.reason === 'page_out_of_range' ? outcome.lastPage : 1

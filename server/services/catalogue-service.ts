@@ -12,11 +12,21 @@ export type SearchRefusal =
   | { ok: false; reason: 'empty_query'; query: string }
   | { ok: false; reason: 'query_too_long'; query: string; max: number }
   | { ok: false; reason: 'bad_page'; query: string }
+  | { ok: false; reason: 'bad_filter'; query: string }
   | { ok: false; reason: 'page_out_of_range'; query: string; lastPage: number }
+
+/** Limits a search to part of the catalogue (more come with the detailed search). */
+export interface SearchFilters {
+  /** NDC prefix: '9', '91', '913'. */
+  ndc?: string
+}
 
 export interface SearchResult {
   ok: true
   query: string
+  filters: SearchFilters
+  /** The query parameters that reproduce this search (for paging links and feeds). */
+  params: { q?: string; ndc?: string }
   page: number
   perPage: number
   total: number
@@ -52,14 +62,24 @@ export function catalogueService(records: RecordRepository) {
   return {
     async search(
       libraryId: number,
-      input: { query: string | undefined; page: string | undefined; perPage: number },
+      input: {
+        query: string | undefined
+        page: string | undefined
+        perPage: number
+        ndc?: string | undefined
+      },
     ): Promise<SearchOutcome> {
       const query = (input.query ?? '').trim()
       if (Array.from(query).length > MAX_QUERY_LENGTH) {
         return { ok: false, reason: 'query_too_long', query: '', max: MAX_QUERY_LENGTH }
       }
+      const ndc = input.ndc === undefined || input.ndc === '' ? undefined : input.ndc
+      if (ndc !== undefined && !/^\d{1,3}$/.test(ndc))
+        return { ok: false, reason: 'bad_filter', query }
+      const filters: SearchFilters = ndc === undefined ? {} : { ndc }
       const words = foldWords(query)
-      if (words.length === 0) return { ok: false, reason: 'empty_query', query }
+      if (words.length === 0 && ndc === undefined)
+        return { ok: false, reason: 'empty_query', query }
       const page = parsePage(input.page)
       if (page === null) return { ok: false, reason: 'bad_page', query }
       const offset = (page - 1) * input.perPage
@@ -68,7 +88,18 @@ export function catalogueService(records: RecordRepository) {
       if (total > 0 && page > lastPage) {
         return { ok: false, reason: 'page_out_of_range', query, lastPage }
       }
-      return { ok: true, query, page, perPage: input.perPage, total, lastPage, hits }
+      const params = { ...(query ? { q: query } : {}), ...filters }
+      return {
+        ok: true,
+        query,
+        filters,
+        params,
+        page,
+        perPage: input.perPage,
+        total,
+        lastPage,
+        hits,
+      }
     },
 
     async record(libraryId: number, id: number): Promise<RecordDetail | null> {

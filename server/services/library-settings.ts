@@ -39,6 +39,8 @@ export interface LibrarySettings {
   maxShelves: number
   maxShelfItems: number
   maxFavourites: number
+  /** 新着資料: copies acquired within this many days. */
+  newArrivalsDays: number
 }
 
 const PRESET_A: LibrarySettings = {
@@ -67,6 +69,7 @@ const PRESET_A: LibrarySettings = {
   maxShelves: 5,
   maxShelfItems: 100,
   maxFavourites: 500,
+  newArrivalsDays: 30,
 }
 
 const PRESET_B: LibrarySettings = {
@@ -95,6 +98,7 @@ const PRESET_B: LibrarySettings = {
   maxShelves: 5,
   maxShelfItems: 100,
   maxFavourites: 500,
+  newArrivalsDays: 30,
 }
 
 export const PRESETS: Readonly<Record<'A' | 'B', LibrarySettings>> = { A: PRESET_A, B: PRESET_B }

@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
+import { normaliseIsbn } from '../../services/isbn.ts'
 import { XMLParser } from 'fast-xml-parser'
 import type { MaterialType } from '../schema.ts'
 import { formatCatalogueTsv, type CatalogueRow } from './demo-loader.ts'
@@ -70,29 +71,6 @@ export function firstYear(text: string): number | null {
   if (!m) return null
   const year = Number(m[1])
   return year >= 1000 && year <= 2100 ? year : null
-}
-
-function isbn13CheckDigit(first12: string): string {
-  let sum = 0
-  for (let i = 0; i < 12; i++) sum += Number(first12[i]) * (i % 2 === 0 ? 1 : 3)
-  return String((10 - (sum % 10)) % 10)
-}
-
-/** ISBN-10 or -13 (hyphens allowed) → 13 digits, or null when malformed or the check fails. */
-export function normaliseIsbn(raw: string): string | null {
-  const s = halfwidthDigits(raw).replace(/[\s-]/g, '').toUpperCase()
-  if (/^\d{13}$/.test(s)) {
-    if (!/^97[89]/.test(s)) return null
-    return isbn13CheckDigit(s.slice(0, 12)) === s[12] ? s : null
-  }
-  if (/^\d{9}[\dX]$/.test(s)) {
-    let sum = 0
-    for (let i = 0; i < 10; i++) sum += (s[i] === 'X' ? 10 : Number(s[i])) * (10 - i)
-    if (sum % 11 !== 0) return null
-    const first12 = `978${s.slice(0, 9)}`
-    return first12 + isbn13CheckDigit(first12)
-  }
-  return null
 }
 
 const NDC_PATTERN = /^\d{3}(\.\d+)?$/

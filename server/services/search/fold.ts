@@ -1,28 +1,324 @@
-// The one normalisation used for the search index and for queries: NFKC (full-width
-// letters and digits, half-width katakana), lower case, katakana → hiragana, and no
-// spaces. The catalogue-search issue extends it (long vowels, small kana, dakuten …);
-// records are re-folded from their fields, so the stored search_text follows it.
+// The one normalisation used for the search index (records' search_text) and for queries.
+// Records are re-folded from their fields, so the stored search_text always follows this file:
+// after any change here the catalogue must be re-loaded (or search_text recomputed).
+//
+// What fold() does, in order:
+//  1. ゛ and ゜ written as separate characters (U+309B/U+309C, "か゛") become the combining
+//     marks, then NFKC: full-width letters/digits/symbols → ASCII, half-width katakana →
+//     full-width (ｶﾞ → ガ), decomposed kana recomposed (カ + U+3099 → ガ), ①→1, ㈱→(株).
+//  2. Lower case (toLowerCase, after NFKC).
+//  3. One pass over the characters with a precomputed table:
+//     - katakana → hiragana (ァ–ヶ); ヷヸヹヺ → ばびべぼ; the Ainu small katakana ㇰ–ㇿ → large
+//       hiragana;
+//     - small kana → large: ぁぃぅぇぉっゃゅょゎゕゖ (and ヵヶ) → あいうえおつやゆよわかけ.
+//       NDL readings are written that way already (ステイク, キリストキヨウ);
+//     - spelling variants of the same sound: ぢ→じ, づ→ず; ゔ/ヴ → ぶ, and ヴァ ヴィ ヴェ ヴォ
+//       (ヴ + small vowel) → ば び べ ぼ, ヴャ ヴュ ヴョ → びや びゆ びよ, so that
+//       ヴァイオリン = バイオリン. Dakuten are NOT folded away in general: は ≠ ば, こうとう ≠
+//       ごうどう — folding them would ruin precision, and a patron types the voicing they hear;
+//     - the long-vowel mark ー (also ｰ) after a kana becomes the vowel it lengthens, as in
+//       Aozora's ソート用読み: ラーメン = らあめん, ティー = ていい (small ィ enlarged first).
+//       ー after anything else (kanji, latin, ん, っ, another ー) is dropped. Replacing rather
+//       than dropping makes ラーメン find らあめん and keeps ラメン from matching ラーメン;
+//     - a single dash (‐ - ‑ ‒ – — ― − ─) right after a katakana is a long-vowel mark written
+//       with the wrong character (NACSIS: シリ-ズ, アンケ-ト; old Shift_JIS data: ―/ー mix-ups)
+//       and is treated as ー; any other dash, and a run of two or more (――, a subtitle
+//       separator), is removed. The wave dashes 〜 and ～ (ranges, subtitle separators) are
+//       always removed;
+//     - iteration marks are expanded: ゝ/ヽ repeat the previous kana unvoiced, ゞ/ヾ voiced
+//       (こゝろ = こころ, みすゞ = みすず), 々/〻 repeat the previous kanji (佐々木 = 佐佐木);
+//       a mark with nothing to repeat is dropped;
+//     - Latin letters lose their diacritics (é → e, ō → o; ø → o, đ → d, ł → l), so
+//       "Les Misérables" is found by "miserables" and Tōkyō by "tokyo";
+//     - kept: letters of every script (kanji, kana, latin, greek, cyrillic, hangul …), digits,
+//       and combining marks other than diacritics/voicing marks/variation selectors;
+//     - removed: whitespace of every kind, punctuation and symbols (・、。「」『』（）()[]:;!?
+//       “”"'‘’&/=+% …), control and format characters (ZWJ …), variation selectors, emoji and
+//       other pictographs, private-use characters (外字 cannot be typed by a patron; the rest of
+//       the title still matches), U+FFFD and 〓.
+//
+// Consequences callers rely on: the result never contains whitespace, \u0001 (the field
+// separator in search_text) or the LIKE metacharacters % _ \, so folded words can go into a
+// LIKE pattern as they are. A word made only of symbols or marks ("ー", "・", "〜") folds to
+// the empty string; foldWords drops it and the search page says 検索語を入力してください.
+// fold() is idempotent: fold(fold(x)) === fold(x).
 
-const KATAKANA = /[\u30a1-\u30f6]/g
+/** Queries are cut to this many words (the rest are ignored). */
+export const MAX_QUERY_WORDS = 10
+
+// Actions in the table (values ≥ 0 are the code unit to emit).
+const DROP = -1
+const LONG = -2 // ー
+const DASH = -3 // dash variants: ー after a katakana, else dropped
+const ITER = -4 // ゝ ヽ
+const ITER_VOICED = -5 // ゞ ヾ
+const ITER_KANJI = -6 // 々 〻
+const VU = -7 // ゔ ヴ
+const HIGH_SURROGATE = -8
+const LOW_SURROGATE = -9 // unpaired: dropped
+
+const ACTION = new Int32Array(0x10000)
+/** Vowel (あいうえお) of a kana after folding, 0 if none (ん, っ) — for ー. */
+const VOWEL = new Uint16Array(0x10000)
+/** Whether the source character is katakana (for dashes used as ー). */
+const IS_KATAKANA = new Uint8Array(0x10000)
+/** For iteration marks: the voiced / unvoiced form of a folded hiragana, or 0. */
+const VOICED = new Uint16Array(0x10000)
+const UNVOICED = new Uint16Array(0x10000)
+const IS_KANJI = new Uint8Array(0x10000)
+
+const code = (s: string): number => s.charCodeAt(0)
+
+function buildTables(): void {
+  const keep = /^[\p{L}\p{N}\p{M}]$/u
+  const diacritic = /^[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]$/
+  for (let c = 0; c < 0x10000; c++) {
+    const ch = String.fromCharCode(c)
+    if (c >= 0xd800 && c <= 0xdbff) ACTION[c] = HIGH_SURROGATE
+    else if (c >= 0xdc00 && c <= 0xdfff) ACTION[c] = LOW_SURROGATE
+    else if (c >= 0xe000 && c <= 0xf8ff)
+      ACTION[c] = DROP // private use
+    else if (c >= 0xfe00 && c <= 0xfe0f)
+      ACTION[c] = DROP // variation selectors
+    else if (c === 0x3099 || c === 0x309a || diacritic.test(ch)) ACTION[c] = DROP
+    else ACTION[c] = keep.test(ch) ? c : DROP
+    if (/^\p{Script=Han}$/u.test(ch)) IS_KANJI[c] = 1
+  }
+
+  // Latin letters with diacritics → the base letter (the text is lower case by now, but upper
+  // case forms are mapped too so the table does not depend on that).
+  for (let c = 0x00c0; c <= 0x024f; c++) {
+    const base = String.fromCharCode(c).normalize('NFD')
+    if (base.length > 1 && /^[a-zA-Z][\u0300-\u036f]+$/.test(base)) {
+      ACTION[c] = code(base[0]!.toLowerCase())
+    }
+  }
+  for (const [from, to] of ['øo', 'Øo', 'đd', 'Đd', 'łl', 'Łl', 'ħh', 'Ħh', 'ıi']) {
+    ACTION[code(from!)] = code(to!)
+  }
+
+  // Kana. Hiragana U+3041–U+3096 and katakana U+30A1–U+30F6 are parallel (offset 0x60).
+  const small = 'ぁあぃいぅうぇえぉおっつゃやゅゆょよゎわゕかゖけ'
+  const large = new Map<number, number>()
+  for (let i = 0; i < small.length; i += 2) large.set(code(small[i]!), code(small[i + 1]!))
+  const variant = new Map<number, number>([
+    [code('ぢ'), code('じ')],
+    [code('づ'), code('ず')],
+  ])
+  const vowels = 'あいうえお'
+  const rows = [
+    'あかさたなはまやらわがざだばぱぁゃゎゕ',
+    'いきしちにひみりゐぎじぢびぴぃ',
+    'うくすつぬふむゆるぐずづぶぷぅゅゔっ',
+    'えけせてねへめれゑげぜでべぺぇゖ',
+    'おこそとのほもよろをごぞどぼぽぉょ',
+  ]
+  const vowelOf = new Map<number, number>()
+  rows.forEach((row, i) => {
+    for (const ch of row) vowelOf.set(code(ch), code(vowels[i]!))
+  })
+  vowelOf.set(code('っ'), 0)
+
+  for (let h = 0x3041; h <= 0x3096; h++) {
+    const folded = variant.get(h) ?? large.get(h) ?? h
+    ACTION[h] = folded
+    ACTION[h + 0x60] = folded
+    IS_KATAKANA[h + 0x60] = 1
+    VOWEL[h] = vowelOf.get(h) ?? 0
+    VOWEL[h + 0x60] = VOWEL[h]!
+  }
+  ACTION[code('ゔ')] = VU
+  ACTION[code('ヴ')] = VU
+  for (const [from, to] of ['ヷば', 'ヸび', 'ヹべ', 'ヺぼ']) {
+    ACTION[code(from!)] = code(to!)
+    IS_KATAKANA[code(from!)] = 1
+    VOWEL[code(from!)] = VOWEL[code(to!)]!
+  }
+  // Small katakana for Ainu (ㇰ ㇱ ㇲ …).
+  const ainu = 'くしすとぬはひふへほむらりるれろ'
+  for (let i = 0; i < ainu.length; i++) {
+    const h = code(ainu[i]!)
+    ACTION[0x31f0 + i] = h
+    IS_KATAKANA[0x31f0 + i] = 1
+    VOWEL[0x31f0 + i] = VOWEL[h]!
+  }
+  for (let h = 0x3041; h <= 0x3096; h++) {
+    const voiced = (String.fromCharCode(h) + '\u3099').normalize('NFC')
+    if (voiced.length === 1) {
+      VOICED[h] = code(voiced)
+      UNVOICED[code(voiced)] = h
+    }
+  }
+
+  ACTION[0x30fc] = LONG // ー (ｰ becomes ー under NFKC)
+  for (const ch of '-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2500\u2501') {
+    ACTION[code(ch)] = DASH
+  }
+  ACTION[code('ゝ')] = ITER
+  ACTION[code('ヽ')] = ITER
+  ACTION[code('ゞ')] = ITER_VOICED
+  ACTION[code('ヾ')] = ITER_VOICED
+  ACTION[code('々')] = ITER_KANJI
+  ACTION[code('〻')] = ITER_KANJI
+}
+buildTables()
+
+/** Astral code points: letters and digits (CJK extension kanji …) kept, the rest dropped. */
+const astralKeep = new Map<number, boolean>()
+function keepAstral(cp: number): boolean {
+  let keep = astralKeep.get(cp)
+  if (keep === undefined) {
+    keep = /^[\p{L}\p{N}]$/u.test(String.fromCodePoint(cp))
+    if (astralKeep.size < 10_000) astralKeep.set(cp, keep)
+  }
+  return keep
+}
+
+const SMALL_VOWEL_AFTER_VU = new Map<number, number>([
+  [code('ぁ'), code('ば')],
+  [code('ぃ'), code('び')],
+  [code('ぅ'), code('ぶ')],
+  [code('ぇ'), code('べ')],
+  [code('ぉ'), code('ぼ')],
+  [code('ァ'), code('ば')],
+  [code('ィ'), code('び')],
+  [code('ゥ'), code('ぶ')],
+  [code('ェ'), code('べ')],
+  [code('ォ'), code('ぼ')],
+])
+const SMALL_Y = new Set([...'ゃゅょャュョ'].map(code))
+
+const SEPARATE_MARKS = /[\u309b\u309c]/g
+
+let out = new Uint16Array(1024)
 
 export function fold(text: string): string {
-  return text
+  const s = text
+    .replace(SEPARATE_MARKS, (m) => (m === '\u309b' ? '\u3099' : '\u309a'))
     .normalize('NFKC')
     .toLowerCase()
-    .replace(KATAKANA, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0x60))
-    .replace(/[\s\u3000]+/g, '')
+  const n = s.length
+  if (out.length < n * 2) out = new Uint16Array(n * 2)
+  let len = 0
+  let vowel = 0 // vowel of the last kana emitted, for ー
+  let lastKana = 0 // last (folded) kana emitted, for ゝゞ
+  let lastKanji = 0 // last kanji emitted, for 々
+  let afterKatakana = false // the previous source character was katakana, for dashes
+
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    const action = ACTION[c]!
+    if (action >= 0) {
+      out[len++] = action
+      vowel = VOWEL[c]!
+      lastKana = vowel === 0 && action !== 0x3093 && action !== 0x3064 ? 0 : action
+      lastKanji = IS_KANJI[c] ? c : 0
+      afterKatakana = IS_KATAKANA[c] === 1
+      continue
+    }
+    switch (action) {
+      case LONG:
+      case DASH: {
+        const next = i + 1 < n ? ACTION[s.charCodeAt(i + 1)]! : 0
+        const isLong =
+          action === LONG || (afterKatakana && next !== DASH && next !== LONG && next !== DROP)
+        if (isLong && vowel !== 0) out[len++] = vowel
+        vowel = 0
+        lastKanji = 0
+        if (action === DASH) afterKatakana = false
+        break
+      }
+      case ITER:
+      case ITER_VOICED: {
+        if (lastKana !== 0) {
+          const base = UNVOICED[lastKana] || lastKana
+          const repeated = action === ITER_VOICED ? VOICED[base] || base : base
+          const folded = ACTION[repeated]!
+          out[len++] = folded >= 0 ? folded : repeated
+          vowel = VOWEL[repeated]!
+        }
+        lastKanji = 0
+        break
+      }
+      case ITER_KANJI:
+        if (lastKanji !== 0) out[len++] = lastKanji
+        vowel = 0
+        lastKana = 0
+        break
+      case VU: {
+        const next = i + 1 < n ? s.charCodeAt(i + 1) : 0
+        const merged = SMALL_VOWEL_AFTER_VU.get(next)
+        let emitted: number
+        if (merged !== undefined) {
+          emitted = merged
+          i++
+        } else {
+          emitted = SMALL_Y.has(next) ? code('び') : code('ぶ')
+        }
+        out[len++] = emitted
+        vowel = VOWEL[emitted]!
+        lastKana = emitted
+        lastKanji = 0
+        afterKatakana = c === code('ヴ') || IS_KATAKANA[next] === 1
+        break
+      }
+      case HIGH_SURROGATE: {
+        const low = i + 1 < n ? s.charCodeAt(i + 1) : 0
+        if (low >= 0xdc00 && low <= 0xdfff) {
+          i++
+          const cp = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000
+          if (keepAstral(cp)) {
+            out[len++] = c
+            out[len++] = low
+          }
+        }
+        vowel = 0
+        lastKana = 0
+        lastKanji = 0
+        afterKatakana = false
+        break
+      }
+      default:
+        // DROP (whitespace, punctuation, symbols …) and unpaired low surrogates. Spaces and
+        // punctuation between a kana and ー do not happen in real text; keep the state so that
+        // "ラ ー メン" folds like ラーメン.
+        break
+    }
+  }
+  return decode(len)
 }
 
-/** Splits a query into folded words (ANDed), dropping empties. */
+function decode(len: number): string {
+  if (len <= 4096) return String.fromCharCode.apply(null, out.subarray(0, len) as never)
+  let result = ''
+  for (let i = 0; i < len; i += 4096) {
+    result += String.fromCharCode.apply(null, out.subarray(i, Math.min(len, i + 4096)) as never)
+  }
+  return result
+}
+
+/**
+ * Splits a query into folded words (ANDed): the split is on whitespace (any, incl. U+3000)
+ * before folding, words that fold to nothing ("ー", "・") are dropped, and at most
+ * MAX_QUERY_WORDS words are returned.
+ */
 export function foldWords(query: string): string[] {
-  return query
-    .normalize('NFKC')
-    .split(/[\s\u3000]+/)
-    .map(fold)
-    .filter((w) => w.length > 0)
+  const words: string[] = []
+  for (const raw of query.split(/\s+/)) {
+    if (raw === '') continue
+    const word = fold(raw)
+    if (word === '') continue
+    words.push(word)
+    if (words.length === MAX_QUERY_WORDS) break
+  }
+  return words
 }
 
-/** The folded text a record is found by. */
+/**
+ * The folded text a record is found by: title, title reading, subtitle, series, author,
+ * author reading, publisher and subjects, each folded, joined by \u0001 so that a query word
+ * never matches across two fields. (ISBNs are searched separately.)
+ */
 export function recordSearchText(r: {
   title: string
   title_reading?: string
@@ -31,6 +327,7 @@ export function recordSearchText(r: {
   author?: string
   author_reading?: string
   publisher?: string
+  subjects?: string
 }): string {
   return [
     r.title,
@@ -40,8 +337,10 @@ export function recordSearchText(r: {
     r.author,
     r.author_reading,
     r.publisher,
+    r.subjects,
   ]
     .filter((s): s is string => Boolean(s))
     .map(fold)
+    .filter((s) => s !== '')
     .join('\u0001')
 }

@@ -40,6 +40,15 @@ interface Memory extends ListRepository {
 /** The database compares names with utf8mb4_unicode_ci: case-insensitively, among others. */
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 
+const fieldsOf = (r: ListRecord): ListRecord => ({
+  id: r.id,
+  title: r.title,
+  author: r.author,
+  publisher: r.publisher,
+  pub_year: r.pub_year,
+  material_type: r.material_type,
+})
+
 function memory(records: (ListRecord & { libraryId: number })[]): Memory {
   let nextShelf = 100
   const m = {
@@ -54,8 +63,7 @@ function memory(records: (ListRecord & { libraryId: number })[]): Memory {
   const entry = (libraryId: number, recordId: number, at: string): ListEntry => {
     const r = rec(libraryId, recordId)
     if (!r) throw new Error('foreign key: no such record')
-    const { libraryId: _ignored, ...fields } = r
-    return { ...fields, added_at: at }
+    return { ...fieldsOf(r), added_at: at }
   }
   const summary = (s: Memory['shelves_'][number]): ShelfSummary => ({
     id: s.id,
@@ -69,9 +77,7 @@ function memory(records: (ListRecord & { libraryId: number })[]): Memory {
   const store: ListStore = {
     async record(libraryId, recordId) {
       const r = rec(libraryId, recordId)
-      if (!r) return undefined
-      const { libraryId: _ignored, ...fields } = r
-      return fields
+      return r && fieldsOf(r)
     },
     async favouriteCount(libraryId, patronId) {
       return m.favourites_.filter((f) => f.libraryId === libraryId && f.patronId === patronId)

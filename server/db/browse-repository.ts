@@ -1,0 +1,130 @@
+// Ways into the catalogue other than a search: counts per NDC class, new arrivals and the
+// most-borrowed / most-reserved rankings. Always within one library.
+import { sql } from 'kysely'
+import type { Db } from './database.ts'
+import type { RecordHit } from './record-repository.ts'
+
+export interface RankedHit extends RecordHit {
+  count: number
+}
+
+const AVAILABLE = sql<number>`EXISTS (SELECT 1 FROM copy ac WHERE ac.library_id = r.library_id
+  AND ac.record_id = r.id AND ac.status = 'available' AND ac.reference_only = 0)`
+
+export function browseRepository(db: Db) {
+  const hitColumns = [
+    'r.id',
+    'r.title',
+    'r.subtitle',
+    'r.author',
+    'r.publisher',
+    'r.pub_year',
+    'r.material_type',
+  ] as const
+
+  return {
+    /** Records per next NDC digit under a prefix ('' → per class, '9' → 90–99 …). */
+    async ndcCounts(libraryId: number, prefix: string): Promise<Map<string, number>> {
+      const length = prefix.length + 1
+      const rows = await db
+        .selectFrom('record')
+        .where('library_id', '=', libraryId)
+        .where('ndc', 'like', `${prefix}%`)
+        .where(sql<boolean>`ndc REGEXP ${`^[0-9]{${length}}`}`)
+        .select([
+          sql<string>`LEFT(ndc, ${length})`.as('n'),
+          (eb) => eb.fn.countAll<number>().as('c'),
+        ])
+        .groupBy(sql`LEFT(ndc, ${length})`)
+        .execute()
+      return new Map(rows.map((r) => [r.n, Number(r.c)]))
+    },
+
+    /** Records with a copy acquired on or after `since`, newest first, optionally one class. */
+    async newArrivals(
+      libraryId: number,
+      since: string,
+      ndcClass: string | null,
+      offset: number,
+      limit: number,
+    ): Promise<{ total: number; hits: (RecordHit & { acquired_on: string })[] }> {
+      const base = db
+        .selectFrom('record as r')
+        .innerJoin(
+          (eb) =>
+            eb
+              .selectFrom('copy')
+              .where('library_id', '=', libraryId)
+              .where('acquired_on', '>=', since)
+              .groupBy('record_id')
+              .select(['record_id', (e) => e.fn.max('acquired_on').as('acquired_on')])
+              .as('n'),
+          (j) => j.onRef('n.record_id', '=', 'r.id'),
+        )
+        .where('r.library_id', '=', libraryId)
+        .$if(ndcClass !== null, (q) => q.where('r.ndc', 'like', `${ndcClass}%`))
+      const count = await base
+        .select((eb) => eb.fn.countAll<number>().as('c'))
+        .executeTakeFirstOrThrow()
+      const rows = await base
+        .select([...hitColumns, 'n.acquired_on'])
+        .select(AVAILABLE.as('available'))
+        .orderBy('n.acquired_on', 'desc')
+        .orderBy('r.id', 'desc')
+        .offset(offset)
+        .limit(limit)
+        .execute()
+      return {
+        total: Number(count.c),
+        hits: rows.map((r) => ({
+          ...r,
+          acquired_on: String(r.acquired_on),
+          available: Number(r.available) === 1,
+        })),
+      }
+    },
+
+    /** The most borrowed (loans) or most reserved (holds) records between two days. */
+    async ranking(
+      libraryId: number,
+      kind: 'loans' | 'holds',
+      from: string,
+      to: string,
+      limit: number,
+    ): Promise<RankedHit[]> {
+      const counted =
+        kind === 'loans'
+          ? db
+              .selectFrom('loan as l')
+              .innerJoin('copy as c', (j) =>
+                j.onRef('c.library_id', '=', 'l.library_id').onRef('c.id', '=', 'l.copy_id'),
+              )
+              .where('l.library_id', '=', libraryId)
+              .where('l.loaned_on', '>=', from)
+              .where('l.loaned_on', '<=', to)
+              .groupBy('c.record_id')
+              .select(['c.record_id as record_id', (e) => e.fn.countAll<number>().as('n')])
+          : db
+              .selectFrom('hold as h')
+              .where('h.library_id', '=', libraryId)
+              .where(sql<string>`DATE(h.requested_at)`, '>=', from)
+              .where(sql<string>`DATE(h.requested_at)`, '<=', to)
+              .groupBy('h.record_id')
+              .select(['h.record_id as record_id', (e) => e.fn.countAll<number>().as('n')])
+      const rows = await db
+        .selectFrom(counted.as('k'))
+        .innerJoin('record as r', (j) =>
+          j.onRef('r.id', '=', 'k.record_id').on('r.library_id', '=', libraryId),
+        )
+        .select([...hitColumns, 'k.n'])
+        .select(AVAILABLE.as('available'))
+        .orderBy('k.n', 'desc')
+        .orderBy('r.id')
+        .limit(limit)
+        .execute()
+      return rows.map((r) => ({ ...r, count: Number(r.n), available: Number(r.available) === 1 }))
+    },
+  }
+}
+
+export type BrowseRepository = ReturnType<typeof browseRepository>

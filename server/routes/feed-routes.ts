@@ -1,0 +1,132 @@
+// Machine interfaces for other systems: an OpenSearch description, Atom feeds of any search
+// and of new arrivals, so aggregators and feed readers can follow the catalogue without
+// scraping. (Stable record URLs and /isbn/<ISBN> are in browse-routes.)
+import type { RequestHandler, Response } from 'express'
+import type { Clock } from '../clock.ts'
+import { today } from '../clock.ts'
+import type { BrowseRepository } from '../db/browse-repository.ts'
+import type { RecordHit } from '../db/record-repository.ts'
+import { HttpError } from '../errors.ts'
+import { libraryOf } from '../middleware/library.ts'
+import { param } from '../middleware/query.ts'
+import { urlFor } from '../paths.ts'
+import { addDays } from '../services/calendar-service.ts'
+import type { CatalogueService } from '../services/catalogue-service.ts'
+
+const FEED_SIZE = 20
+
+function xml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+function send(res: Response, type: string, body: string): void {
+  res.setHeader('Content-Type', `${type}; charset=utf-8`)
+  res.setHeader('Cache-Control', 'public, max-age=300')
+  res.send(body)
+}
+
+function atom(
+  res: Response,
+  feed: { title: string; selfPath: string; htmlPath: string; updated: string },
+  hits: RecordHit[],
+): void {
+  const base = res.locals.publicUrl as string
+  const slug = libraryOf(res).library.slug
+  const entries = hits.map((h) => {
+    const link = `${base}${urlFor('pc', 'record', { lib: slug, id: h.id })}`
+    const summary = [h.author, h.publisher, h.pub_year ? `${h.pub_year}年` : '']
+      .filter(Boolean)
+      .join(' ／ ')
+    return `<entry>
+<title>${xml(h.subtitle ? `${h.title} ${h.subtitle}` : h.title)}</title>
+<id>${xml(link)}</id>
+<link rel="alternate" type="text/html" href="${xml(link)}"/>
+<updated>${feed.updated}</updated>
+${h.author ? `<author><name>${xml(h.author)}</name></author>` : ''}
+<summary>${xml(`${summary}${summary ? ' ／ ' : ''}貸出：${h.available ? '○' : '×'}`)}</summary>
+</entry>`
+  })
+  send(
+    res,
+    'application/atom+xml',
+    `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="ja">
+<title>${xml(feed.title)}</title>
+<id>${xml(base + feed.selfPath)}</id>
+<link rel="self" type="application/atom+xml" href="${xml(base + feed.selfPath)}"/>
+<link rel="alternate" type="text/html" href="${xml(base + feed.htmlPath)}"/>
+<updated>${feed.updated}</updated>
+<author><name>${xml(libraryOf(res).library.name)}</name></author>
+${entries.join('\n')}
+</feed>
+`,
+  )
+}
+
+export function openSearchGet(): RequestHandler {
+  return (_req, res) => {
+    const { library } = libraryOf(res)
+    const base = res.locals.publicUrl as string
+    const search = `${base}${urlFor('pc', 'search', { lib: library.slug })}`
+    const feed = `${base}${urlFor('pc', 'searchFeed', { lib: library.slug })}`
+    send(
+      res,
+      'application/opensearchdescription+xml',
+      `<?xml version="1.0" encoding="utf-8"?>
+<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">
+<ShortName>${xml(library.name.slice(0, 16))}</ShortName>
+<Description>${xml(`${library.name}の蔵書検索`)}</Description>
+<InputEncoding>UTF-8</InputEncoding>
+<Language>ja</Language>
+<Url type="text/html" template="${xml(search)}?q={searchTerms}&amp;page={startPage?}"/>
+<Url type="application/atom+xml" template="${xml(feed)}?q={searchTerms}&amp;page={startPage?}"/>
+</OpenSearchDescription>
+`,
+    )
+  }
+}
+
+export function searchFeedGet(deps: { catalogue: CatalogueService; clock: Clock }): RequestHandler {
+  return async (_req, res) => {
+    const { library } = libraryOf(res)
+    const query = param(res, 'q')
+    const outcome = await deps.catalogue.search(library.id, {
+      query,
+      page: param(res, 'page'),
+      perPage: FEED_SIZE,
+    })
+    if (!outcome.ok) throw new HttpError(400, '検索語とページを正しく指定してください。')
+    const q = { q: outcome.query, page: outcome.page > 1 ? outcome.page : undefined }
+    atom(
+      res,
+      {
+        title: `「${outcome.query}」の検索結果｜${library.name}`,
+        selfPath: urlFor('pc', 'searchFeed', { lib: library.slug }, q),
+        htmlPath: urlFor('pc', 'search', { lib: library.slug }, q),
+        updated: deps.clock.now().toISOString(),
+      },
+      outcome.hits,
+    )
+  }
+}
+
+export function newArrivalsFeedGet(deps: {
+  browse: BrowseRepository
+  clock: Clock
+}): RequestHandler {
+  return async (_req, res) => {
+    const { library, settings } = libraryOf(res)
+    const since = addDays(today(deps.clock), -settings.newArrivalsDays)
+    const { hits } = await deps.browse.newArrivals(library.id, since, null, 0, FEED_SIZE)
+    atom(
+      res,
+      {
+        title: `新着資料｜${library.name}`,
+        selfPath: urlFor('pc', 'newArrivalsFeed', { lib: library.slug }),
+        htmlPath: urlFor('pc', 'newArrivals', { lib: library.slug }),
+        updated: deps.clock.now().toISOString(),
+      },
+      hits,
+    )
+  }
+}
