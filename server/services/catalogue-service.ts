@@ -83,7 +83,14 @@ export function catalogueService(records: RecordRepository) {
       const page = parsePage(input.page)
       if (page === null) return { ok: false, reason: 'bad_page', query }
       const offset = (page - 1) * input.perPage
-      const { total, hits } = await records.search(libraryId, words, query, offset, input.perPage)
+      const { total, hits } = await records.search(
+        libraryId,
+        words,
+        query,
+        offset,
+        input.perPage,
+        filters,
+      )
       const lastPage = Math.max(1, Math.ceil(total / input.perPage))
       if (total > 0 && page > lastPage) {
         return { ok: false, reason: 'page_out_of_range', query, lastPage }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
+import { sql } from 'kysely'
 import type { Db } from '../database.ts'
 import type {
   CopyStatus,
@@ -1235,6 +1236,10 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
       `demo: ${lib.slug} loaded: ${plan.records.length} records, ${plan.copies.length} copies, ` +
         `${plan.patrons.length} patrons, ${plan.loans.length} loans, ${plan.holds.length} holds`,
     )
+  }
+  if (result.loaded) {
+    // Fresh bulk loads leave InnoDB without statistics; plans are poor until they exist.
+    await sql`ANALYZE TABLE record, copy, patron, loan, hold`.execute(db)
   }
   return result
 }
