@@ -88,7 +88,7 @@ export function errorHandler(logger: Logger, renderError: ErrorRenderer): ErrorR
       return
     }
     const page = toErrorPage(err)
-    if (page.status >= 500) {
+    if (page.status >= 500 && !(err instanceof HttpError)) {
       logger.error({ err, path: req.path, status: page.status }, 'request failed')
     }
     if (page.status === 503) res.setHeader('Retry-After', '30')

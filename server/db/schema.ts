@@ -46,6 +46,13 @@ export interface RecordTable {
   source: string
   source_id: string
   search_text: string
+  title_key: ColumnType<string, string | undefined, string>
+  author_key: ColumnType<string, string | undefined, string>
+  publisher_key: ColumnType<string, string | undefined, string>
+  subject_key: ColumnType<string, string | undefined, string>
+  sort_title: ColumnType<string, string | undefined, string>
+  sort_author: ColumnType<string, string | undefined, string>
+  search_version: ColumnType<number, number | undefined, number>
   created_at: CreatedAt
   updated_at: ColumnType<string, string | undefined, string | undefined>
 }
@@ -154,6 +161,30 @@ export interface ShelfItemTable {
   added_at: CreatedAt
 }
 
+/** The catalogue search index of a library (server/services/search/search-index.ts). */
+export interface SearchStateTable {
+  library_id: number
+  gen: ColumnType<number, number | undefined, number>
+  doc_count: ColumnType<number, number | undefined, number>
+  delta_seq: ColumnType<number, number | undefined, number>
+  built_at: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+export interface SearchPostingTable {
+  library_id: number
+  gen: number
+  gkey: Buffer
+  seg: number
+  doc_count: number
+  data: Buffer
+}
+
+export interface SearchDeltaTable {
+  library_id: number
+  record_id: number
+  seq: number
+}
+
 export interface Database {
   library: LibraryTable
   branch: BranchTable
@@ -168,6 +199,9 @@ export interface Database {
   favourite: FavouriteTable
   shelf: ShelfTable
   shelf_item: ShelfItemTable
+  search_state: SearchStateTable
+  search_posting: SearchPostingTable
+  search_delta: SearchDeltaTable
 }
 
 /** login: per card; address: per client address; verify: identity checks (name + birth date). */

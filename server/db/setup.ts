@@ -4,6 +4,7 @@ import { createDb, ensureDatabase } from './database.ts'
 import { migrate } from './migrator.ts'
 import { loadDemo } from './demo/demo-loader.ts'
 import { libraryRepository } from './library-repository.ts'
+import { refreshSearchFields } from './search-fields.ts'
 
 export async function prepareDatabase(
   url: string,
@@ -12,10 +13,11 @@ export async function prepareDatabase(
   await ensureDatabase(url)
   const applied = await migrate(url)
   if (applied.length) options.log(`applied migrations: ${applied.join(', ')}`)
-  if (!options.loadDemoOnEmpty) return
   const db = createDb(url, 2)
   try {
-    if ((await libraryRepository(db).count()) > 0) return
+    const refreshed = await refreshSearchFields(db, { log: options.log })
+    if (refreshed) options.log(`search fields refreshed for ${refreshed} records`)
+    if (!options.loadDemoOnEmpty || (await libraryRepository(db).count()) > 0) return
     const result = await loadDemo(db, { log: options.log, pepper: options.pepper })
     if (result.loaded) {
       options.log(

@@ -5,12 +5,22 @@ import { Router } from 'express'
 import type { Request, Response } from 'express'
 import { HttpError } from '../errors.ts'
 import { libraryOf } from '../middleware/library.ts'
-import { param } from '../middleware/query.ts'
+import { param, queryOf } from '../middleware/query.ts'
 import { routeWithinLibrary, urlFor } from '../paths.ts'
 import { ndcLabel } from '../services/ndc.ts'
 import type { Channel, PathName } from '../paths.ts'
 import type { Renderer } from '../render/views.ts'
-import { MAX_QUERY_LENGTH, parsePage, parseRecordId } from '../services/catalogue-service.ts'
+import {
+  MAX_QUERY_LENGTH,
+  SORTS,
+  TITLE_MODES,
+  parsePage,
+  parseRecordId,
+  readSearchRequest,
+  searchParams,
+} from '../services/catalogue-service.ts'
+import type { SearchRequest } from '../services/catalogue-service.ts'
+import { MATERIAL_TYPE_LABELS } from '../render/labels.ts'
 import type { CatalogueService } from '../services/catalogue-service.ts'
 import { recordListActionsOf } from './list-routes.ts'
 import { pageContext } from './page-context.ts'
@@ -34,9 +44,7 @@ function pageOnOtherChannel(page: number, layout: ChannelLayout): number | undef
 }
 
 /** Functions that later work delivers; their links exist now and say so politely. */
-export const COMING_SOON: { name: PathName; heading: string }[] = [
-  { name: 'advancedSearch', heading: '詳細検索' },
-]
+export const COMING_SOON: { name: PathName; heading: string }[] = []
 
 export function catalogueRoutes(deps: {
   catalogue: CatalogueService
@@ -58,54 +66,71 @@ export function catalogueRoutes(deps: {
   }
 
   const searchGet = async (_req: Request, res: Response) => {
-    const { library } = libraryOf(res)
-    const outcome = await catalogue.search(library.id, {
-      query: param(res, 'q'),
-      page: param(res, 'page'),
+    const { library, branches } = libraryOf(res)
+    const outcome = await catalogue.search(library.id, branches, {
+      params: queryOf(res),
       perPage: layout.hitsPerPage,
-      ndc: param(res, 'ndc'),
     })
+    const common = {
+      maxQueryLength: MAX_QUERY_LENGTH,
+      sorts: SORTS,
+      titleModes: TITLE_MODES,
+      branches,
+      materialTypes: MATERIAL_TYPE_LABELS,
+      ndcLabel,
+    }
     if (outcome.ok) {
-      const ndc = outcome.filters.ndc
-      const heading = outcome.query
-        ? `「${outcome.query}」の検索結果${ndc ? `（分類${ndc}）` : ''}`
-        : `分類${ndc ?? ''} ${ndcLabel(ndc ?? '') ?? ''}の資料`.replace(/ の/, 'の')
-      render(res, 'search', {
-        ...pageContext(res, heading, {
+      const refine = layout.channel === 'keitai' && param(res, 'refine') === '1'
+      const facets =
+        layout.channel === 'pc' || refine
+          ? await catalogue.facets(library.id, branches, outcome.request)
+          : null
+      render(res, refine ? 'search-refine' : 'search', {
+        ...pageContext(res, searchHeading(outcome.request) + (refine ? '：絞り込み' : ''), {
           page: outcome.page,
           switchTo: 'search',
           switchQuery: { ...outcome.params, page: pageOnOtherChannel(outcome.page, layout) },
         }),
-        feedUrl: urlFor('pc', 'searchFeed', { lib: libraryOf(res).library.slug }, outcome.params),
+        ...common,
+        feedUrl: urlFor('pc', 'searchFeed', { lib: library.slug }, outcome.params),
         result: outcome,
-        maxQueryLength: MAX_QUERY_LENGTH,
+        request: outcome.request,
+        facets,
+        criteria: criteriaSummary(outcome.request, branches),
       })
       return
     }
-    const errors = {
-      empty_query: { status: 400, text: '検索語を入力してください。' },
-      query_too_long: {
-        status: 400,
-        text: `検索語は${MAX_QUERY_LENGTH}文字以内で入力してください。`,
-      },
-      bad_page: { status: 400, text: 'ページの指定が正しくありません。' },
-      bad_filter: { status: 400, text: '分類の指定が正しくありません。' },
-      page_out_of_range: { status: 404, text: 'このページはありません。' },
-    }[outcome.reason]
-    const lastPage = outcome.reason === 'page_out_of_range' ? outcome.lastPage : 1
+    const status = outcome.reason === 'page_out_of_range' ? 404 : 400
     render(
       res,
-      'search',
+      outcome.simpleForm === false ? 'advanced' : 'search',
       {
         ...pageContext(res, '資料をさがす', { error: true }),
+        ...common,
         result: null,
-        query: outcome.query,
-        error: errors.text,
-        lastPage,
-        maxQueryLength: MAX_QUERY_LENGTH,
+        request: outcome.request,
+        // A page number is no field of the form: say it without a link to a field.
+        errors: outcome.errors.page ? {} : outcome.errors,
+        message: outcome.errors.page ?? '',
+        lastPage: outcome.reason === 'page_out_of_range' ? outcome.lastPage : 1,
+        params: searchParams(outcome.request),
       },
-      errors.status,
+      status,
     )
+  }
+
+  const advancedGet = (_req: Request, res: Response) => {
+    const { branches } = libraryOf(res)
+    render(res, 'advanced', {
+      ...pageContext(res, '詳細検索'),
+      maxQueryLength: MAX_QUERY_LENGTH,
+      sorts: SORTS,
+      titleModes: TITLE_MODES,
+      branches,
+      materialTypes: MATERIAL_TYPE_LABELS,
+      request: readSearchRequest(queryOf(res)),
+      errors: {},
+    })
   }
 
   const recordGet = async (req: Request, res: Response) => {
@@ -152,6 +177,7 @@ export function catalogueRoutes(deps: {
   const route = (name: PathName) => routeWithinLibrary(layout.channel, name)
   router.get(route('top'), topGet)
   router.get(route('search'), searchGet)
+  router.get(route('advancedSearch'), advancedGet)
   router.get(route('record'), recordGet)
   for (const soon of COMING_SOON) {
     router.get(route(soon.name), (_req, res) => {
@@ -159,4 +185,35 @@ export function catalogueRoutes(deps: {
     })
   }
   return router
+}
+
+/** The page heading of a search: 「こころ」の検索結果, or the first criterion of a detailed one. */
+export function searchHeading(r: SearchRequest): string {
+  const first = criteriaSummary(r, [])[0]
+  if (r.q) return `「${r.q}」の検索結果`
+  return first ? `${first.label}「${first.value}」の検索結果` : '検索結果'
+}
+
+/** The criteria of a search as label/value pairs, for the summary above the results. */
+export function criteriaSummary(
+  r: SearchRequest,
+  branches: readonly { code: string; name: string }[],
+): { label: string; value: string }[] {
+  const items: { label: string; value: string }[] = []
+  const add = (label: string, value: string) => {
+    if (value) items.push({ label, value })
+  }
+  add('キーワード', r.q)
+  add('タイトル', r.title ? `${r.title}（${TITLE_MODES[r.titleMode]}）` : '')
+  add('著者名', r.author)
+  add('出版者', r.publisher)
+  add('件名', r.subject)
+  add('ISBN', r.isbn)
+  add('出版年', r.from || r.to ? `${r.from || '…'}〜${r.to || '…'}` : '')
+  add('資料種別', r.type.map((t) => MATERIAL_TYPE_LABELS[t]).join('・'))
+  add('所蔵館', branches.find((b) => b.code === r.branch)?.name ?? r.branch)
+  add('分類', r.ndc ? `${r.ndc}${ndcLabel(r.ndc) ? ` ${ndcLabel(r.ndc)}` : ''}` : '')
+  add('請求記号', r.call)
+  add('貸出', r.avail ? 'いま借りられるものだけ' : '')
+  return items
 }

@@ -8,7 +8,8 @@ import type { BrowseRepository } from '../db/browse-repository.ts'
 import type { RecordHit } from '../db/record-repository.ts'
 import { HttpError } from '../errors.ts'
 import { libraryOf } from '../middleware/library.ts'
-import { param } from '../middleware/query.ts'
+import { queryOf } from '../middleware/query.ts'
+import { searchHeading } from './catalogue-routes.ts'
 import { urlFor } from '../paths.ts'
 import { addDays } from '../services/calendar-service.ts'
 import type { CatalogueService } from '../services/catalogue-service.ts'
@@ -88,19 +89,17 @@ export function openSearchGet(): RequestHandler {
 
 export function searchFeedGet(deps: { catalogue: CatalogueService; clock: Clock }): RequestHandler {
   return async (_req, res) => {
-    const { library } = libraryOf(res)
-    const query = param(res, 'q')
-    const outcome = await deps.catalogue.search(library.id, {
-      query,
-      page: param(res, 'page'),
+    const { library, branches } = libraryOf(res)
+    const outcome = await deps.catalogue.search(library.id, branches, {
+      params: queryOf(res),
       perPage: FEED_SIZE,
     })
-    if (!outcome.ok) throw new HttpError(400, '検索語とページを正しく指定してください。')
-    const q = { q: outcome.query, page: outcome.page > 1 ? outcome.page : undefined }
+    if (!outcome.ok) throw new HttpError(400, '検索の条件とページを正しく指定してください。')
+    const q = { ...outcome.params, page: outcome.page > 1 ? outcome.page : undefined }
     atom(
       res,
       {
-        title: `「${outcome.query}」の検索結果｜${library.name}`,
+        title: `${searchHeading(outcome.request)}｜${library.name}`,
         selfPath: urlFor('pc', 'searchFeed', { lib: library.slug }, q),
         htmlPath: urlFor('pc', 'search', { lib: library.slug }, q),
         updated: deps.clock.now().toISOString(),

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { sql } from 'kysely'
 import type { Db } from '../database.ts'
+import { refreshSearchFields } from '../search-fields.ts'
 import type {
   CopyStatus,
   HoldChannel,
@@ -1238,6 +1239,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
     )
   }
   if (result.loaded) {
+    await refreshSearchFields(db, { log })
     // Fresh bulk loads leave InnoDB without statistics; plans are poor until they exist.
     await sql`ANALYZE TABLE record, copy, patron, loan, hold`.execute(db)
   }

@@ -66,12 +66,24 @@ const IS_KATAKANA = new Uint8Array(0x10000)
 const VOICED = new Uint16Array(0x10000)
 const UNVOICED = new Uint16Array(0x10000)
 const IS_KANJI = new Uint8Array(0x10000)
+const IS_KANA = new Uint8Array(0x10000)
 
-const code = (s: string): number => s.charCodeAt(0)
+const code = (s: string, i = 0): number => s.charCodeAt(i)
+
+/** Combining diacritical marks (Latin, Greek …): folded away. */
+function isDiacritic(c: number): boolean {
+  return (
+    (c >= 0x0300 && c <= 0x036f) ||
+    (c >= 0x1ab0 && c <= 0x1aff) ||
+    (c >= 0x1dc0 && c <= 0x1dff) ||
+    (c >= 0x20d0 && c <= 0x20ff) ||
+    (c >= 0xfe20 && c <= 0xfe2f)
+  )
+}
 
 function buildTables(): void {
   const keep = /^[\p{L}\p{N}\p{M}]$/u
-  const diacritic = /^[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]$/
+  const han = /^\p{Script=Han}$/u
   for (let c = 0; c < 0x10000; c++) {
     const ch = String.fromCharCode(c)
     if (c >= 0xd800 && c <= 0xdbff) ACTION[c] = HIGH_SURROGATE
@@ -80,27 +92,27 @@ function buildTables(): void {
       ACTION[c] = DROP // private use
     else if (c >= 0xfe00 && c <= 0xfe0f)
       ACTION[c] = DROP // variation selectors
-    else if (c === 0x3099 || c === 0x309a || diacritic.test(ch)) ACTION[c] = DROP
+    else if (c === 0x3099 || c === 0x309a || isDiacritic(c)) ACTION[c] = DROP
     else ACTION[c] = keep.test(ch) ? c : DROP
-    if (/^\p{Script=Han}$/u.test(ch)) IS_KANJI[c] = 1
+    if (han.test(ch)) IS_KANJI[c] = 1
   }
 
   // Latin letters with diacritics → the base letter (the text is lower case by now, but upper
   // case forms are mapped too so the table does not depend on that).
   for (let c = 0x00c0; c <= 0x024f; c++) {
-    const base = String.fromCharCode(c).normalize('NFD')
-    if (base.length > 1 && /^[a-zA-Z][\u0300-\u036f]+$/.test(base)) {
-      ACTION[c] = code(base[0]!.toLowerCase())
-    }
+    const nfd = String.fromCharCode(c).normalize('NFD')
+    let marksOnly = nfd.length > 1
+    for (let i = 1; i < nfd.length; i++) marksOnly &&= isDiacritic(code(nfd, i))
+    if (marksOnly && /^[a-z]$/i.test(nfd.charAt(0))) ACTION[c] = code(nfd.charAt(0).toLowerCase())
   }
-  for (const [from, to] of ['øo', 'Øo', 'đd', 'Đd', 'łl', 'Łl', 'ħh', 'Ħh', 'ıi']) {
-    ACTION[code(from!)] = code(to!)
+  for (const pair of ['øo', 'Øo', 'đd', 'Đd', 'łl', 'Łl', 'ħh', 'Ħh', 'ıi']) {
+    ACTION[code(pair, 0)] = code(pair, 1)
   }
 
   // Kana. Hiragana U+3041–U+3096 and katakana U+30A1–U+30F6 are parallel (offset 0x60).
   const small = 'ぁあぃいぅうぇえぉおっつゃやゅゆょよゎわゕかゖけ'
   const large = new Map<number, number>()
-  for (let i = 0; i < small.length; i += 2) large.set(code(small[i]!), code(small[i + 1]!))
+  for (let i = 0; i < small.length; i += 2) large.set(code(small, i), code(small, i + 1))
   const variant = new Map<number, number>([
     [code('ぢ'), code('じ')],
     [code('づ'), code('ず')],
@@ -109,39 +121,38 @@ function buildTables(): void {
   const rows = [
     'あかさたなはまやらわがざだばぱぁゃゎゕ',
     'いきしちにひみりゐぎじぢびぴぃ',
-    'うくすつぬふむゆるぐずづぶぷぅゅゔっ',
+    'うくすつぬふむゆるぐずづぶぷぅゅゔ',
     'えけせてねへめれゑげぜでべぺぇゖ',
     'おこそとのほもよろをごぞどぼぽぉょ',
   ]
   const vowelOf = new Map<number, number>()
   rows.forEach((row, i) => {
-    for (const ch of row) vowelOf.set(code(ch), code(vowels[i]!))
+    for (const ch of row) vowelOf.set(code(ch), code(vowels, i))
   })
-  vowelOf.set(code('っ'), 0)
 
   for (let h = 0x3041; h <= 0x3096; h++) {
     const folded = variant.get(h) ?? large.get(h) ?? h
-    ACTION[h] = folded
-    ACTION[h + 0x60] = folded
+    const vowel = vowelOf.get(h) ?? 0 // ん, っ: none
+    for (const c of [h, h + 0x60]) {
+      ACTION[c] = folded
+      IS_KANA[c] = 1
+      VOWEL[c] = vowel
+    }
     IS_KATAKANA[h + 0x60] = 1
-    VOWEL[h] = vowelOf.get(h) ?? 0
-    VOWEL[h + 0x60] = VOWEL[h]!
   }
   ACTION[code('ゔ')] = VU
   ACTION[code('ヴ')] = VU
-  for (const [from, to] of ['ヷば', 'ヸび', 'ヹべ', 'ヺぼ']) {
-    ACTION[code(from!)] = code(to!)
-    IS_KATAKANA[code(from!)] = 1
-    VOWEL[code(from!)] = VOWEL[code(to!)]!
+  const addKatakana = (c: number, hiragana: number): void => {
+    ACTION[c] = hiragana
+    IS_KATAKANA[c] = 1
+    IS_KANA[c] = 1
+    VOWEL[c] = vowelOf.get(hiragana) ?? 0
   }
+  for (const pair of ['ヷば', 'ヸび', 'ヹべ', 'ヺぼ']) addKatakana(code(pair, 0), code(pair, 1))
   // Small katakana for Ainu (ㇰ ㇱ ㇲ …).
   const ainu = 'くしすとぬはひふへほむらりるれろ'
-  for (let i = 0; i < ainu.length; i++) {
-    const h = code(ainu[i]!)
-    ACTION[0x31f0 + i] = h
-    IS_KATAKANA[0x31f0 + i] = 1
-    VOWEL[0x31f0 + i] = VOWEL[h]!
-  }
+  for (let i = 0; i < ainu.length; i++) addKatakana(0x31f0 + i, code(ainu, i))
+
   for (let h = 0x3041; h <= 0x3096; h++) {
     const voiced = (String.fromCharCode(h) + '\u3099').normalize('NFC')
     if (voiced.length === 1) {
@@ -186,7 +197,10 @@ const SMALL_VOWEL_AFTER_VU = new Map<number, number>([
   [code('ェ'), code('べ')],
   [code('ォ'), code('ぼ')],
 ])
-const SMALL_Y = new Set([...'ゃゅょャュョ'].map(code))
+const BI = code('び')
+const BU = code('ぶ')
+const KATAKANA_VU = code('ヴ')
+const SMALL_Y = new Set([...'ゃゅょャュョ'].map((ch) => code(ch)))
 
 const SEPARATE_MARKS = /[\u309b\u309c]/g
 
@@ -198,7 +212,7 @@ export function fold(text: string): string {
     .normalize('NFKC')
     .toLowerCase()
   const n = s.length
-  if (out.length < n * 2) out = new Uint16Array(n * 2)
+  if (out.length < n) out = new Uint16Array(n * 2)
   let len = 0
   let vowel = 0 // vowel of the last kana emitted, for ー
   let lastKana = 0 // last (folded) kana emitted, for ゝゞ
@@ -207,11 +221,11 @@ export function fold(text: string): string {
 
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i)
-    const action = ACTION[c]!
+    const action = ACTION[c] ?? DROP
     if (action >= 0) {
       out[len++] = action
-      vowel = VOWEL[c]!
-      lastKana = vowel === 0 && action !== 0x3093 && action !== 0x3064 ? 0 : action
+      vowel = VOWEL[c] ?? 0
+      lastKana = IS_KANA[c] ? action : 0
       lastKanji = IS_KANJI[c] ? c : 0
       afterKatakana = IS_KATAKANA[c] === 1
       continue
@@ -219,7 +233,7 @@ export function fold(text: string): string {
     switch (action) {
       case LONG:
       case DASH: {
-        const next = i + 1 < n ? ACTION[s.charCodeAt(i + 1)]! : 0
+        const next = i + 1 < n ? (ACTION[s.charCodeAt(i + 1)] ?? DROP) : 0
         const isLong =
           action === LONG || (afterKatakana && next !== DASH && next !== LONG && next !== DROP)
         if (isLong && vowel !== 0) out[len++] = vowel
@@ -233,9 +247,9 @@ export function fold(text: string): string {
         if (lastKana !== 0) {
           const base = UNVOICED[lastKana] || lastKana
           const repeated = action === ITER_VOICED ? VOICED[base] || base : base
-          const folded = ACTION[repeated]!
+          const folded = ACTION[repeated] ?? DROP
           out[len++] = folded >= 0 ? folded : repeated
-          vowel = VOWEL[repeated]!
+          vowel = VOWEL[repeated] ?? 0
         }
         lastKanji = 0
         break
@@ -253,13 +267,13 @@ export function fold(text: string): string {
           emitted = merged
           i++
         } else {
-          emitted = SMALL_Y.has(next) ? code('び') : code('ぶ')
+          emitted = SMALL_Y.has(next) ? BI : BU
         }
         out[len++] = emitted
-        vowel = VOWEL[emitted]!
+        vowel = VOWEL[emitted] ?? 0
         lastKana = emitted
         lastKanji = 0
-        afterKatakana = c === code('ヴ') || IS_KATAKANA[next] === 1
+        afterKatakana = c === KATAKANA_VU
         break
       }
       case HIGH_SURROGATE: {
@@ -289,10 +303,14 @@ export function fold(text: string): string {
 }
 
 function decode(len: number): string {
-  if (len <= 4096) return String.fromCharCode.apply(null, out.subarray(0, len) as never)
+  if (len <= 4096)
+    return String.fromCharCode.apply(null, out.subarray(0, len) as unknown as number[])
   let result = ''
   for (let i = 0; i < len; i += 4096) {
-    result += String.fromCharCode.apply(null, out.subarray(i, Math.min(len, i + 4096)) as never)
+    result += String.fromCharCode.apply(
+      null,
+      out.subarray(i, Math.min(len, i + 4096)) as unknown as number[],
+    )
   }
   return result
 }

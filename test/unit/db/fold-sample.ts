@@ -1,0 +1,23 @@
+// Strings whose folded forms fingerprint the search normaliser (see search-fields.test.ts).
+export const FOLD_SAMPLE = [
+  'こころ',
+  'ココロ',
+  'ｺｺﾛ',
+  'こ こ ろ',
+  'ＡＢＣ１２３',
+  'Clean Architecture : 達人に学ぶ',
+  'ヴァイオリン',
+  'ヂヅ',
+  'ラーメン',
+  'らあめん',
+  'シリ-ズ',
+  '〜～－―‐',
+  'こゝろ みすゞ 佐々木',
+  '濹東綺譚',
+  'é à ü',
+  'カ\u3099',
+  'ぁぃぅぇぉっゃゅょゎ',
+  '「夏目漱石」・『こころ』（新潮文庫）',
+  '①Ⅰ№㈱',
+  '😀❤️',
+]
