@@ -11,6 +11,8 @@ const validator = new HtmlValidate({
     'no-trailing-whitespace': 'off',
     'long-title': 'off',
     'void-style': 'off',
+    // A group of checkboxes sharing one name (資料種別) is ordinary HTML.
+    'form-dup-name': ['error', { shared: ['radio', 'checkbox', 'button', 'reset', 'submit'] }],
   },
 })
 

@@ -1,0 +1,193 @@
+// 詳細検索 and refining: every criterion, the title match modes, sort orders, facets, ISBN
+// forms, and the same on keitai within the byte budget. Totals are checked against SQL.
+import { expect } from 'chai'
+import * as cheerio from 'cheerio'
+import { sql } from 'kysely'
+import { encodeQueryValue } from '../../../server/render/form-decoding.ts'
+import { sharedDemoDatabase } from '../../helpers/test-database.ts'
+import type { TestDatabase } from '../../helpers/test-database.ts'
+import { KEITAI_UA, get, startTestServer } from '../../helpers/test-server.ts'
+import type { TestServer } from '../../helpers/test-server.ts'
+import { expectGoodKeitaiPage, expectGoodPcPage, titleOf } from '../../helpers/html-assertions.ts'
+
+const enc = encodeURIComponent
+
+describe('detailed search', () => {
+  let t: TestDatabase
+  let app: TestServer
+  let minato: number
+  before(async () => {
+    t = await sharedDemoDatabase()
+    app = await startTestServer(t.db)
+    minato = (await app.deps.repositories.libraries.bySlug('minato'))!.id
+  })
+  after(() => app.close())
+
+  const total = (html: string) => Number(/(\d+)件見つかりました/.exec(html)?.[1] ?? 0)
+  const titles = (html: string) =>
+    cheerio
+      .load(html)('.hit-title a')
+      .toArray()
+      .map((a) => cheerio.load(a).text())
+  const count = async (where: ReturnType<typeof sql>) =>
+    Number(
+      (
+        await sql<{ n: number }>`SELECT COUNT(*) AS n FROM record r
+          WHERE r.library_id = ${minato} AND ${where}`.execute(t.db)
+      ).rows[0]!.n,
+    )
+
+  it('offers a labelled form that comes back pre-filled', async () => {
+    const res = await get(
+      app.baseUrl,
+      `/minato/advanced?title=${enc('こころ')}&mode=prefix&from=1990&type=book`,
+    )
+    expect(res.status).to.equal(200)
+    await expectGoodPcPage(res.text)
+    const $ = cheerio.load(res.text)
+    expect($('#title').attr('value')).to.equal('こころ')
+    expect($('input[name=mode][value=prefix]').attr('checked')).to.equal('checked')
+    expect($('#from').attr('value')).to.equal('1990')
+    expect($('input[name=type][value=book]').attr('checked')).to.equal('checked')
+    expect($('select#branch option').length).to.equal(7)
+  })
+
+  it('matches titles by prefix, substring or exactly', async () => {
+    const exact = await get(app.baseUrl, `/minato/search?title=${enc('こころ')}&mode=exact`)
+    await expectGoodPcPage(exact.text)
+    for (const title of titles(exact.text)) expect(['こころ', 'こゝろ']).to.include(title)
+    const prefix = await get(app.baseUrl, `/minato/search?title=${enc('こころ')}&mode=prefix`)
+    const contains = await get(app.baseUrl, `/minato/search?title=${enc('こころ')}`)
+    expect(total(exact.text)).to.be.at.most(total(prefix.text))
+    expect(total(prefix.text)).to.be.at.most(total(contains.text))
+    expect(titleOf(exact.text)).to.equal(
+      'タイトル「こころ（完全一致）」の検索結果｜みなと市立図書館',
+    )
+  })
+
+  it('combines author, publisher, years and material type (AND)', async () => {
+    const res = await get(
+      app.baseUrl,
+      `/minato/search?author=${enc('夏目漱石')}&publisher=${enc('新潮社')}&from=1900&to=2030&type=book`,
+    )
+    expect(res.status).to.equal(200)
+    const n = total(res.text)
+    expect(n).to.be.greaterThan(0)
+    expect(n).to.equal(
+      await count(
+        sql`r.author_key LIKE '%夏目漱石%' AND r.publisher_key LIKE '%新潮社%' AND r.pub_year BETWEEN 1900 AND 2030 AND r.material_type = 'book'`,
+      ),
+    )
+    const $ = cheerio.load(res.text)
+    expect($('dl.criteria').text()).to.include('著者名夏目漱石')
+  })
+
+  it('finds 紙芝居 with classification C, and P / YA call numbers by prefix', async () => {
+    const kamishibai = await get(app.baseUrl, '/minato/search?ndc=C')
+    expect(total(kamishibai.text)).to.equal(await count(sql`r.material_type = 'kamishibai'`))
+    expect(kamishibai.text).to.include('紙芝居')
+    const p = await get(app.baseUrl, '/minato/search?call=P')
+    expect(total(p.text)).to.be.greaterThan(0)
+    const ya = await get(app.baseUrl, '/minato/search?call=ya')
+    expect(total(ya.text)).to.equal(
+      Number(
+        (
+          await sql<{ n: number }>`SELECT COUNT(DISTINCT record_id) AS n FROM copy
+            WHERE library_id = ${minato} AND call_number LIKE 'YA%'`.execute(t.db)
+        ).rows[0]!.n,
+      ),
+    )
+    const literature = await get(app.baseUrl, '/minato/search?ndc=91')
+    expect(total(literature.text)).to.equal(await count(sql`r.ndc LIKE '91%'`))
+  })
+
+  it('limits to a holding library and to what can be borrowed now', async () => {
+    const all = await get(app.baseUrl, `/minato/search?q=${enc('こころ')}`)
+    const branch = await get(app.baseUrl, `/minato/search?q=${enc('こころ')}&branch=east`)
+    const available = await get(app.baseUrl, `/minato/search?q=${enc('こころ')}&avail=1`)
+    expect(total(branch.text)).to.be.below(total(all.text))
+    expect(total(available.text)).to.be.at.most(total(all.text))
+    for (const mark of cheerio.load(available.text)('.availability').toArray()) {
+      expect(cheerio.load(mark).text()).to.match(/^貸出：○/)
+    }
+  })
+
+  it('finds a book by ISBN-13 or ISBN-10, with or without hyphens, in the simple box', async () => {
+    const row = (
+      await sql<{ isbn: string; title: string }>`SELECT isbn, title FROM record
+        WHERE library_id = ${minato} AND isbn LIKE '9784%' ORDER BY id LIMIT 1`.execute(t.db)
+    ).rows[0]!
+    const core = row.isbn.slice(3, 12)
+    let sum = 0
+    for (let i = 0; i < 9; i++) sum += Number(core[i]) * (10 - i)
+    const isbn10 = `${core}${(11 - (sum % 11)) % 11 === 10 ? 'X' : (11 - (sum % 11)) % 11}`
+    for (const form of [row.isbn, isbn10, `${row.isbn.slice(0, 3)}-${row.isbn.slice(3)}`]) {
+      const res = await get(app.baseUrl, `/minato/search?q=${enc(form)}`)
+      expect(titles(res.text), form).to.include(row.title)
+    }
+    const bad = await get(app.baseUrl, '/minato/search?isbn=12345')
+    expect(bad.status).to.equal(400)
+    expect(cheerio.load(bad.text)('#isbn-error').text()).to.include('ISBN')
+  })
+
+  it('sorts by title reading, author reading and year', async () => {
+    const byYear = await get(app.baseUrl, `/minato/search?author=${enc('夏目漱石')}&sort=year_asc`)
+    const years = cheerio
+      .load(byYear.text)('.hit-meta')
+      .toArray()
+      .map((p) => Number(/(\d{4})年/.exec(cheerio.load(p).text())?.[1] ?? 9999))
+    expect(years).to.deep.equal([...years].sort((a, b) => a - b))
+    const byTitle = await get(app.baseUrl, `/minato/search?author=${enc('夏目漱石')}&sort=title`)
+    expect(byTitle.status).to.equal(200)
+    expect(cheerio.load(byTitle.text)('#sort option[selected]').attr('value')).to.equal('title')
+  })
+
+  it('offers facets with counts that refine the search', async () => {
+    const res = await get(app.baseUrl, `/minato/search?q=${enc('こころ')}`)
+    const $ = cheerio.load(res.text)
+    expect($('#facets-heading').text()).to.equal('絞り込み')
+    const typeLink = $('.facets-panel a').filter((_, a) => /^図書（\d+）$/.test($(a).text()))
+    const expected = Number(/（(\d+)）/.exec(typeLink.text())![1])
+    const refined = await get(app.baseUrl, typeLink.attr('href')!)
+    expect(total(refined.text)).to.equal(expected)
+    await expectGoodPcPage(refined.text)
+  })
+
+  it('answers bad criteria with the errors next to the fields', async () => {
+    const res = await get(app.baseUrl, '/minato/search?from=2030&to=1990&ndc=x9')
+    expect(res.status).to.equal(400)
+    await expectGoodPcPage(res.text)
+    const $ = cheerio.load(res.text)
+    expect($('#to-error').text()).to.include('出版年の範囲')
+    expect($('#ndc-error').text()).to.include('分類は数字')
+    expect(titleOf(res.text)).to.match(/^エラー：/)
+  })
+
+  it('finds こころ typed as ココロ, ｺｺﾛ or こ こ ろ alike', async () => {
+    const base = total((await get(app.baseUrl, `/minato/search?q=${enc('こころ')}`)).text)
+    for (const q of ['ココロ', 'ｺｺﾛ', 'こ こ ろ']) {
+      expect(total((await get(app.baseUrl, `/minato/search?q=${enc(q)}`)).text), q).to.equal(base)
+    }
+  })
+
+  it('gives keitai the detailed search and a refine page within 5,120 bytes', async () => {
+    const keitai = { 'User-Agent': KEITAI_UA }
+    const form = await get(app.baseUrl, '/minato/k/advanced', keitai)
+    expectGoodKeitaiPage(form)
+    const sjis = (s: string) => encodeQueryValue(s, 'shift_jis')
+    const results = await get(
+      app.baseUrl,
+      `/minato/k/search?author=${sjis('宮本百合子')}&sort=title`,
+      keitai,
+    )
+    expectGoodKeitaiPage(results)
+    const refineLink = cheerio.load(results.text)('a[accesskey="9"]').attr('href')!
+    const refine = await get(app.baseUrl, refineLink, keitai)
+    expectGoodKeitaiPage(refine)
+    expect(refine.text).to.include('絞り込み')
+    for (const q of ['の', 'a', '子']) {
+      const many = await get(app.baseUrl, `/minato/k/search?q=${sjis(q)}&refine=1`, keitai)
+      expectGoodKeitaiPage(many)
+    }
+  })
+})
