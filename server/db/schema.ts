@@ -53,6 +53,8 @@ export interface RecordTable {
   sort_title: ColumnType<string, string | undefined, string>
   sort_author: ColumnType<string, string | undefined, string>
   search_version: ColumnType<number, number | undefined, number>
+  title_reading_generated: Flag
+  author_reading_generated: Flag
   created_at: CreatedAt
   updated_at: ColumnType<string, string | undefined, string | undefined>
 }

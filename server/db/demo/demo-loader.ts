@@ -22,6 +22,8 @@ import { AUDIO_VISUAL_TYPES, MATERIAL_TYPES } from '../schema.ts'
 import { recordSearchText } from '../../services/search/fold.ts'
 import { loadConfig } from '../../config.ts'
 import { loadDemoAccounts } from './demo-accounts.ts'
+import { fillCatalogueReadings } from './demo-readings.ts'
+import type { ReadingFlags } from './demo-readings.ts'
 
 // ---------------------------------------------------------------------------------------------
 // The catalogue file format (shared with the converter)
@@ -586,6 +588,10 @@ function planLibrary(
     series_title: row.series_title,
     author: row.author,
     author_reading: row.author_reading,
+    title_reading_generated:
+      'title_reading_generated' in row && row.title_reading_generated ? 1 : 0,
+    author_reading_generated:
+      'author_reading_generated' in row && row.author_reading_generated ? 1 : 0,
     publisher: row.publisher,
     pub_year: row.pub_year,
     isbn: row.isbn,
@@ -1059,7 +1065,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
   if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new Error(`loadDemo: bad date "${today}"`)
   const log = options.log ?? (() => undefined)
   const result: LoadDemoResult = { loaded: false, libraries: 0, records: 0, copies: 0 }
-  let catalogue: CatalogueRow[] | undefined
+  let catalogue: (CatalogueRow & ReadingFlags)[] | undefined
 
   for (const lib of DEMO_LIBRARIES) {
     const existing = await db
@@ -1071,7 +1077,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
       log(`demo: library ${lib.slug} exists already, skipped`)
       continue
     }
-    catalogue ??= readCatalogue(options.cataloguePath)
+    catalogue ??= await fillCatalogueReadings(readCatalogue(options.cataloguePath))
     const plan = planLibrary(lib, catalogue, today)
     try {
       await db.transaction().execute(async (trx) => {
