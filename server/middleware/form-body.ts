@@ -117,8 +117,11 @@ export function formBody(options: { limitBytes?: number } = {}): RequestHandler 
         try {
           res.locals.form = parseUrlEncoded(raw, charsetOf(channelOf(res)))
         } catch (err) {
-          if (err instanceof InvalidEncodingError) next(new HttpError(400, BAD_ENCODING))
-          else if (err instanceof TooManyParametersError) next(new HttpError(400, BAD_FORM))
+          if (err instanceof InvalidEncodingError) {
+            // The same URL with GET shows the form again.
+            const back = [{ href: req.originalUrl, text: '入力画面に戻る' }]
+            next(new HttpError(400, BAD_ENCODING, back))
+          } else if (err instanceof TooManyParametersError) next(new HttpError(400, BAD_FORM))
           else next(err)
           return
         }

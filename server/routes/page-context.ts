@@ -19,6 +19,12 @@ export interface PageContext {
   switchUrl: string
   format: typeof format
   labels: typeof labels
+  /** A patron of this library is logged in (every page then offers ログアウト). */
+  loggedIn: boolean
+  /** The request comes from an in-library terminal (館内OPAC). */
+  terminal: boolean
+  /** The session's CSRF token when logged in (for the ログアウト button on every page). */
+  sessionCsrf: string
 }
 
 export function pageContext(
@@ -53,5 +59,22 @@ export function pageContext(
     { ...base, ...(options.switchParams ?? {}) },
     switchQuery,
   )
-  return { channel, title, heading, lib, url, switchUrl, format, labels }
+  const session = res.req.session as
+    { patronId?: number; libraryId?: number; terminal?: boolean; csrfToken?: string } | undefined
+  const loggedIn = Boolean(lib && session?.patronId && session.libraryId === lib.library.id)
+  const terminal = Boolean(session?.terminal)
+  const sessionCsrf = loggedIn ? (session?.csrfToken ?? '') : ''
+  return {
+    channel,
+    title,
+    heading,
+    lib,
+    url,
+    switchUrl,
+    format,
+    labels,
+    loggedIn,
+    terminal,
+    sessionCsrf,
+  }
 }

@@ -91,9 +91,11 @@ export function formOf(
 ): { action: string; hidden: Record<string, string> } {
   const $ = cheerio.load(html)
   const forms = $('form[method=post]').toArray()
+  // The page's own form: inside <main> on PC (the header has a ログアウト form).
+  const own = $('main form[method=post]').toArray()
   const form = actionEnd
     ? forms.find((f) => ($(f).attr('action') ?? '').endsWith(actionEnd))
-    : forms[0]
+    : (own[0] ?? forms[0])
   if (!form) throw new Error(`no POST form${actionEnd ? ` ending ${actionEnd}` : ''}`)
   const hidden: Record<string, string> = {}
   $(form)

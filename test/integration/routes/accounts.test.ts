@@ -434,6 +434,9 @@ describe('patron accounts', function () {
       const form = await c.get('/aoba/login')
       expect(textOf(form.text)).to.include('3分間操作がないと')
       await c.submit(form, { card: '1101900006', password: 'help1357' })
+      // Every page, not just the portal, offers a prominent ログアウト on a shared terminal.
+      const search = await c.get(`/aoba/search?q=${encodeURIComponent('こころ')}`)
+      expect(cheerio.load(search.text)('form.logout.terminal button').text()).to.equal('ログアウト')
       const list = await c.get('/aoba/account/loans')
       const renew = cheerio.load(list.text)('a[href$="/renew"]').first().attr('href')!
       const done: Page = await c.follow(await c.submit(await c.get(renew)))

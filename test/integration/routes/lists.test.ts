@@ -204,7 +204,7 @@ describe('お気に入り and My本棚', function () {
       expect(titleOf(add.text)).to.equal('お気に入りに入れる｜あおば市立図書館')
       const $ = cheerio.load(add.text)
       expect($('main .bib a').text()).to.equal(await title(id))
-      expect($('form[method=post] button').text()).to.equal('お気に入りに入れる')
+      expect($('main form[method=post] button').text()).to.equal('お気に入りに入れる')
       const done = await c.submit(add)
       expect(done.status).to.equal(303)
       expect(done.location).to.equal(`${app.baseUrl}/aoba/account/favourites`)
