@@ -48,7 +48,7 @@ describe('text browsers (w3m, lynx)', () => {
         this.skip()
       }
     }
-    t = await sharedDemoDatabase()
+    t = await sharedDemoDatabase(this)
     app = await startTestServer(t.db)
     const row = await sql<{
       id: number

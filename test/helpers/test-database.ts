@@ -51,8 +51,12 @@ export function reserveTestDatabase(prefix: string): { url: string; name: string
   return { url, name }
 }
 
-/** One demo-loaded database shared by the tests that only read it. */
-export function sharedDemoDatabase(): Promise<TestDatabase> {
+/**
+ * One demo-loaded database shared by the tests that only read it. Loading takes 10–40 s on
+ * a busy 2-core machine, so the hook that first asks for it gets a longer timeout.
+ */
+export function sharedDemoDatabase(context?: Mocha.Context): Promise<TestDatabase> {
+  context?.timeout(120_000)
   sharedDemo ??= createTestDatabase({ demo: true, prefix: 'demo' })
   return sharedDemo
 }

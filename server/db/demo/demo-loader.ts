@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { sql } from 'kysely'
 import type { Db } from '../database.ts'
-import { refreshSearchFields } from '../search-fields.ts'
+import { refreshSearchFields, searchFields } from '../search-fields.ts'
 import type {
   CopyStatus,
   HoldChannel,
@@ -19,7 +19,6 @@ import type {
   ShelfLocation,
 } from '../schema.ts'
 import { AUDIO_VISUAL_TYPES, MATERIAL_TYPES } from '../schema.ts'
-import { recordSearchText } from '../../services/search/fold.ts'
 import { loadConfig } from '../../config.ts'
 import { loadDemoAccounts } from './demo-accounts.ts'
 import { fillCatalogueReadings } from './demo-readings.ts'
@@ -602,7 +601,7 @@ function planLibrary(
     note: row.note,
     source: row.source,
     source_id: row.source_id,
-    search_text: recordSearchText(row),
+    ...searchFields(row),
   }))
 
   // Copies.

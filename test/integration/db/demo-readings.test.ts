@@ -4,8 +4,8 @@ import { sql } from 'kysely'
 import { sharedDemoDatabase } from '../../helpers/test-database.ts'
 
 describe('demo readings', () => {
-  it('fills missing readings, marks them generated, and keeps the catalogued ones', async () => {
-    const { db } = await sharedDemoDatabase()
+  it('fills missing readings, marks them generated, and keeps the catalogued ones', async function () {
+    const { db } = await sharedDemoDatabase(this)
     const counts = (
       await sql<{ missing: number; generated: number; real: number }>`SELECT
           SUM(title_reading = '' AND title REGEXP '[一-龥]') AS missing,

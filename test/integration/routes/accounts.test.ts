@@ -12,7 +12,7 @@ import type { Page } from '../../helpers/form-client.ts'
 import { expectGoodKeitaiPage, expectGoodPcPage, titleOf } from '../../helpers/html-assertions.ts'
 
 describe('patron accounts', function () {
-  this.timeout(60_000)
+  this.timeout(120_000)
   let t: TestDatabase
   let app: TestServer
 

@@ -12,8 +12,8 @@ describe('browsing, new arrivals, rankings and feeds', () => {
   let t: TestDatabase
   let app: TestServer
   let aobaId: number
-  before(async () => {
-    t = await sharedDemoDatabase()
+  before(async function () {
+    t = await sharedDemoDatabase(this)
     app = await startTestServer(t.db)
     aobaId = (await app.deps.repositories.libraries.bySlug('aoba'))!.id
   })

@@ -16,8 +16,8 @@ const keitai = { 'User-Agent': KEITAI_UA }
 describe('keitai channel: catalogue', () => {
   let t: TestDatabase
   let app: TestServer
-  before(async () => {
-    t = await sharedDemoDatabase()
+  before(async function () {
+    t = await sharedDemoDatabase(this)
     app = await startTestServer(t.db)
   })
   after(() => app.close())

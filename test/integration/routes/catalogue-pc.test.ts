@@ -14,8 +14,8 @@ const q = (s: string) => encodeURIComponent(s)
 describe('PC channel: catalogue', () => {
   let t: TestDatabase
   let app: TestServer
-  before(async () => {
-    t = await sharedDemoDatabase()
+  before(async function () {
+    t = await sharedDemoDatabase(this)
     app = await startTestServer(t.db)
   })
   after(() => app.close())

@@ -15,8 +15,8 @@ describe('database outage', () => {
   let proxy: TcpProxy
   let db: Db
   let app: TestServer
-  before(async () => {
-    const shared = await sharedDemoDatabase()
+  before(async function () {
+    const shared = await sharedDemoDatabase(this)
     const target = new URL(shared.url)
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 3306) })
     target.port = String(proxy.port)
