@@ -3,7 +3,8 @@ import { sql } from 'kysely'
 import type { RawBuilder } from 'kysely'
 import type { Db } from './database.ts'
 import { ACTIVE_HOLD_STATUSES } from './schema.ts'
-import { KEY_SEPARATOR } from './search-fields.ts'
+import { KEY_SEPARATOR, searchFields } from './search-fields.ts'
+import type { SearchableRecord } from './search-fields.ts'
 import type { BibRecord, CopyStatus, MaterialType, ShelfLocation } from './schema.ts'
 
 export interface RecordHit {
@@ -202,6 +203,62 @@ export function recordRepository(db: Db) {
       }
     },
 
+    /**
+     * Changes a record's bibliographic fields and, in the same statement, the folded fields
+     * it is searched by, so an edit is found (and the old text no longer) at once.
+     */
+    async update(
+      libraryId: number,
+      id: number,
+      fields: Partial<SearchableRecord> & { pub_year?: number | null; ndc?: string },
+    ): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const current = await trx
+          .selectFrom('record')
+          .selectAll()
+          .where('library_id', '=', libraryId)
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst()
+        if (!current) return false
+        await trx
+          .updateTable('record')
+          .set({ ...fields, ...searchFields({ ...current, ...fields }) })
+          .where('library_id', '=', libraryId)
+          .where('id', '=', id)
+          .execute()
+        return true
+      })
+    },
+
+    /** Deletes a record that has no copies left (a withdrawn title), with its list entries. */
+    async remove(libraryId: number, id: number): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const copies = await trx
+          .selectFrom('copy')
+          .select('id')
+          .where('library_id', '=', libraryId)
+          .where('record_id', '=', id)
+          .limit(1)
+          .execute()
+        if (copies.length) return false
+        for (const table of ['favourite', 'shelf_item'] as const) {
+          await trx
+            .deleteFrom(table)
+            .where('library_id', '=', libraryId)
+            .where('record_id', '=', id)
+            .execute()
+        }
+        const result = await trx
+          .deleteFrom('record')
+          .where('library_id', '=', libraryId)
+          .where('id', '=', id)
+          .executeTakeFirst()
+        return Number(result.numDeletedRows) === 1
+      })
+    },
+
+    /** Records with this ISBN-13 (one book may be catalogued twice). */
     async byIsbn(libraryId: number, isbn13: string): Promise<number[]> {
       const rows = await db
         .selectFrom('record')
