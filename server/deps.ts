@@ -20,6 +20,7 @@ import { throttleRepository } from './db/throttle-repository.ts'
 import { authService } from './services/auth-service.ts'
 import { catalogueService } from './services/catalogue-service.ts'
 import { listService } from './services/list-service.ts'
+import { configureSearchIndex } from './services/search/search-index.ts'
 import { loanService } from './services/loan-service.ts'
 import { throttleService } from './services/throttle-service.ts'
 
@@ -36,6 +37,10 @@ export function buildDeps(
 ) {
   const db = overrides.db ?? createDb(config.databaseUrl, config.databasePoolSize)
   const clock = overrides.clock ?? systemClock
+  configureSearchIndex({
+    cacheBytes: config.searchCacheMb * 1024 * 1024,
+    copySnapshotMaxAgeMs: config.searchCopySnapshotSeconds * 1000,
+  })
   const repositories = {
     libraries: libraryRepository(db),
     records: recordRepository(db),

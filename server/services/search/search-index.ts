@@ -218,7 +218,8 @@ interface DbCache {
   copies: Map<number, { snapshot?: CopySnapshot; loading?: Promise<CopySnapshot> }>
 }
 
-const DEFAULT_CACHE_BYTES = Number(process.env.SEARCH_CACHE_MB ?? 128) * 1024 * 1024
+/** Defaults; the app applies SEARCH_CACHE_MB and SEARCH_COPY_SNAPSHOT_SECONDS from config.ts. */
+const DEFAULT_CACHE_BYTES = 128 * 1024 * 1024
 const lists = new Lru(DEFAULT_CACHE_BYTES)
 const caches = new WeakMap<object, DbCache>()
 let tokens = 0
@@ -234,7 +235,7 @@ function cacheFor(db: Queryable): DbCache {
 
 const settings = {
   copyLiveLimit: 50,
-  copySnapshotMaxAgeMs: Number(process.env.SEARCH_COPY_SNAPSHOT_SECONDS ?? 60) * 1000,
+  copySnapshotMaxAgeMs: 60 * 1000,
 }
 
 export interface SearchIndexSettings {
