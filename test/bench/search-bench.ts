@@ -21,8 +21,8 @@ import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { createDb, dropDatabase, ensureDatabase } from '../../server/db/database.ts'
 import type { Db } from '../../server/db/database.ts'
-import { readCatalogue } from '../../server/db/demo/demo-loader.ts'
-import type { CatalogueRow } from '../../server/db/demo/demo-loader.ts'
+import { mulberry32, readCatalogue } from '../../server/db/demo/demo-loader.ts'
+import type { CatalogueRow, Rng } from '../../server/db/demo/demo-loader.ts'
 import { migrate } from '../../server/db/migrator.ts'
 import { COPY_STATUSES } from '../../server/db/schema.ts'
 import type { CopyStatus, MaterialType } from '../../server/db/schema.ts'
@@ -84,18 +84,7 @@ const BENCH_VERSION = 1
 // Deterministic randomness
 // ---------------------------------------------------------------------------------------------
 
-type Rng = () => number
-
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// The demo loader's seeded PRNG, so the bench and the demo draw the same way.
 
 const pick = <T>(rng: Rng, items: readonly T[]): T => {
   const item = items[Math.floor(rng() * items.length)]

@@ -263,10 +263,10 @@ function fnv1a(text: string): number {
   return h >>> 0
 }
 
-type Rng = () => number
+export type Rng = () => number
 
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): Rng {
+export function mulberry32(seed: number): Rng {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
