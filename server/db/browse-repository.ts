@@ -2,26 +2,14 @@
 // most-borrowed / most-reserved rankings. Always within one library.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
+import { HIT_COLUMNS, availableNow } from './record-repository.ts'
 import type { RecordHit } from './record-repository.ts'
 
 export interface RankedHit extends RecordHit {
   count: number
 }
 
-const AVAILABLE = sql<number>`EXISTS (SELECT 1 FROM copy ac WHERE ac.library_id = r.library_id
-  AND ac.record_id = r.id AND ac.status = 'available' AND ac.reference_only = 0)`
-
 export function browseRepository(db: Db) {
-  const hitColumns = [
-    'r.id',
-    'r.title',
-    'r.subtitle',
-    'r.author',
-    'r.publisher',
-    'r.pub_year',
-    'r.material_type',
-  ] as const
-
   return {
     /** Records per next NDC digit under a prefix ('' → per class, '9' → 90–99 …). */
     async ndcCounts(libraryId: number, prefix: string): Promise<Map<string, number>> {
@@ -67,8 +55,8 @@ export function browseRepository(db: Db) {
         .select((eb) => eb.fn.countAll<number>().as('c'))
         .executeTakeFirstOrThrow()
       const rows = await base
-        .select([...hitColumns, 'n.acquired_on'])
-        .select(AVAILABLE.as('available'))
+        .select([...HIT_COLUMNS, 'n.acquired_on'])
+        .select(availableNow.as('available'))
         .orderBy('n.acquired_on', 'desc')
         .orderBy('r.id', 'desc')
         .offset(offset)
@@ -116,8 +104,8 @@ export function browseRepository(db: Db) {
         .innerJoin('record as r', (j) =>
           j.onRef('r.id', '=', 'k.record_id').on('r.library_id', '=', libraryId),
         )
-        .select([...hitColumns, 'k.n'])
-        .select(AVAILABLE.as('available'))
+        .select([...HIT_COLUMNS, 'k.n'])
+        .select(availableNow.as('available'))
         .orderBy('k.n', 'desc')
         .orderBy('r.id')
         .limit(limit)

@@ -7,6 +7,21 @@ import { KEY_SEPARATOR, searchFields } from './search-fields.ts'
 import type { SearchableRecord } from './search-fields.ts'
 import type { BibRecord, CopyStatus, MaterialType, ShelfLocation } from './schema.ts'
 
+/** The columns of a result-list hit, in a query over `record as r`. */
+export const HIT_COLUMNS = [
+  'r.id',
+  'r.title',
+  'r.subtitle',
+  'r.author',
+  'r.publisher',
+  'r.pub_year',
+  'r.material_type',
+] as const
+
+/** 1 when some copy of record `r` can be borrowed now (on the shelf, not reference-only). */
+export const availableNow = sql<number>`EXISTS (SELECT 1 FROM copy ac WHERE ac.library_id = r.library_id
+  AND ac.record_id = r.id AND ac.status = 'available' AND ac.reference_only = 0)`
+
 export interface RecordHit {
   id: number
   title: string
@@ -125,22 +140,7 @@ export function recordRepository(db: Db) {
         .executeTakeFirstOrThrow()
       const total = Number(countRow.n)
       if (total === 0 || offset >= total) return { total, hits: [] }
-      let q = matching(libraryId, criteria)
-        .select([
-          'r.id',
-          'r.title',
-          'r.subtitle',
-          'r.author',
-          'r.publisher',
-          'r.pub_year',
-          'r.material_type',
-        ])
-        .select(
-          sql<number>`EXISTS (SELECT 1 FROM copy c WHERE c.library_id = r.library_id
-            AND c.record_id = r.id AND c.status = 'available' AND c.reference_only = 0)`.as(
-            'available',
-          ),
-        )
+      let q = matching(libraryId, criteria).select(HIT_COLUMNS).select(availableNow.as('available'))
       const rank = likeEscape(criteria.rankText)
       if (sort === 'relevance' && rank) {
         q = q

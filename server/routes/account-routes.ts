@@ -4,6 +4,7 @@
 import { Router } from 'express'
 import type { Request, RequestHandler, Response } from 'express'
 import type { SessionData } from 'express-session'
+import { today } from '../clock.ts'
 import type { Config } from '../config.ts'
 import type { PatronRepository } from '../db/patron-repository.ts'
 import type { Patron } from '../db/schema.ts'
@@ -193,12 +194,7 @@ export function accountRoutes(deps: AccountDeps, channel: Channel): Router {
   router.get(route('account'), personal, requireLogin, async (req, res) => {
     const patron = patronOf(res)
     const { library } = libraryOf(res)
-    const day = clock.now()
-    const summary = await patrons.summary(
-      library.id,
-      patron.id,
-      new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(day),
-    )
+    const summary = await patrons.summary(library.id, patron.id, today(clock))
     render(res, 'account', {
       ...context(req, res, '利用者ポータル'),
       patron,

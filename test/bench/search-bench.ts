@@ -24,6 +24,7 @@ import type { Db } from '../../server/db/database.ts'
 import { mulberry32, readCatalogue } from '../../server/db/demo/demo-loader.ts'
 import type { CatalogueRow, Rng } from '../../server/db/demo/demo-loader.ts'
 import { migrate } from '../../server/db/migrator.ts'
+import { HIT_COLUMNS, availableNow } from '../../server/db/record-repository.ts'
 import { COPY_STATUSES } from '../../server/db/schema.ts'
 import type { CopyStatus, MaterialType } from '../../server/db/schema.ts'
 import { likeSearchIds } from '../../server/db/search-index-repository.ts'
@@ -630,21 +631,8 @@ async function fetchHits(db: Db, libraryId: number, ids: readonly number[]) {
   if (ids.length === 0) return []
   const rows = await db
     .selectFrom('record as r')
-    .select([
-      'r.id',
-      'r.title',
-      'r.subtitle',
-      'r.author',
-      'r.publisher',
-      'r.pub_year',
-      'r.material_type',
-    ])
-    .select(
-      sql<number>`EXISTS (SELECT 1 FROM copy c WHERE c.library_id = r.library_id
-        AND c.record_id = r.id AND c.status = 'available' AND c.reference_only = 0)`.as(
-        'available',
-      ),
-    )
+    .select(HIT_COLUMNS)
+    .select(availableNow.as('available'))
     .where('r.library_id', '=', libraryId)
     .where('r.id', 'in', ids)
     .execute()

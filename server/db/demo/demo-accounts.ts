@@ -3,6 +3,7 @@
 // transaction; the README's table of demo patrons is this list (a test keeps them equal).
 import type { Transaction } from 'kysely'
 import type { Database, MaterialType, Residency } from '../schema.ts'
+import { addDays } from '../../services/calendar-service.ts'
 import { hashPassword } from '../../services/password-service.ts'
 
 /** What a demo loan shows: the renewal rule it exercises. */
@@ -186,12 +187,6 @@ const LOAN_SHAPE: Record<DemoLoanKind, { loanedAgo: number; dueIn: number; renew
   reserved: { loanedAgo: 5, dueIn: 9, renewals: 0 },
   already_renewed: { loanedAgo: 20, dueIn: 8, renewals: 1 },
   audio_visual: { loanedAgo: 3, dueIn: 11, renewals: 0 },
-}
-
-function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + n)
-  return d.toISOString().slice(0, 10)
 }
 
 /** Closed days beyond the weekly pattern: 年末年始 (Dec 29 – Jan 3), this year and next. */

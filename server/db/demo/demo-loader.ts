@@ -20,6 +20,8 @@ import type {
 } from '../schema.ts'
 import { AUDIO_VISUAL_TYPES, MATERIAL_TYPES } from '../schema.ts'
 import { loadConfig } from '../../config.ts'
+import { tokyoDay } from '../../clock.ts'
+import { addDays } from '../../services/calendar-service.ts'
 import { loadDemoAccounts } from './demo-accounts.ts'
 import { fillCatalogueReadings } from './demo-readings.ts'
 import type { ReadingFlags } from './demo-readings.ts'
@@ -295,19 +297,6 @@ function pickWeighted<T>(rng: Rng, items: readonly T[], weight: (item: T) => num
   const last = items[items.length - 1]
   if (last === undefined) throw new Error('pickWeighted: no items')
   return last
-}
-
-const tokyoDate = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Asia/Tokyo',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-})
-
-function addDays(day: string, days: number): string {
-  const d = new Date(`${day}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + days)
-  return d.toISOString().slice(0, 10)
 }
 
 /** A Tokyo wall-clock time on a business date, as a UTC DATETIME string. */
@@ -1060,7 +1049,7 @@ function idLookup<T extends { id: number }>(
 
 /** Loads the two demo library systems; a library whose slug exists already is left alone. */
 export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<LoadDemoResult> {
-  const today = options.today ?? tokyoDate.format(new Date())
+  const today = options.today ?? tokyoDay(new Date())
   if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new Error(`loadDemo: bad date "${today}"`)
   const log = options.log ?? (() => undefined)
   const result: LoadDemoResult = { loaded: false, libraries: 0, records: 0, copies: 0 }

@@ -36,6 +36,7 @@
 import { sql } from 'kysely'
 import { MATERIAL_TYPES } from '../../db/schema.ts'
 import * as repo from '../../db/search-index-repository.ts'
+import { normaliseIsbn } from '../isbn.ts'
 import type {
   CopyFilter,
   DeltaRow,
@@ -955,24 +956,8 @@ function coveringPairs(chars: readonly string[]): { name: string; offset: number
   return all.filter((_b, i) => i % 2 === 0 || i === last)
 }
 
-/** ISBN-10 or 13 (hyphens, spaces allowed) → the 13 digits stored in record.isbn, or null
- * when it is not a valid ISBN (check digit included). */
-export function normalizeIsbn(raw: string): string | null {
-  const s = raw.replace(/[\s-]/g, '').toUpperCase()
-  const check13 = (body: string) => {
-    let sum = 0
-    for (let i = 0; i < 12; i++) sum += Number(body[i]) * (i % 2 === 0 ? 1 : 3)
-    return String((10 - (sum % 10)) % 10)
-  }
-  if (/^\d{13}$/.test(s)) return check13(s) === s[12] ? s : null
-  if (!/^\d{9}[\dX]$/.test(s)) return null
-  let sum = 0
-  for (let i = 0; i < 9; i++) sum += (10 - i) * Number(s[i])
-  const check10 = (11 - (sum % 11)) % 11
-  if ((check10 === 10 ? 'X' : String(check10)) !== s[9]) return null
-  const body = `978${s.slice(0, 9)}`
-  return `${body}${check13(body)}`
-}
+/** ISBN-10 or 13 → the 13 digits stored in record.isbn, or null (services/isbn.ts). */
+export const normalizeIsbn = normaliseIsbn
 
 /**
  * The library's records matching every word (a folded substring of search_text) and the
