@@ -7,6 +7,7 @@ import type { Config } from './config.ts'
 import { buildDeps } from './deps.ts'
 import { createHttpServer } from './http-server.ts'
 import { prepareDatabase } from './db/setup.ts'
+import { maintainSearchIndexes } from './services/search/search-index.ts'
 
 const started = Date.now()
 function configOrExit(): Config {
@@ -31,13 +32,15 @@ const server = createHttpServer(app).listen(config.port, config.host, () => {
 async function prepare(): Promise<void> {
   for (let attempt = 1; !lifecycle.draining; attempt++) {
     try {
-      await prepareDatabase(config.databaseUrl, {
+      const prepared = await prepareDatabase(config.databaseUrl, {
         loadDemoOnEmpty: config.loadDemoOnEmpty,
         log: (msg) => logger.info(msg),
         pepper: config.passwordPepper,
       })
       lifecycle.ready = true
       logger.info(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      // Searches scan (same answers, slower) until a missing or outdated index is built.
+      maintainIndexes(prepared.searchFieldsRefreshed > 0)
       return
     } catch (err) {
       const delay = Math.min(30, 2 * attempt)
@@ -48,10 +51,24 @@ async function prepare(): Promise<void> {
 }
 void prepare()
 
-// Expired sessions and old throttle rows are deleted every 10 minutes (any instance may).
+/** Builds missing or outdated search indexes and compacts grown ones, in the background. */
+let maintaining = false
+function maintainIndexes(rebuild: boolean): void {
+  if (maintaining) return
+  maintaining = true
+  maintainSearchIndexes(deps.db, { rebuild, log: (msg) => logger.info(msg) })
+    .catch((err: unknown) => logger.warn({ err }, 'search index maintenance failed'))
+    .finally(() => {
+      maintaining = false
+    })
+}
+
+// Every 10 minutes (any instance may): expired sessions and old throttle rows are deleted, and
+// search indexes with many edits since their build are compacted.
 const PURGE_MS = 10 * 60_000
 const purge = setInterval(() => {
   if (!lifecycle.ready || lifecycle.draining) return
+  maintainIndexes(false)
   Promise.all([deps.sessionStore.purgeExpired(), deps.services.throttle.purge()])
     .then(([sessions, throttles]) => {
       if (sessions || throttles)

@@ -1,6 +1,9 @@
 // npm run db:migrate — create the database if needed and apply migrations.
 // npm run db:demo    — the same, then load the demo catalogue (idempotent: a library that
 //                      is already there is left as it is).
+// npm run db:reindex [-- --all]
+//                    — build the search indexes that are missing or outdated, compact those
+//                      with many edits since their build; --all rebuilds every library's.
 // npm run patron:issue-password -- <library> <card>
 //                    — staff issue an initial password (printed once, for the receipt).
 import { loadConfig } from '../config.ts'
@@ -12,6 +15,7 @@ import { eligibilityMessage } from '../services/password-service.ts'
 import { createDb, ensureDatabase } from './database.ts'
 import { loadDemo } from './demo/demo-loader.ts'
 import { migrate } from './migrator.ts'
+import { maintainSearchIndexes } from '../services/search/search-index.ts'
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`)
 
@@ -25,8 +29,19 @@ async function main(command: string | undefined): Promise<void> {
     await issuePassword(config, process.argv[3] ?? '', process.argv[4] ?? '')
     return
   }
+  if (command === 'reindex') {
+    const db = createDb(config.databaseUrl, 4)
+    try {
+      const rebuild = process.argv.includes('--all')
+      const { built, compacted } = await maintainSearchIndexes(db, { rebuild, log })
+      log(`search indexes: ${built} built, ${compacted} compacted`)
+    } finally {
+      await db.destroy()
+    }
+    return
+  }
   if (command !== 'demo') {
-    throw new Error(`unknown command "${command}" (migrate | demo | issue-password)`)
+    throw new Error(`unknown command "${command}" (migrate | demo | reindex | issue-password)`)
   }
   const db = createDb(config.databaseUrl, 2)
   try {

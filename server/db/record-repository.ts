@@ -5,6 +5,15 @@ import type { Db } from './database.ts'
 import { ACTIVE_HOLD_STATUSES } from './schema.ts'
 import { KEY_SEPARATOR, searchFields } from './search-fields.ts'
 import type { SearchableRecord } from './search-fields.ts'
+import { titleRankTiers } from './search-index-repository.ts'
+import type { SearchFilters } from './search-index-repository.ts'
+import {
+  reindexRecord,
+  removeRecord,
+  searchFacets,
+  searchIds,
+} from '../services/search/search-index.ts'
+import type { IndexFacets } from '../services/search/search-index.ts'
 import type { BibRecord, CopyStatus, MaterialType, ShelfLocation } from './schema.ts'
 
 /** The columns of a result-list hit, in a query over `record as r`. */
@@ -81,14 +90,54 @@ export interface Facets {
   ndcClasses: { value: string; count: number }[]
 }
 
+/**
+ * Above this many candidates from the index, a search the index cannot answer by itself (a
+ * field search, a call-number prefix, a sort other than relevance or newest) is left to the
+ * LIKE scan, whose indexed sorts stop early on large result sets.
+ */
+const CANDIDATE_LIMIT = 5000
+
+/**
+ * How the search index (services/search/search-index.ts) serves these criteria: its words and
+ * filters, and whether they are the whole search. Field words (title, author, publisher,
+ * subject) also occur in search_text, which holds every field folded the same way, so the
+ * index's answer is then a superset that SQL narrows down.
+ */
+function indexPlan(c: SearchCriteria): { words: string[]; filters: SearchFilters; whole: boolean } {
+  const words = [...c.words]
+  if (c.title) {
+    if (c.title.mode === 'contains') words.push(...c.title.words)
+    else if (c.title.words.length) words.push(c.title.words.join(''))
+  }
+  words.push(...(c.author ?? []), ...(c.publisher ?? []), ...(c.subject ?? []))
+  const filters: SearchFilters = {
+    materialTypes: c.materialTypes?.length ? c.materialTypes : undefined,
+    yearFrom: c.yearFrom,
+    yearTo: c.yearTo,
+    ndcPrefix: c.ndc,
+    branchId: c.branchId,
+    availableNow: c.availableOnly,
+    isbn: c.isbn,
+  }
+  const whole = !c.title && !c.author && !c.publisher && !c.subject && !c.callNumberPrefix
+  return { words, filters, whole }
+}
+
+/** Most frequent first; ties in a fixed order. */
+function byCount<T extends { value: string; count: number }>(items: T[]): T[] {
+  return items.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1))
+}
+
 export function recordRepository(db: Db) {
   /** A copy of the record (outer alias r) that meets a condition on copy c. */
   const copyExists = (condition: RawBuilder<unknown>) =>
     sql<boolean>`EXISTS (SELECT 1 FROM copy c WHERE c.library_id = r.library_id
       AND c.record_id = r.id AND ${condition})`
 
-  const matching = (libraryId: number, c: SearchCriteria) => {
+  /** The SQL search; `ids`: only among these records (candidates from the index). */
+  const matching = (libraryId: number, c: SearchCriteria, ids?: readonly number[]) => {
     let q = db.selectFrom('record as r').where('r.library_id', '=', libraryId)
+    if (ids) q = q.where('r.id', 'in', ids.length ? ids : [0])
     for (const word of c.words) q = q.where('r.search_text', 'like', contains(word))
     if (c.title) {
       const { words, mode } = c.title
@@ -126,8 +175,141 @@ export function recordRepository(db: Db) {
     return q
   }
 
+  /** The result rows of these records, in this order. */
+  const hitsByIds = async (libraryId: number, ids: readonly number[]): Promise<RecordHit[]> => {
+    if (ids.length === 0) return []
+    const rows = await db
+      .selectFrom('record as r')
+      .select(HIT_COLUMNS)
+      .select(availableNow.as('available'))
+      .where('r.library_id', '=', libraryId)
+      .where('r.id', 'in', ids)
+      .execute()
+    const byId = new Map(rows.map((r) => [r.id, { ...r, available: Number(r.available) === 1 }]))
+    return ids.flatMap((id) => byId.get(id) ?? [])
+  }
+
+  /**
+   * The index's candidates for criteria it cannot answer by itself: their ids when few
+   * enough to hand to SQL, null when there are too many (or no index: SQL scans).
+   */
+  const candidates = async (libraryId: number, c: SearchCriteria): Promise<number[] | null> => {
+    const plan = indexPlan(c)
+    if (plan.words.length === 0) return null
+    const found = await searchIds(db, libraryId, plan.words, {
+      offset: 0,
+      limit: CANDIDATE_LIMIT,
+      filters: plan.filters,
+      rankText: '',
+    })
+    return found.total <= CANDIDATE_LIMIT ? found.ids : null
+  }
+
+  const sqlSearch = async (
+    libraryId: number,
+    criteria: SearchCriteria,
+    sort: SearchSort,
+    offset: number,
+    limit: number,
+    ids: readonly number[] | undefined,
+  ): Promise<{ total: number; hits: RecordHit[] }> => {
+    const countRow = await matching(libraryId, criteria, ids)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    const total = Number(countRow.n)
+    if (total === 0 || offset >= total) return { total, hits: [] }
+    let q = matching(libraryId, criteria, ids)
+      .select(HIT_COLUMNS)
+      .select(availableNow.as('available'))
+    if (sort === 'relevance' && criteria.rankText) {
+      const [exact, starts] = titleRankTiers(criteria.rankText)
+      q = q.orderBy(exact, 'desc').orderBy(starts, 'desc')
+    }
+    if (sort === 'title') q = q.orderBy('r.sort_title').orderBy('r.id')
+    if (sort === 'author') q = q.orderBy(sql`r.sort_author = ''`).orderBy('r.sort_author')
+    if (sort === 'year_asc') q = q.orderBy(sql`r.pub_year IS NULL`).orderBy('r.pub_year')
+    else q = q.orderBy(sql`r.pub_year IS NULL`).orderBy('r.pub_year', 'desc')
+    const rows = await q.orderBy('r.id').offset(offset).limit(limit).execute()
+    return { total, hits: rows.map((r) => ({ ...r, available: Number(r.available) === 1 })) }
+  }
+
+  const sqlFacets = async (
+    libraryId: number,
+    criteria: SearchCriteria,
+    ids: readonly number[] | undefined,
+  ): Promise<Facets> => {
+    const matched = () => matching(libraryId, criteria, ids)
+    const [branches, types, decades, classes] = await Promise.all([
+      db
+        .selectFrom('copy as c')
+        .innerJoin('branch as b', (j) =>
+          j.onRef('b.library_id', '=', 'c.library_id').onRef('b.id', '=', 'c.branch_id'),
+        )
+        .where('c.library_id', '=', libraryId)
+        .where('c.record_id', 'in', matched().select('r.id'))
+        .groupBy(['b.id', 'b.name', 'b.sort_order'])
+        .select(['b.id', 'b.name', sql<number>`COUNT(DISTINCT c.record_id)`.as('n')])
+        .orderBy('b.sort_order')
+        .execute(),
+      matched()
+        .groupBy('r.material_type')
+        .select(['r.material_type as value', (eb) => eb.fn.countAll<number>().as('n')])
+        .execute(),
+      matched()
+        .where('r.pub_year', 'is not', null)
+        .groupBy(sql`FLOOR(r.pub_year / 10)`)
+        .select([
+          sql<number>`FLOOR(r.pub_year / 10) * 10`.as('value'),
+          (eb) => eb.fn.countAll<number>().as('n'),
+        ])
+        .orderBy('value', 'desc')
+        .execute(),
+      matched()
+        .where(sql<boolean>`r.ndc REGEXP '^[0-9]'`)
+        .groupBy(sql`LEFT(r.ndc, 1)`)
+        .select([sql<string>`LEFT(r.ndc, 1)`.as('value'), (eb) => eb.fn.countAll<number>().as('n')])
+        .orderBy('value')
+        .execute(),
+    ])
+    return {
+      branches: branches.map((b) => ({ id: b.id, name: b.name, count: Number(b.n) })),
+      materialTypes: byCount(types.map((t) => ({ value: t.value, count: Number(t.n) }))),
+      decades: decades.map((d) => ({ value: Number(d.value), count: Number(d.n) })),
+      ndcClasses: classes.map((c) => ({ value: String(c.value), count: Number(c.n) })),
+    }
+  }
+
+  /** The index's facet counts in the shape of the SQL ones (branches in their order). */
+  const indexFacets = async (libraryId: number, f: IndexFacets): Promise<Facets> => {
+    const branches = await db
+      .selectFrom('branch')
+      .select(['id', 'name'])
+      .where('library_id', '=', libraryId)
+      .orderBy('sort_order')
+      .execute()
+    return {
+      branches: branches.flatMap((b) => {
+        const count = f.branches.get(b.id)
+        return count ? [{ id: b.id, name: b.name, count }] : []
+      }),
+      materialTypes: byCount(
+        [...f.materialTypes].map(([value, count]) => ({ value: value as MaterialType, count })),
+      ),
+      decades: [...f.decades]
+        .map(([value, count]) => ({ value, count }))
+        .sort((a, b) => b.value - a.value),
+      ndcClasses: [...f.ndcClasses]
+        .map(([value, count]) => ({ value, count }))
+        .sort((a, b) => (a.value < b.value ? -1 : 1)),
+    }
+  }
+
   return {
-    /** Matching records, ranked or sorted, with the total for paging. */
+    /**
+     * Matching records, ranked or sorted, with the total for paging. The search index answers
+     * words and record filters ranked or newest first; for the rest it narrows the records
+     * down and SQL does the field matching and the sorting.
+     */
     async search(
       libraryId: number,
       criteria: SearchCriteria,
@@ -135,77 +317,36 @@ export function recordRepository(db: Db) {
       offset: number,
       limit: number,
     ): Promise<{ total: number; hits: RecordHit[] }> {
-      const countRow = await matching(libraryId, criteria)
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow()
-      const total = Number(countRow.n)
-      if (total === 0 || offset >= total) return { total, hits: [] }
-      let q = matching(libraryId, criteria).select(HIT_COLUMNS).select(availableNow.as('available'))
-      const rank = likeEscape(criteria.rankText)
-      if (sort === 'relevance' && rank) {
-        q = q
-          .orderBy(sql`(r.title_key LIKE ${`${SEP}${rank}${SEP}%`})`, 'desc')
-          .orderBy(sql`(r.title_key LIKE ${`%${SEP}${rank}${SEP}%`})`, 'desc')
-          .orderBy(sql`(r.title_key LIKE ${`${SEP}${rank}%`})`, 'desc')
+      const plan = indexPlan(criteria)
+      if (plan.whole && (sort === 'relevance' || sort === 'year_desc')) {
+        const { total, ids } = await searchIds(db, libraryId, plan.words, {
+          offset,
+          limit,
+          filters: plan.filters,
+          rankText: sort === 'relevance' ? criteria.rankText : '',
+        })
+        return { total, hits: await hitsByIds(libraryId, ids) }
       }
-      if (sort === 'title') q = q.orderBy('r.sort_title').orderBy('r.id')
-      if (sort === 'author') q = q.orderBy(sql`r.sort_author = ''`).orderBy('r.sort_author')
-      if (sort === 'year_asc') q = q.orderBy(sql`r.pub_year IS NULL`).orderBy('r.pub_year')
-      else q = q.orderBy(sql`r.pub_year IS NULL`).orderBy('r.pub_year', 'desc')
-      const rows = await q.orderBy('r.id').offset(offset).limit(limit).execute()
-      return { total, hits: rows.map((r) => ({ ...r, available: Number(r.available) === 1 })) }
+      const ids = await candidates(libraryId, criteria)
+      return sqlSearch(libraryId, criteria, sort, offset, limit, ids ?? undefined)
     },
 
     /** Counts of the matching records by branch, material type, decade and NDC class. */
     async facets(libraryId: number, criteria: SearchCriteria): Promise<Facets> {
-      const ids = matching(libraryId, criteria).select('r.id')
-      const [branches, types, decades, classes] = await Promise.all([
-        db
-          .selectFrom('copy as c')
-          .innerJoin('branch as b', (j) =>
-            j.onRef('b.library_id', '=', 'c.library_id').onRef('b.id', '=', 'c.branch_id'),
-          )
-          .where('c.library_id', '=', libraryId)
-          .where('c.record_id', 'in', ids)
-          .groupBy(['b.id', 'b.name', 'b.sort_order'])
-          .select(['b.id', 'b.name', sql<number>`COUNT(DISTINCT c.record_id)`.as('n')])
-          .orderBy('b.sort_order')
-          .execute(),
-        matching(libraryId, criteria)
-          .groupBy('r.material_type')
-          .select(['r.material_type as value', (eb) => eb.fn.countAll<number>().as('n')])
-          .orderBy('n', 'desc')
-          .execute(),
-        matching(libraryId, criteria)
-          .where('r.pub_year', 'is not', null)
-          .groupBy(sql`FLOOR(r.pub_year / 10)`)
-          .select([
-            sql<number>`FLOOR(r.pub_year / 10) * 10`.as('value'),
-            (eb) => eb.fn.countAll<number>().as('n'),
-          ])
-          .orderBy('value', 'desc')
-          .execute(),
-        matching(libraryId, criteria)
-          .where(sql<boolean>`r.ndc REGEXP '^[0-9]'`)
-          .groupBy(sql`LEFT(r.ndc, 1)`)
-          .select([
-            sql<string>`LEFT(r.ndc, 1)`.as('value'),
-            (eb) => eb.fn.countAll<number>().as('n'),
-          ])
-          .orderBy('value')
-          .execute(),
-      ])
-      return {
-        branches: branches.map((b) => ({ id: b.id, name: b.name, count: Number(b.n) })),
-        materialTypes: types.map((t) => ({ value: t.value, count: Number(t.n) })),
-        decades: decades.map((d) => ({ value: Number(d.value), count: Number(d.n) })),
-        ndcClasses: classes.map((c) => ({ value: String(c.value), count: Number(c.n) })),
+      const plan = indexPlan(criteria)
+      if (plan.whole) {
+        const f = await searchFacets(db, libraryId, plan.words, plan.filters)
+        if (f) return indexFacets(libraryId, f)
+        return sqlFacets(libraryId, criteria, undefined)
       }
+      const ids = await candidates(libraryId, criteria)
+      return sqlFacets(libraryId, criteria, ids ?? undefined)
     },
 
     /**
      * Changes a record's bibliographic fields and, in the same statement, the folded fields
-     * it is searched by, so an edit is found (and the old text no longer) at once.
+     * it is searched by, and stamps it for the search index in the same transaction: an edit
+     * is found (and the old text no longer) at once.
      */
     async update(
       libraryId: number,
@@ -227,6 +368,7 @@ export function recordRepository(db: Db) {
           .where('library_id', '=', libraryId)
           .where('id', '=', id)
           .execute()
+        await reindexRecord(trx, libraryId, id)
         return true
       })
     },
@@ -254,7 +396,9 @@ export function recordRepository(db: Db) {
           .where('library_id', '=', libraryId)
           .where('id', '=', id)
           .executeTakeFirst()
-        return Number(result.numDeletedRows) === 1
+        if (Number(result.numDeletedRows) !== 1) return false
+        await removeRecord(trx, libraryId, id)
+        return true
       })
     },
 

@@ -4,13 +4,23 @@
 // the index is tested and benchmarked against. Every statement works the same on MariaDB 10.11
 // and MySQL 8 (plain indexed reads, IN lists, binary comparisons).
 import { sql } from 'kysely'
-import type { Kysely } from 'kysely'
+import type { Kysely, RawBuilder } from 'kysely'
 import type { Database, MaterialType } from './schema.ts'
 
 /** The pool or a transaction. */
 export type Queryable = Kysely<Database>
 
 const SEP = '\u0001'
+
+/**
+ * The folded title reading a title-ranked search compares with, or '' : sort_title when the
+ * record has a reading and sort_title holds all of it (it is cut at 255 characters). Then it
+ * is also the second field of search_text. Both the index and the LIKE scan rank by it.
+ */
+export const rankedReading = (alias: 'r' | 'record') =>
+  sql<string>`CASE WHEN ${sql.ref(`${alias}.title_reading`)} <> ''
+    AND CHAR_LENGTH(${sql.ref(`${alias}.sort_title`)}) BETWEEN 1 AND 254
+    THEN ${sql.ref(`${alias}.sort_title`)} ELSE '' END`
 
 export interface SearchState {
   gen: number
@@ -28,6 +38,8 @@ export interface PostingRow {
 export interface IndexSourceRow {
   id: number
   search_text: string
+  /** rankedReading: '' or the second field of search_text. */
+  reading: string
   material_type: string
   ndc: string
 }
@@ -38,6 +50,7 @@ export interface DeltaRow {
   /** null: the record is gone. */
   record: {
     search_text: string
+    reading: string
     pub_year: number | null
     material_type: string
     ndc: string
@@ -196,7 +209,7 @@ export async function fetchIndexSource(
   if (ids.length === 0) return []
   return db
     .selectFrom('record')
-    .select(['id', 'search_text', 'material_type', 'ndc'])
+    .select(['id', 'search_text', 'material_type', 'ndc', rankedReading('record').as('reading')])
     .where('library_id', '=', libraryId)
     .where('id', 'in', ids)
     .execute()
@@ -254,6 +267,7 @@ export async function readStateWithDelta(
       'r.pub_year',
       'r.material_type',
       'r.ndc',
+      rankedReading('r').as('reading'),
     ])
     .where('s.library_id', '=', libraryId)
     .execute()
@@ -271,6 +285,7 @@ export async function readStateWithDelta(
           ? null
           : {
               search_text: r.search_text ?? '',
+              reading: r.reading,
               pub_year: r.pub_year,
               material_type: r.material_type ?? '',
               ndc: r.ndc ?? '',
@@ -322,6 +337,26 @@ export async function recordsWithCopies(
   if (filter.branchId !== undefined) q = q.where('branch_id', '=', filter.branchId)
   if (filter.availableNow) q = q.where('status', '=', 'available').where('reference_only', '=', 0)
   return (await q.execute()).map((r) => r.record_id)
+}
+
+/** Of these records, how many have a copy at each branch (ids go inline: integers only). */
+export async function recordsByBranch(
+  db: Queryable,
+  libraryId: number,
+  recordIds: readonly number[],
+): Promise<{ branchId: number; n: number }[]> {
+  if (recordIds.length === 0) return []
+  for (const id of recordIds) {
+    if (!Number.isInteger(id) || id < 0) throw new RangeError(`record id ${id}`)
+  }
+  const rows = await db
+    .selectFrom('copy')
+    .select(['branch_id', sql<number>`COUNT(DISTINCT record_id)`.as('n')])
+    .where('library_id', '=', libraryId)
+    .where(sql<boolean>`record_id IN (${sql.raw(recordIds.join(','))})`)
+    .groupBy('branch_id')
+    .execute()
+  return rows.map((r) => ({ branchId: r.branch_id, n: Number(r.n) }))
 }
 
 export interface CopyFactBlock {
@@ -380,9 +415,28 @@ export interface SearchPage {
 }
 
 /**
+ * The ranking tiers of a folded text, for `record as r`: (title or reading equal to it, title
+ * or reading starting with it), each 1 or 0. The title is the first field of search_text;
+ * readings (rankedReading) count from two characters. The index ranks the same way.
+ */
+export function titleRankTiers(rank: string): [RawBuilder<number>, RawBuilder<number>] {
+  const title = sql`SUBSTRING_INDEX(r.search_text, ${SEP}, 1)`
+  const starts = `${likeEscape(rank)}%`
+  if (Array.from(rank).length < 2) {
+    return [sql<number>`(${title} = ${rank})`, sql<number>`(${title} LIKE ${starts})`]
+  }
+  const reading = rankedReading('r')
+  return [
+    sql<number>`(${title} = ${rank} OR ${reading} = ${rank})`,
+    sql<number>`(${title} LIKE ${starts} OR ${reading} LIKE ${starts})`,
+  ]
+}
+
+/**
  * The search done by scanning: every word a substring of search_text (LIKE on a binary
  * collation), the filters, ranked exact title, title prefix, the rest; then pub_year
- * descending (no year last) and id. "Title" is the first field of search_text.
+ * descending (no year last) and id. "Title" is the first field of search_text and, for a
+ * ranking text of two or more characters, also the title's reading (rankedReading).
  */
 export async function likeSearchIds(
   db: Queryable,
@@ -430,10 +484,8 @@ export async function likeSearchIds(
   const rank = page.rankText ?? words.join('')
   let q = matching().select('r.id')
   if (rank !== '') {
-    const title = sql`SUBSTRING_INDEX(r.search_text, ${SEP}, 1)`
-    q = q
-      .orderBy(sql`(${title} = ${rank})`, 'desc')
-      .orderBy(sql`(${title} LIKE ${`${likeEscape(rank)}%`})`, 'desc')
+    const [exact, starts] = titleRankTiers(rank)
+    q = q.orderBy(exact, 'desc').orderBy(starts, 'desc')
   }
   const rows = await q
     .orderBy(sql`r.pub_year IS NULL`)

@@ -24,6 +24,7 @@ import { tokyoDay } from '../../clock.ts'
 import { addDays } from '../../services/calendar-service.ts'
 import { loadDemoAccounts } from './demo-accounts.ts'
 import { fillCatalogueReadings } from './demo-readings.ts'
+import { indexRecords } from '../../services/search/search-index.ts'
 import type { ReadingFlags } from './demo-readings.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -1207,6 +1208,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
           today,
           pepper: options.pepper ?? loadConfig({}).passwordPepper,
         })
+        await indexRecords(trx, libraryId)
       })
     } catch (error) {
       const nowExists = isDuplicateKey(error)

@@ -16,7 +16,9 @@
 // the text. Words are ANDed rarest first. Because ordinals are in ranking order, the result is
 // already sorted: the year filter is an ordinal range, a page is a slice, and the count of
 // "の" (600k records) is a length. Titles equal to or starting with the query (the query at
-// position 0, within the title's length) come first. Lists and longer words' results are kept
+// position 0, within the title's length) come first, and so do title readings (the query
+// right after the title and its separator, within the reading's length). Facet counts
+// (searchFacets) come from the same matched set and the document table. Lists and longer words' results are kept
 // in an LRU cache bounded in bytes (SEARCH_CACHE_MB, default 128).
 //
 // Writes. reindexRecord/removeRecord, called in the transaction that writes the record, stamp
@@ -75,7 +77,7 @@ const NDC = 0x6e // 'n' NDC prefix
 const DOCS = 0x44 // 'D' document table
 const HEADER = 0x48 // 'H' format, segment size, document count
 
-const FORMAT = 2
+const FORMAT = 3
 export const DEFAULT_SEGMENT_SIZE = 1 << 17
 const SEP = 0x01 // field separator in search_text
 const NULL_YEAR = -2147483648
@@ -175,6 +177,8 @@ interface DocTable {
   recordIds: Uint32Array
   years: Int32Array
   titleLens: Uint16Array
+  /** Length of the title reading (the second field) when ranked by it, else 0. */
+  readingLens: Uint16Array
   materials: Uint8Array
   /** Material type by number (from the header). */
   materialNames: string[]
@@ -187,6 +191,7 @@ interface DeltaDoc {
   id: number
   text: string
   title: string
+  reading: string
   year: number | null
   key: number
   material: string
@@ -384,11 +389,12 @@ class SegmentBuilder {
     }
     const ndc = row.ndc
     for (let k = 1; k <= ndc.length && k <= 16; k++) this.extraList(NDC, ndc.slice(0, k)).add(ord)
-    // document table: id, year, title length, material
+    // document table: id, year, title length, reading length, material
     const yearCode = year === null ? 0 : year + 40_000
     this.meta.varint(zigzag(row.id - this.prevId))
     this.meta.varint(zigzag(yearCode - this.prevYear))
     this.meta.varint(Math.min(titleLen, 65535))
+    this.meta.varint(Math.min(codePoints(row.reading), 65535))
     this.meta.varint(this.materialNumbers.of(row.material_type))
     this.prevId = row.id
     this.prevYear = yearCode
@@ -593,6 +599,47 @@ export async function compactIfNeeded(
   return size > (options.maxDelta ?? 2000) ? indexRecords(db, libraryId, options) : null
 }
 
+/** Whether the library's index is there and of this version's format. */
+export async function indexStatus(
+  db: Queryable,
+  libraryId: number,
+): Promise<'missing' | 'outdated' | 'current'> {
+  const state = await repo.readState(db, libraryId)
+  if (!state || state.gen === 0) return 'missing'
+  const rows = await repo.fetchPostings(db, libraryId, state.gen, [gkey(HEADER, '')])
+  const header = rows[0]
+  if (!header) return 'missing'
+  const { format } = JSON.parse(header.data.toString('utf8')) as { format: number }
+  return format === FORMAT ? 'current' : 'outdated'
+}
+
+/**
+ * Builds the index of every library that has none, or one of an older format, or (rebuild)
+ * all of them; compacts those whose delta has grown (compactIfNeeded). Run at start-up,
+ * every few minutes by the server, and by `npm run db:reindex`.
+ */
+export async function maintainSearchIndexes(
+  db: Queryable,
+  options: { rebuild?: boolean; maxDelta?: number; log?: (msg: string) => void } = {},
+): Promise<{ built: number; compacted: number }> {
+  const log = options.log ?? (() => undefined)
+  const libraries = await db.selectFrom('library').select(['id', 'slug']).orderBy('id').execute()
+  let built = 0
+  let compacted = 0
+  for (const { id, slug } of libraries) {
+    const status = options.rebuild ? 'rebuild' : await indexStatus(db, id)
+    if (status !== 'current') {
+      const r = await indexRecords(db, id)
+      log(`search index of ${slug} (${status}): ${r.docs} records in ${r.seconds.toFixed(1)} s`)
+      built++
+    } else if (await compactIfNeeded(db, id, { maxDelta: options.maxDelta })) {
+      log(`search index of ${slug} compacted`)
+      compacted++
+    }
+  }
+  return { built, compacted }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading the index
 // ---------------------------------------------------------------------------------------------
@@ -620,9 +667,10 @@ async function loadDocTable(
     recordIds: new Uint32Array(n),
     years: new Int32Array(n),
     titleLens: new Uint16Array(n),
+    readingLens: new Uint16Array(n),
     materials: new Uint8Array(n),
     materialNames: header.materials,
-    size: n * 11,
+    size: n * 13,
   }
   for (const row of rows) {
     if (row.gkey[0] !== DOCS) continue
@@ -648,6 +696,7 @@ async function loadDocTable(
       table.recordIds[ord] = id
       table.years[ord] = yearCode === 0 ? NULL_YEAR : yearCode - 40_000
       table.titleLens[ord] = next()
+      table.readingLens[ord] = next()
       table.materials[ord] = next()
       ord++
     }
@@ -711,6 +760,7 @@ function toDeltaDoc(row: DeltaRow): DeltaDoc | null {
     id: row.recordId,
     text: r.search_text,
     title: sep < 0 ? r.search_text : r.search_text.slice(0, sep),
+    reading: r.reading,
     year: r.pub_year,
     key: rankKey(row.recordId, r.pub_year),
     material: r.material_type,
@@ -795,12 +845,12 @@ interface Pair {
 
 /**
  * The documents of `docs` (sorted) in which every pair's bigram occurs at start + offset, for
- * some start (or for start = fixedStart); `accept` filters documents first.
+ * some start (or for the document's startAt); `accept` filters documents first.
  */
 function verifyPhrase(
   docs: Uint32Array,
   pairs: Pair[],
-  fixedStart: number | null,
+  startAt: ((ord: number) => number) | null,
   accept?: (ord: number) => boolean,
 ): Uint32Array {
   const ordered = [...pairs].sort((a, b) => a.list.docs.length - b.list.docs.length)
@@ -835,8 +885,9 @@ function verifyPhrase(
       counts[p] = readPositions(list, idx, buffers[p] ?? [])
     }
     if (!ok) continue
-    if (fixedStart !== null) {
-      for (let p = 0; p < k && ok; p++) ok = has(p, fixedStart + (ordered[p]?.offset ?? 0))
+    if (startAt !== null) {
+      const start = startAt(doc)
+      for (let p = 0; p < k && ok; p++) ok = has(p, start + (ordered[p]?.offset ?? 0))
     } else {
       ok = false
       const anchor = buffers[0] ?? []
@@ -938,6 +989,15 @@ function cps(text: string): string[] {
   return Array.from(text)
 }
 
+function codePoints(text: string): number {
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0xdc00 || c > 0xdfff) n++ // not the second half of a surrogate pair
+  }
+  return n
+}
+
 /** The bigram pairs (list name, offset) of a folded text of 2+ characters. */
 function bigramNames(chars: readonly string[]): { name: string; offset: number }[] {
   const out: { name: string; offset: number }[] = []
@@ -959,37 +1019,44 @@ function coveringPairs(chars: readonly string[]): { name: string; offset: number
 /** ISBN-10 or 13 → the 13 digits stored in record.isbn, or null (services/isbn.ts). */
 export const normalizeIsbn = normaliseIsbn
 
+/** The documents matching a search: base ordinals (ascending = ranking order) and delta docs. */
+interface Matched {
+  cache: DbCache
+  table: DocTable
+  base: Uint32Array
+  live: DeltaDoc[]
+  list: (name: string) => PostingList
+}
+
 /**
- * The library's records matching every word (a folded substring of search_text) and the
- * filters: how many, and the ids of one page in ranking order — exact title first, then
- * titles starting with the query, then the rest; newest first, then by id.
+ * Steps 1–5 of a search: the library's documents matching every word and the filters, or null
+ * when the library has no usable index (the caller scans instead). `extra` lists are fetched
+ * with the words' lists (ranking, facets).
  */
-export async function searchIds(
+async function match(
   db: Queryable,
   libraryId: number,
   words: readonly string[],
-  page: SearchPage,
-): Promise<SearchIdsResult> {
-  const f = page.filters ?? {}
+  f: repo.SearchFilters,
+  extra: Map<string, Needed>,
+): Promise<Matched | null> {
   if (f.ndcPrefix !== undefined && !NDC_PREFIX.test(f.ndcPrefix)) {
     throw new RangeError(`NDC prefix must be digits and dots: "${f.ndcPrefix}"`)
   }
-  const offset = Math.max(0, Math.floor(page.offset))
-  const limit = Math.max(0, Math.floor(page.limit))
   const cache = cacheFor(db)
 
   // 1. State and new delta rows (one statement), the document table.
   const known = cache.deltas.get(libraryId)
   let { state, delta } = await repo.readStateWithDelta(db, libraryId, known?.seq ?? 0)
-  if (!state || state.gen === 0) return repo.likeSearchIds(db, libraryId, words, page)
+  if (!state || state.gen === 0) return null
   if (known && known.gen !== state.gen) {
     ;({ state, delta } = await repo.readStateWithDelta(db, libraryId, 0))
-    if (!state || state.gen === 0) return repo.likeSearchIds(db, libraryId, words, page)
+    if (!state || state.gen === 0) return null
   }
   const gen = state.gen
   const table = await docTableFor(cache, db, libraryId, gen)
   // an index of another format (rebuild it), or a generation just replaced: scan instead
-  if (!table) return repo.likeSearchIds(db, libraryId, words, page)
+  if (!table) return null
   let view = cache.deltas.get(libraryId)
   if (!view || view.gen !== gen) {
     view = { gen, seq: 0, entries: new Map(), stale: new Uint32Array(0), live: [] }
@@ -1002,10 +1069,8 @@ export async function searchIds(
   // 2. Each word's documents: a 1- or 2-character word is its list; a longer word the
   // intersection of its bigram lists, checked with positions (cached per generation).
   const wordChars = words.map(cps)
-  const rankText = page.rankText ?? words.join('')
-  const rankChars = cps(rankText)
   const prefix = `${cache.token}/${libraryId}/${gen}/`
-  const needed = new Map<string, Needed>()
+  const needed = new Map<string, Needed>(extra)
   const need = (name: string, kind: number, text: string, positional: boolean) => {
     if (!needed.has(name)) needed.set(name, { key: gkey(kind, text), positional })
   }
@@ -1020,9 +1085,6 @@ export async function searchIds(
       else for (const { name } of coveringPairs(chars)) need(name, BI, name.slice(1), true)
     }
   })
-  const title2 = rankChars.slice(0, 2).join('')
-  if (rankChars.length === 1) need(`f${rankText}`, FIRST, rankText, false)
-  else if (rankChars.length > 1) need(`t${title2}`, TITLE2, title2, false)
   if (f.ndcPrefix !== undefined) need(`n${f.ndcPrefix}`, NDC, f.ndcPrefix, false)
   const [got, isbnIds] = await Promise.all([
     fetchLists(cache, db, libraryId, table, needed),
@@ -1093,50 +1155,87 @@ export async function searchIds(
   if (repo.hasCopyFilter(f)) {
     ;[base, live] = await applyCopyFilter(cache, db, libraryId, table, base, live, f)
   }
+  return { cache, table, base, live, list }
+}
+
+/**
+ * The library's records matching every word (a folded substring of search_text) and the
+ * filters: how many, and the ids of one page in ranking order — titles (or, for 2+ characters,
+ * title readings) equal to the ranking text first, then those starting with it, then the
+ * rest; newest first, then by id. An empty ranking text: newest first only.
+ */
+export async function searchIds(
+  db: Queryable,
+  libraryId: number,
+  words: readonly string[],
+  page: SearchPage,
+): Promise<SearchIdsResult> {
+  const offset = Math.max(0, Math.floor(page.offset))
+  const limit = Math.max(0, Math.floor(page.limit))
+  const rankText = page.rankText ?? words.join('')
+  const rankChars = cps(rankText)
+  const m = rankChars.length
+  const extra = new Map<string, Needed>()
+  const title2 = rankChars.slice(0, 2).join('')
+  const rankPairs = m >= 2 ? coveringPairs(rankChars) : []
+  if (m === 1) extra.set(`f${rankText}`, { key: gkey(FIRST, rankText), positional: false })
+  else if (m > 1) extra.set(`t${title2}`, { key: gkey(TITLE2, title2), positional: false })
+  for (const { name } of rankPairs) {
+    extra.set(name, { key: gkey(BI, name.slice(1)), positional: true })
+  }
+  const matched = await match(db, libraryId, words, page.filters ?? {}, extra)
+  if (!matched) return repo.likeSearchIds(db, libraryId, words, page)
+  const { table, base, live, list } = matched
 
   // 6. Ranking tiers and the page.
   const total = base.length + live.length
   const ids: number[] = []
   if (limit === 0 || offset >= total) return { total, ids }
   let tiers: { seq: BaseSeq; delta: DeltaDoc[] }[]
-  if (rankChars.length === 0) {
+  if (m === 0) {
     tiers = [{ seq: arraySeq(table, base), delta: live }]
   } else {
-    const m = rankChars.length
-    let titled: Uint32Array
-    if (m === 1) titled = intersect(base, list(`f${rankText}`).docs)
-    else {
-      titled = intersect(base, list(`t${title2}`).docs)
-      if (m > 2 && titled.length > 0) {
-        // the rest of the ranking text at its place in the title, from the bigram positions
-        titled = filterDocs(titled, (o) => (table.titleLens[o] ?? 0) >= m)
-        const rest = new Map<string, Needed>()
-        for (const { name } of coveringPairs(rankChars)) {
-          if (!got.has(name)) rest.set(name, { key: gkey(BI, name.slice(1)), positional: true })
-        }
-        const more = await fetchLists(cache, db, libraryId, table, rest)
-        const pairs = coveringPairs(rankChars).map(({ name, offset: o }) => ({
-          list: got.get(name) ?? more.get(name) ?? EMPTY_LIST,
-          offset: o,
-        }))
-        titled = verifyPhrase(titled, pairs, 0)
-      }
+    const pairs = rankPairs.map(({ name, offset: o }) => ({ list: list(name), offset: o }))
+    // titles starting with the ranking text (its place checked with the bigram positions)
+    let titled = intersect(base, list(m === 1 ? `f${rankText}` : `t${title2}`).docs)
+    if (m > 2 && titled.length > 0) {
+      titled = filterDocs(titled, (o) => (table.titleLens[o] ?? 0) >= m)
+      titled = verifyPhrase(titled, pairs, () => 0)
     }
-    const exact = filterDocs(titled, (o) => table.titleLens[o] === m)
-    const startsOnly =
-      exact.length === 0 ? titled : filterDocs(titled, (o) => table.titleLens[o] !== m)
-    const removed = new Uint32Array(titled.length)
+    // readings starting with it: the second field, from the title's length + the separator
+    let read: Uint32Array = new Uint32Array(0)
+    const firstPair = pairs.find((p) => p.offset === 0)
+    if (firstPair) {
+      read = filterDocs(
+        intersect(base, firstPair.list.docs),
+        (o) => (table.readingLens[o] ?? 0) >= m,
+      )
+      if (read.length > 0) read = verifyPhrase(read, pairs, (o) => (table.titleLens[o] ?? 0) + 1)
+    }
+    const starting = union(titled, read)
+    const exact = union(
+      filterDocs(titled, (o) => table.titleLens[o] === m),
+      filterDocs(read, (o) => table.readingLens[o] === m),
+    )
+    const startsOnly = exact.length === 0 ? starting : difference(starting, exact)
+    const removed = new Uint32Array(starting.length)
     let cursor = 0
-    for (let i = 0; i < titled.length; i++) {
-      cursor = gallop(base, titled[i] ?? 0, cursor)
+    for (let i = 0; i < starting.length; i++) {
+      cursor = gallop(base, starting[i] ?? 0, cursor)
       removed[i] = cursor
     }
-    const tier = (d: DeltaDoc) => (d.title === rankText ? 0 : d.title.startsWith(rankText) ? 1 : 2)
+    const byReading = m >= 2
+    const tier = (d: DeltaDoc) =>
+      d.title === rankText || (byReading && d.reading === rankText)
+        ? 0
+        : d.title.startsWith(rankText) || (byReading && d.reading.startsWith(rankText))
+          ? 1
+          : 2
     tiers = [
       { seq: arraySeq(table, exact), delta: live.filter((d) => tier(d) === 0) },
       { seq: arraySeq(table, startsOnly), delta: live.filter((d) => tier(d) === 1) },
       {
-        seq: titled.length === 0 ? arraySeq(table, base) : withoutSeq(table, base, removed),
+        seq: starting.length === 0 ? arraySeq(table, base) : withoutSeq(table, base, removed),
         delta: live.filter((d) => tier(d) === 2),
       },
     ]
@@ -1153,6 +1252,141 @@ export async function searchIds(
     if (ids.length >= limit) break
   }
   return { total, ids }
+}
+
+/** Counts of a search's records by material type, decade, NDC main class and branch. */
+export interface IndexFacets {
+  total: number
+  materialTypes: Map<string, number>
+  /** 1990 → records published 1990–1999. */
+  decades: Map<number, number>
+  /** '9' → records whose NDC starts with 9. */
+  ndcClasses: Map<string, number>
+  /** branch id → records with a copy there. */
+  branches: Map<number, number>
+}
+
+/** Up to this many records, facet counts by branch come from the copy table itself. */
+const FACET_LIVE_LIMIT = 3000
+const NDC_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']
+
+/**
+ * The facets of a search (the same words and filters as searchIds), or null when the library
+ * has no usable index. Branch counts of large result sets come from the copy snapshot (see
+ * above: they may lag copies added or moved by up to SEARCH_COPY_SNAPSHOT_SECONDS).
+ */
+export async function searchFacets(
+  db: Queryable,
+  libraryId: number,
+  words: readonly string[],
+  filters: repo.SearchFilters = {},
+): Promise<IndexFacets | null> {
+  const extra = new Map<string, Needed>()
+  for (const c of NDC_CLASSES) extra.set(`n${c}`, { key: gkey(NDC, c), positional: false })
+  const matched = await match(db, libraryId, words, filters, extra)
+  if (!matched) return null
+  const { cache, table, base, live, list } = matched
+  const facets: IndexFacets = {
+    total: base.length + live.length,
+    materialTypes: new Map(),
+    decades: new Map(),
+    ndcClasses: new Map(),
+    branches: new Map(),
+  }
+  const add = <K>(map: Map<K, number>, key: K, n = 1) => map.set(key, (map.get(key) ?? 0) + n)
+  const materialCounts = new Uint32Array(256)
+  const decadeOf = (year: number) => Math.floor(year / 10) * 10
+  for (let i = 0; i < base.length; i++) {
+    const o = base[i] ?? 0
+    const material = table.materials[o] ?? 255
+    materialCounts[material] = (materialCounts[material] ?? 0) + 1
+    const year = table.years[o] ?? NULL_YEAR
+    if (year !== NULL_YEAR) add(facets.decades, decadeOf(year))
+  }
+  materialCounts.forEach((n, i) => {
+    if (n > 0) add(facets.materialTypes, table.materialNames[i] ?? '', n)
+  })
+  for (const c of NDC_CLASSES) {
+    const n = intersect(base, list(`n${c}`).docs).length
+    if (n > 0) facets.ndcClasses.set(c, n)
+  }
+  for (const d of live) {
+    add(facets.materialTypes, d.material)
+    if (d.year !== null) add(facets.decades, decadeOf(d.year))
+    const c = d.ndc.charAt(0)
+    if (NDC_CLASSES.includes(c)) add(facets.ndcClasses, c)
+  }
+  const ids = (docs: Uint32Array) => Array.from(docs, (o) => table.recordIds[o] ?? 0)
+  const liveIds = live.map((d) => d.id)
+  if (facets.total <= FACET_LIVE_LIMIT) {
+    for (const [branch, n] of await branchCounts(db, libraryId, [...ids(base), ...liveIds])) {
+      add(facets.branches, branch, n)
+    }
+    return facets
+  }
+  const [snapshot, liveCounts] = await Promise.all([
+    copySnapshot(cache, db, libraryId, table),
+    branchCounts(db, libraryId, liveIds),
+  ])
+  for (const [branch, bits] of snapshot.held) {
+    let n = 0
+    for (let i = 0; i < base.length; i++) {
+      const o = base[i] ?? 0
+      if (((bits[o >> 3] ?? 0) & (1 << (o & 7))) !== 0) n++
+    }
+    if (n > 0) facets.branches.set(branch, n)
+  }
+  for (const [branch, n] of liveCounts) add(facets.branches, branch, n)
+  return facets
+}
+
+/** How many of these records have a copy at each branch (from the copy table). */
+async function branchCounts(
+  db: Queryable,
+  libraryId: number,
+  ids: readonly number[],
+): Promise<Map<number, number>> {
+  const batches: Promise<{ branchId: number; n: number }[]>[] = []
+  for (let i = 0; i < ids.length; i += COPY_IN_BATCH) {
+    batches.push(repo.recordsByBranch(db, libraryId, ids.slice(i, i + COPY_IN_BATCH)))
+  }
+  const counts = new Map<number, number>()
+  for (const rows of await Promise.all(batches)) {
+    for (const { branchId, n } of rows) counts.set(branchId, (counts.get(branchId) ?? 0) + n)
+  }
+  return counts
+}
+
+/** a ∪ b, both sorted ascending. */
+function union(a: Uint32Array, b: Uint32Array): Uint32Array {
+  if (b.length === 0) return a
+  if (a.length === 0) return b
+  const out = new Uint32Array(a.length + b.length)
+  let i = 0
+  let j = 0
+  let n = 0
+  while (i < a.length || j < b.length) {
+    const x = i < a.length ? (a[i] ?? 0) : Infinity
+    const y = j < b.length ? (b[j] ?? 0) : Infinity
+    if (x <= y) {
+      out[n++] = x
+      i++
+      if (x === y) j++
+    } else {
+      out[n++] = y
+      j++
+    }
+  }
+  return out.subarray(0, n)
+}
+
+/** a without the elements of b (both sorted ascending). */
+function difference(a: Uint32Array, b: Uint32Array): Uint32Array {
+  let j = 0
+  return filterDocs(a, (o) => {
+    j = gallop(b, o, j)
+    return b[j] !== o
+  })
 }
 
 function filterDocs(docs: Uint32Array, keep: (ord: number) => boolean): Uint32Array {
