@@ -128,7 +128,16 @@ function byCount<T extends { value: string; count: number }>(items: T[]): T[] {
   return items.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1))
 }
 
-export function recordRepository(db: Db) {
+export interface RecordRepositoryOptions {
+  /**
+   * false: search by SQL alone (LIKE scans), never the index — the reference the index is
+   * tested and benchmarked against.
+   */
+  useIndex?: boolean
+}
+
+export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) {
+  const useIndex = options.useIndex ?? true
   /** A copy of the record (outer alias r) that meets a condition on copy c. */
   const copyExists = (condition: RawBuilder<unknown>) =>
     sql<boolean>`EXISTS (SELECT 1 FROM copy c WHERE c.library_id = r.library_id
@@ -317,6 +326,7 @@ export function recordRepository(db: Db) {
       offset: number,
       limit: number,
     ): Promise<{ total: number; hits: RecordHit[] }> {
+      if (!useIndex) return sqlSearch(libraryId, criteria, sort, offset, limit, undefined)
       const plan = indexPlan(criteria)
       if (plan.whole && (sort === 'relevance' || sort === 'year_desc')) {
         const { total, ids } = await searchIds(db, libraryId, plan.words, {
@@ -333,6 +343,7 @@ export function recordRepository(db: Db) {
 
     /** Counts of the matching records by branch, material type, decade and NDC class. */
     async facets(libraryId: number, criteria: SearchCriteria): Promise<Facets> {
+      if (!useIndex) return sqlFacets(libraryId, criteria, undefined)
       const plan = indexPlan(criteria)
       if (plan.whole) {
         const f = await searchFacets(db, libraryId, plan.words, plan.filters)

@@ -7,11 +7,12 @@
 // each; loads them into a schema of their own (default opac_bench, dropped and re-created
 // unless --reuse finds the same catalogue there) and builds the search index. Then runs a
 // fixed, seeded mix of queries (kanji, kana, half-width kana, Latin, one character, whole
-// titles, authors, publishers, ISBNs, 1–3 words, filters, first and deep pages) through the
-// index — each query as the app does it: searchIds, then the page's rows — after a warm-up
-// with other queries from the same mix. Measured in the same run, through the same pool: a
-// primary-key lookup of one record, and the LIKE scan (likeSearchIds, the naive search) for a
-// sample of 50 of the queries, whose answers are also compared with the index's.
+// titles, authors, publishers, ISBNs, 1–3 words, filters, detailed searches by title or author
+// field with every sort, first and deep pages) as the app runs them — record-repository's
+// search, which uses the index and fetches the page's rows — after a warm-up with other
+// queries from the same mix. Measured in the same run, through the same pool: a primary-key
+// lookup of one record, and the naive LIKE '%…%' scan (the same search with useIndex: false)
+// for a sample of 50 of the queries, whose answers are also compared with the index's.
 //
 // Prints progress, then one JSON line last:
 // {"records","queries","p50_ms","p95_ms","p99_ms","qps","pk_lookup_p95_ms","like_scan_p95_ms",
@@ -24,17 +25,17 @@ import type { Db } from '../../server/db/database.ts'
 import { mulberry32, readCatalogue } from '../../server/db/demo/demo-loader.ts'
 import type { CatalogueRow, Rng } from '../../server/db/demo/demo-loader.ts'
 import { migrate } from '../../server/db/migrator.ts'
-import { HIT_COLUMNS, availableNow } from '../../server/db/record-repository.ts'
+import { recordRepository } from '../../server/db/record-repository.ts'
+import type {
+  RecordRepository,
+  SearchCriteria,
+  SearchSort,
+} from '../../server/db/record-repository.ts'
 import { COPY_STATUSES } from '../../server/db/schema.ts'
 import type { CopyStatus, MaterialType } from '../../server/db/schema.ts'
-import { likeSearchIds } from '../../server/db/search-index-repository.ts'
 import type { SearchFilters } from '../../server/db/search-index-repository.ts'
 import { foldWords, recordSearchText } from '../../server/services/search/fold.ts'
-import {
-  indexRecords,
-  searchCacheInfo,
-  searchIds,
-} from '../../server/services/search/search-index.ts'
+import { indexRecords, searchCacheInfo } from '../../server/services/search/search-index.ts'
 
 export interface BenchOptions {
   records: number
@@ -397,6 +398,9 @@ export interface BenchQuery {
   text: string
   page: number
   filters: SearchFilters
+  /** A detailed search's field (部分一致), with or without free words. */
+  field?: { name: 'title' | 'author'; text: string }
+  sort: SearchSort
 }
 
 const KANJI_RUN = /[\p{Script=Han}々]+/gu
@@ -574,16 +578,34 @@ export function queryMix(
   const out: BenchQuery[] = []
   while (out.length < count) {
     const shape = weighted(rng, [
-      ['single', 62],
-      ['multi', 24],
+      ['single', 56],
+      ['multi', 22],
       ['isbn', 5],
-      ['deep', 9],
+      ['deep', 8],
+      ['detailed', 9],
     ] as const)
     let kind: string = shape
     let text = ''
     let filters: SearchFilters = {}
     let page = 1
-    if (shape === 'isbn') {
+    let field: BenchQuery['field']
+    let sort: SearchSort = 'relevance'
+    if (shape === 'detailed') {
+      // 詳細検索: a title or author field, sometimes with a free word, sorted as chosen
+      const row = pick(rng, rows)
+      const name = rng() < 0.6 ? 'title' : 'author'
+      field = { name, text: term(rng, row, name === 'title' ? 'kanji' : 'author') }
+      if (rng() < 0.3) text = term(rng, row, 'publisher')
+      sort = weighted<SearchSort>(rng, [
+        ['relevance', 40],
+        ['title', 25],
+        ['author', 10],
+        ['year_desc', 15],
+        ['year_asc', 10],
+      ])
+      if (foldWords(field.text).length === 0) continue
+      kind = `detailed:${name}`
+    } else if (shape === 'isbn') {
       // a detailed search by ISBN: mostly of a record the generator made
       const i = Math.floor(rng() * records * 1.2)
       filters = { isbn: isbn13(`9784${String(i).padStart(8, '0')}`) }
@@ -606,7 +628,7 @@ export function queryMix(
       text = parts.join(rng() < 0.8 ? ' ' : '　')
       kind = parts.length > 1 ? 'multi' : 'single'
     }
-    if (shape !== 'isbn' && foldWords(text).length === 0) continue
+    if (shape !== 'isbn' && shape !== 'detailed' && foldWords(text).length === 0) continue
     if (shape !== 'isbn' && rng() < 0.25) filters = randomFilters(rng, rows, branchIds)
     if (shape !== 'deep') {
       page = weighted(rng, [
@@ -617,7 +639,7 @@ export function queryMix(
       ])
     }
     if (Object.keys(filters).length > 0 && shape !== 'isbn') kind = `${kind}+filters`
-    out.push({ kind, text, page, filters })
+    out.push({ kind, text, page, filters, field, sort })
   }
   return out
 }
@@ -626,40 +648,39 @@ export function queryMix(
 // Running
 // ---------------------------------------------------------------------------------------------
 
-/** What the app fetches for a page of hits (as record-repository does). */
-async function fetchHits(db: Db, libraryId: number, ids: readonly number[]) {
-  if (ids.length === 0) return []
-  const rows = await db
-    .selectFrom('record as r')
-    .select(HIT_COLUMNS)
-    .select(availableNow.as('available'))
-    .where('r.library_id', '=', libraryId)
-    .where('r.id', 'in', ids)
-    .execute()
-  const byId = new Map(rows.map((r) => [r.id, r]))
-  return ids.map((id) => byId.get(id))
+/** The folded criteria of a query, as catalogue-service's searchCriteria makes them. */
+export function criteriaOf(q: BenchQuery): SearchCriteria {
+  const words = foldWords(q.text)
+  const f = q.filters
+  const c: SearchCriteria = {
+    words,
+    rankText: words.join(''),
+    materialTypes: f.materialTypes ? [...f.materialTypes] : undefined,
+    yearFrom: f.yearFrom,
+    yearTo: f.yearTo,
+    ndc: f.ndcPrefix,
+    branchId: f.branchId,
+    availableOnly: f.availableNow,
+    isbn: f.isbn,
+  }
+  if (q.field?.name === 'title') {
+    c.title = { words: foldWords(q.field.text), mode: 'contains' }
+    if (!c.rankText) c.rankText = c.title.words.join('')
+  }
+  if (q.field?.name === 'author') c.author = foldWords(q.field.text)
+  return c
 }
 
-async function runIndexed(db: Db, libraryId: number, q: BenchQuery) {
-  const words = foldWords(q.text)
-  const result = await searchIds(db, libraryId, words, {
-    offset: (q.page - 1) * PER_PAGE,
-    limit: PER_PAGE,
-    filters: q.filters,
-  })
-  await fetchHits(db, libraryId, result.ids)
-  return result
-}
-
-async function runLike(db: Db, libraryId: number, q: BenchQuery) {
-  const words = foldWords(q.text)
-  const result = await likeSearchIds(db, libraryId, words, {
-    offset: (q.page - 1) * PER_PAGE,
-    limit: PER_PAGE,
-    filters: q.filters,
-  })
-  await fetchHits(db, libraryId, result.ids)
-  return result
+/** One query as the app runs it (record-repository's search: the page's hits and total). */
+async function run(records: RecordRepository, libraryId: number, q: BenchQuery) {
+  const { total, hits } = await records.search(
+    libraryId,
+    criteriaOf(q),
+    q.sort,
+    (q.page - 1) * PER_PAGE,
+    PER_PAGE,
+  )
+  return { total, ids: hits.map((h) => h.id) }
 }
 
 export async function runSearchBench(options: BenchOptions): Promise<BenchDetails> {
@@ -696,7 +717,9 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
       const mix = queryMix(rows, queryCount, seed, records, load.branchIds)
       const warmup = queryMix(rows, Math.ceil(queryCount / 4), seed + 1, records, load.branchIds)
       log(`warm-up: ${warmup.length} queries`)
-      for (const q of warmup) await runIndexed(db, load.libraryId, q)
+      const indexed = recordRepository(db)
+      const scanning = recordRepository(db, { useIndex: false })
+      for (const q of warmup) await run(indexed, load.libraryId, q)
 
       log(`measuring: ${mix.length} queries, one client`)
       const times: number[] = []
@@ -705,7 +728,7 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
       const started = performance.now()
       for (const q of mix) {
         const t0 = performance.now()
-        answers.push(await runIndexed(db, load.libraryId, q))
+        answers.push(await run(indexed, load.libraryId, q))
         const ms = performance.now() - t0
         times.push(ms)
         const list = byKind.get(q.kind) ?? []
@@ -723,7 +746,7 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
           for (;;) {
             const q = mix[nextQuery++]
             if (!q) return
-            await runIndexed(db, load.libraryId, q)
+            await run(indexed, load.libraryId, q)
           }
         }),
       )
@@ -760,13 +783,13 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
         const q = mix[i]
         if (!q) continue
         const t0 = performance.now()
-        const like = await runLike(db, load.libraryId, q)
+        const like = await run(scanning, load.libraryId, q)
         likeTimes.push(performance.now() - t0)
-        const indexed = answers[i]
-        if (!indexed || indexed.total !== like.total || indexed.ids.join() !== like.ids.join()) {
+        const answer = answers[i]
+        if (!answer || answer.total !== like.total || answer.ids.join() !== like.ids.join()) {
           mismatches++
           log(
-            `  MISMATCH ${JSON.stringify(q)}: index ${JSON.stringify(indexed)} LIKE ${JSON.stringify(like)}`,
+            `  MISMATCH ${JSON.stringify(q)}: index ${JSON.stringify(answer)} LIKE ${JSON.stringify(like)}`,
           )
         }
       }
