@@ -1036,10 +1036,11 @@ interface Matched {
 async function match(
   db: Queryable,
   libraryId: number,
-  words: readonly string[],
+  allWords: readonly string[],
   f: repo.SearchFilters,
   extra: Map<string, Needed>,
 ): Promise<Matched | null> {
+  const words = allWords.filter((w) => w !== '') // '' is in every text, as with LIKE '%%'
   if (f.ndcPrefix !== undefined && !NDC_PREFIX.test(f.ndcPrefix)) {
     throw new RangeError(`NDC prefix must be digits and dots: "${f.ndcPrefix}"`)
   }

@@ -140,7 +140,7 @@ describe('catalogue search through the index, against SQL alone', function () {
       } else if (shape < 0.8) c.author = foldWords(piece(r.author, 3))
       else if (shape < 0.87) c.publisher = foldWords(piece(r.publisher, 3))
       else if (shape < 0.92) c.subject = foldWords(piece(r.subjects, 3))
-      else c.words = [fold(piece(r.title, 1))]
+      else c.words = foldWords(piece(r.title, 1))
       c.rankText = c.words.join('') || (c.title?.words.join('') ?? '')
       const f = rnd()
       if (f < 0.1) c.yearFrom = 1900 + Math.floor(rnd() * 120)
