@@ -3,10 +3,10 @@ import { sql } from 'kysely'
 import type { RawBuilder } from 'kysely'
 import type { Db } from './database.ts'
 import { ACTIVE_HOLD_STATUSES } from './schema.ts'
-import { KEY_SEPARATOR, searchFields } from './search-fields.ts'
+import { searchFields } from './search-fields.ts'
 import type { SearchableRecord } from './search-fields.ts'
-import { titleRankTiers } from './search-index-repository.ts'
-import type { SearchFilters } from './search-index-repository.ts'
+import { fieldConditions, titleRankTiers } from './search-index-repository.ts'
+import type { FieldTerms, SearchFilters } from './search-index-repository.ts'
 import {
   reindexRecord,
   removeRecord,
@@ -59,7 +59,6 @@ function likeEscape(word: string): string {
   return word.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 const contains = (word: string) => `%${likeEscape(word)}%`
-const SEP = KEY_SEPARATOR
 
 /** What a search asks for; text is already folded (services/search/fold.ts). */
 export interface SearchCriteria {
@@ -98,18 +97,24 @@ export interface Facets {
 const CANDIDATE_LIMIT = 5000
 
 /**
- * How the search index (services/search/search-index.ts) serves these criteria: its words and
- * filters, and whether they are the whole search. Field words (title, author, publisher,
- * subject) also occur in search_text, which holds every field folded the same way, so the
- * index's answer is then a superset that SQL narrows down.
+ * How the search index (services/search/search-index.ts) serves these criteria: its words,
+ * field terms and filters, and whether they are the whole search (no subject or call-number
+ * condition, no one-character field word). Otherwise `candidates` holds every word, field
+ * words too: they also occur in search_text, which holds every field folded the same way, so
+ * the index's answer is a superset that SQL narrows down.
  */
-function indexPlan(c: SearchCriteria): { words: string[]; filters: SearchFilters; whole: boolean } {
-  const words = [...c.words]
+function indexPlan(c: SearchCriteria): {
+  words: string[]
+  fields: FieldTerms
+  filters: SearchFilters
+  whole: boolean
+  candidates: string[]
+} {
+  const fieldWords = [...(c.author ?? []), ...(c.publisher ?? [])]
   if (c.title) {
-    if (c.title.mode === 'contains') words.push(...c.title.words)
-    else if (c.title.words.length) words.push(c.title.words.join(''))
+    if (c.title.mode === 'contains') fieldWords.push(...c.title.words)
+    else if (c.title.words.length) fieldWords.push(c.title.words.join(''))
   }
-  words.push(...(c.author ?? []), ...(c.publisher ?? []), ...(c.subject ?? []))
   const filters: SearchFilters = {
     materialTypes: c.materialTypes?.length ? c.materialTypes : undefined,
     yearFrom: c.yearFrom,
@@ -119,8 +124,15 @@ function indexPlan(c: SearchCriteria): { words: string[]; filters: SearchFilters
     availableNow: c.availableOnly,
     isbn: c.isbn,
   }
-  const whole = !c.title && !c.author && !c.publisher && !c.subject && !c.callNumberPrefix
-  return { words, filters, whole }
+  const whole =
+    !c.subject?.length && !c.callNumberPrefix && fieldWords.every((w) => Array.from(w).length >= 2)
+  return {
+    words: c.words,
+    fields: { title: c.title, author: c.author, publisher: c.publisher },
+    filters,
+    whole,
+    candidates: [...c.words, ...fieldWords, ...(c.subject ?? [])],
+  }
 }
 
 /** Most frequent first; ties in a fixed order. */
@@ -148,22 +160,8 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
     let q = db.selectFrom('record as r').where('r.library_id', '=', libraryId)
     if (ids) q = q.where('r.id', 'in', ids.length ? ids : [0])
     for (const word of c.words) q = q.where('r.search_text', 'like', contains(word))
-    if (c.title) {
-      const { words, mode } = c.title
-      if (mode === 'contains') {
-        for (const word of words) q = q.where('r.title_key', 'like', contains(word))
-      } else {
-        // Prefix and exact compare the title (or its reading, subtitle, series) as a whole.
-        const text = likeEscape(words.join(''))
-        q = q.where(
-          'r.title_key',
-          'like',
-          mode === 'exact' ? `%${SEP}${text}${SEP}%` : `%${SEP}${text}%`,
-        )
-      }
-    }
-    for (const word of c.author ?? []) q = q.where('r.author_key', 'like', contains(word))
-    for (const word of c.publisher ?? []) q = q.where('r.publisher_key', 'like', contains(word))
+    const fields = { title: c.title, author: c.author, publisher: c.publisher }
+    for (const condition of fieldConditions(fields)) q = q.where(condition)
     for (const word of c.subject ?? []) q = q.where('r.subject_key', 'like', contains(word))
     if (c.isbn) q = q.where('r.isbn', '=', c.isbn)
     if (c.yearFrom !== undefined) q = q.where('r.pub_year', '>=', c.yearFrom)
@@ -204,8 +202,8 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
    */
   const candidates = async (libraryId: number, c: SearchCriteria): Promise<number[] | null> => {
     const plan = indexPlan(c)
-    if (plan.words.length === 0) return null
-    const found = await searchIds(db, libraryId, plan.words, {
+    if (plan.candidates.length === 0) return null
+    const found = await searchIds(db, libraryId, plan.candidates, {
       offset: 0,
       limit: CANDIDATE_LIMIT,
       filters: plan.filters,
@@ -333,6 +331,7 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
           offset,
           limit,
           filters: plan.filters,
+          fields: plan.fields,
           rankText: sort === 'relevance' ? criteria.rankText : '',
         })
         return { total, hits: await hitsByIds(libraryId, ids) }
@@ -346,7 +345,7 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
       if (!useIndex) return sqlFacets(libraryId, criteria, undefined)
       const plan = indexPlan(criteria)
       if (plan.whole) {
-        const f = await searchFacets(db, libraryId, plan.words, plan.filters)
+        const f = await searchFacets(db, libraryId, plan.words, plan.filters, plan.fields)
         if (f) return indexFacets(libraryId, f)
         return sqlFacets(libraryId, criteria, undefined)
       }

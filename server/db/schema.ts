@@ -53,6 +53,8 @@ export interface RecordTable {
   sort_title: ColumnType<string, string | undefined, string>
   sort_author: ColumnType<string, string | undefined, string>
   search_version: ColumnType<number, number | undefined, number>
+  /** Lengths of the folded fields in search_text (sql/0025). */
+  search_layout: ColumnType<string, string | undefined, string>
   title_reading_generated: Flag
   author_reading_generated: Flag
   created_at: CreatedAt

@@ -4,10 +4,10 @@
 // recomputes the stale rows, at start-up and after a load.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
-import { fold, recordSearchText } from '../services/search/fold.ts'
+import { fold, searchParts } from '../services/search/fold.ts'
 
 /** Bump with every change to fold() or to the fields below. */
-export const SEARCH_VERSION = 2
+export const SEARCH_VERSION = 3
 
 /** Separates the parts of a key, so a word cannot match across two fields. */
 export const KEY_SEPARATOR = '\u0001'
@@ -31,24 +31,31 @@ export interface SearchFields {
   subject_key: string
   sort_title: string
   sort_author: string
+  search_layout: string
   search_version: number
 }
 
-/** Each part folded and framed by separators: \u0001title\u0001reading\u0001 … */
-function key(parts: string[], max: number): string {
-  const inner = parts.map(fold).filter(Boolean).join(KEY_SEPARATOR)
+/** Parts already folded, framed by separators: \u0001title\u0001reading\u0001 … */
+function frame(parts: string[], max: number): string {
+  const inner = parts.filter(Boolean).join(KEY_SEPARATOR)
   return inner ? `${KEY_SEPARATOR}${inner}${KEY_SEPARATOR}`.slice(0, max) : ''
 }
 
+const codePoints = (text: string) => Array.from(text).length
+
 export function searchFields(r: SearchableRecord): SearchFields {
+  const parts = searchParts(r)
+  const [title = '', reading = '', subtitle = '', series = ''] = parts
+  const [author = '', authorReading = '', publisher = ''] = parts.slice(4)
   return {
-    search_text: recordSearchText(r),
-    title_key: key([r.title, r.title_reading, r.subtitle, r.series_title], 1200),
-    author_key: key([r.author, r.author_reading], 1000),
-    publisher_key: key([r.publisher], 255),
-    subject_key: key(r.subjects.split(/[;；／/]/), 500),
-    sort_title: fold(r.title_reading || r.title).slice(0, 255),
-    sort_author: fold(r.author_reading || r.author).slice(0, 255),
+    search_text: parts.filter(Boolean).join(KEY_SEPARATOR),
+    title_key: frame([title, reading, subtitle, series], 1200),
+    author_key: frame([author, authorReading], 1000),
+    publisher_key: frame([publisher], 255),
+    subject_key: frame(r.subjects.split(/[;；／/]/).map(fold), 500),
+    sort_title: (r.title_reading ? reading : title).slice(0, 255),
+    sort_author: (r.author_reading ? authorReading : author).slice(0, 255),
+    search_layout: parts.map(codePoints).join(','),
     search_version: SEARCH_VERSION,
   }
 }
@@ -94,6 +101,7 @@ export async function refreshSearchFields(
         subject_key = ${column('subject_key')},
         sort_title = ${column('sort_title')},
         sort_author = ${column('sort_author')},
+        search_layout = ${column('search_layout')},
         search_version = ${SEARCH_VERSION}
       WHERE id IN (${sql.join(fields.map((f) => f.id))})`.execute(db)
     done += rows.length

@@ -40,6 +40,8 @@ export interface IndexSourceRow {
   search_text: string
   /** rankedReading: '' or the second field of search_text. */
   reading: string
+  /** The lengths of the eight folded fields (search-fields.ts). */
+  search_layout: string
   material_type: string
   ndc: string
 }
@@ -51,6 +53,9 @@ export interface DeltaRow {
   record: {
     search_text: string
     reading: string
+    title_key: string
+    author_key: string
+    publisher_key: string
     pub_year: number | null
     material_type: string
     ndc: string
@@ -209,7 +214,14 @@ export async function fetchIndexSource(
   if (ids.length === 0) return []
   return db
     .selectFrom('record')
-    .select(['id', 'search_text', 'material_type', 'ndc', rankedReading('record').as('reading')])
+    .select([
+      'id',
+      'search_text',
+      'material_type',
+      'ndc',
+      'search_layout',
+      rankedReading('record').as('reading'),
+    ])
     .where('library_id', '=', libraryId)
     .where('id', 'in', ids)
     .execute()
@@ -267,6 +279,9 @@ export async function readStateWithDelta(
       'r.pub_year',
       'r.material_type',
       'r.ndc',
+      'r.title_key',
+      'r.author_key',
+      'r.publisher_key',
       rankedReading('r').as('reading'),
     ])
     .where('s.library_id', '=', libraryId)
@@ -286,6 +301,9 @@ export async function readStateWithDelta(
           : {
               search_text: r.search_text ?? '',
               reading: r.reading,
+              title_key: r.title_key ?? '',
+              author_key: r.author_key ?? '',
+              publisher_key: r.publisher_key ?? '',
               pub_year: r.pub_year,
               material_type: r.material_type ?? '',
               ndc: r.ndc ?? '',
@@ -410,8 +428,63 @@ export interface SearchPage {
   offset: number
   limit: number
   filters?: SearchFilters
+  /** Words that must occur within given fields (detailed search). */
+  fields?: FieldTerms
   /** The folded text compared with titles for ranking; default: the words joined. */
   rankText?: string
+}
+
+/**
+ * Folded words of a detailed search that must occur within one field group: the title group
+ * (title, reading, subtitle, series: title_key), the author group (author and its reading:
+ * author_key), the publisher (publisher_key). Title words match anywhere in one of its parts
+ * (contains), or their joined text starts (prefix) or is (exact) one of its parts. Words
+ * that folded to nothing ask for nothing.
+ */
+export interface FieldTerms {
+  title?: { words: readonly string[]; mode: 'prefix' | 'contains' | 'exact' }
+  author?: readonly string[]
+  publisher?: readonly string[]
+}
+
+/** The SQL conditions of field terms, on the keys of `record as r`. */
+export function fieldConditions(fields: FieldTerms): RawBuilder<boolean>[] {
+  const like = (column: 'title_key' | 'author_key' | 'publisher_key', pattern: string) =>
+    sql<boolean>`${sql.ref(`r.${column}`)} LIKE ${pattern}`
+  const contains = (word: string) => `%${likeEscape(word)}%`
+  const out: RawBuilder<boolean>[] = []
+  if (fields.title) {
+    const { words, mode } = fields.title
+    if (mode === 'contains') for (const word of words) out.push(like('title_key', contains(word)))
+    else if (words.join('') !== '') {
+      // Prefix and exact compare the title (or its reading, subtitle, series) as a whole.
+      const text = likeEscape(words.join(''))
+      out.push(like('title_key', mode === 'exact' ? `%${SEP}${text}${SEP}%` : `%${SEP}${text}%`))
+    }
+  }
+  for (const word of fields.author ?? []) out.push(like('author_key', contains(word)))
+  for (const word of fields.publisher ?? []) out.push(like('publisher_key', contains(word)))
+  return out
+}
+
+/** The same test on one record's keys (for the index's delta records). */
+export function fieldsMatch(
+  fields: FieldTerms,
+  keys: { title_key: string; author_key: string; publisher_key: string },
+): boolean {
+  if (fields.title) {
+    const { words, mode } = fields.title
+    const text = words.join('')
+    const ok =
+      mode === 'contains' || text === ''
+        ? words.every((w) => keys.title_key.includes(w))
+        : keys.title_key.includes(mode === 'exact' ? `${SEP}${text}${SEP}` : `${SEP}${text}`)
+    if (!ok) return false
+  }
+  return (
+    (fields.author ?? []).every((w) => keys.author_key.includes(w)) &&
+    (fields.publisher ?? []).every((w) => keys.publisher_key.includes(w))
+  )
 }
 
 /**
@@ -448,6 +521,7 @@ export async function likeSearchIds(
   const matching = () => {
     let q = db.selectFrom('record as r').where('r.library_id', '=', libraryId)
     for (const word of words) q = q.where('r.search_text', 'like', `%${likeEscape(word)}%`)
+    for (const condition of fieldConditions(page.fields ?? {})) q = q.where(condition)
     if (f.materialTypes) {
       q =
         f.materialTypes.length === 0

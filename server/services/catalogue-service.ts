@@ -167,13 +167,14 @@ export function searchCriteria(
       words.length > 1 && words.every((w) => Array.from(w).length === 1) ? [words.join('')] : words
     criteria.rankText = criteria.words.join('')
   }
-  if (r.title) {
+  // A field that folds to nothing (only punctuation, say) asks for nothing.
+  if (foldWords(r.title).length) {
     criteria.title = { words: foldWords(r.title), mode: r.titleMode }
     if (!criteria.rankText) criteria.rankText = criteria.title.words.join('')
   }
-  if (r.author) criteria.author = foldWords(r.author)
-  if (r.publisher) criteria.publisher = foldWords(r.publisher)
-  if (r.subject) criteria.subject = foldWords(r.subject)
+  if (foldWords(r.author).length) criteria.author = foldWords(r.author)
+  if (foldWords(r.publisher).length) criteria.publisher = foldWords(r.publisher)
+  if (foldWords(r.subject).length) criteria.subject = foldWords(r.subject)
   if (r.isbn) {
     const isbn = normaliseIsbn(r.isbn)
     if (isbn) criteria.isbn = isbn

@@ -34,7 +34,8 @@ import type {
 import { COPY_STATUSES } from '../../server/db/schema.ts'
 import type { CopyStatus, MaterialType } from '../../server/db/schema.ts'
 import type { SearchFilters } from '../../server/db/search-index-repository.ts'
-import { foldWords, recordSearchText } from '../../server/services/search/fold.ts'
+import { foldWords } from '../../server/services/search/fold.ts'
+import { searchFields } from '../../server/db/search-fields.ts'
 import { indexRecords, searchCacheInfo } from '../../server/services/search/search-index.ts'
 
 export interface BenchOptions {
@@ -80,7 +81,7 @@ export interface BenchDetails {
 }
 
 const PER_PAGE = 10
-const BENCH_VERSION = 1
+const BENCH_VERSION = 2
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -349,7 +350,7 @@ async function loadCatalogue(
               library_id: libraryId,
               source: 'bench',
               source_id: String(r.id),
-              search_text: recordSearchText(r),
+              ...searchFields(r),
             })),
           )
           .execute()

@@ -332,12 +332,8 @@ export function foldWords(query: string): string[] {
   return words
 }
 
-/**
- * The folded text a record is found by: title, title reading, subtitle, series, author,
- * author reading, publisher and subjects, each folded, joined by \u0001 so that a query word
- * never matches across two fields. (ISBNs are searched separately.)
- */
-export function recordSearchText(r: {
+/** The fields of a record that search_text is made of, in their order there. */
+export interface SearchTextFields {
   title: string
   title_reading?: string
   subtitle?: string
@@ -346,7 +342,13 @@ export function recordSearchText(r: {
   author_reading?: string
   publisher?: string
   subjects?: string
-}): string {
+}
+
+/**
+ * The eight fields of search_text folded, in order: title, title reading, subtitle, series,
+ * author, author reading, publisher, subjects ('' where a field is empty or folds to nothing).
+ */
+export function searchParts(r: SearchTextFields): string[] {
   return [
     r.title,
     r.title_reading,
@@ -356,9 +358,16 @@ export function recordSearchText(r: {
     r.author_reading,
     r.publisher,
     r.subjects,
-  ]
-    .filter((s): s is string => Boolean(s))
-    .map(fold)
+  ].map((s) => (s ? fold(s) : ''))
+}
+
+/**
+ * The folded text a record is found by: title, title reading, subtitle, series, author,
+ * author reading, publisher and subjects, each folded, joined by \u0001 so that a query word
+ * never matches across two fields. (ISBNs are searched separately.)
+ */
+export function recordSearchText(r: SearchTextFields): string {
+  return searchParts(r)
     .filter((s) => s !== '')
     .join('\u0001')
 }

@@ -42,6 +42,7 @@ import { normaliseIsbn } from '../isbn.ts'
 import type {
   CopyFilter,
   DeltaRow,
+  FieldTerms,
   IndexSourceRow,
   NewPostingRow,
   Queryable,
@@ -77,7 +78,7 @@ const NDC = 0x6e // 'n' NDC prefix
 const DOCS = 0x44 // 'D' document table
 const HEADER = 0x48 // 'H' format, segment size, document count
 
-const FORMAT = 3
+const FORMAT = 4
 export const DEFAULT_SEGMENT_SIZE = 1 << 17
 const SEP = 0x01 // field separator in search_text
 const NULL_YEAR = -2147483648
@@ -86,6 +87,8 @@ const MAX_POSITIONS = 65535
 /** Copy-filter ids per statement (MariaDB turns IN lists of 1000+ into a slower join). */
 const COPY_IN_BATCH = 900
 const NDC_PREFIX = /^[0-9.]{1,16}$/
+/** search_layout missing or malformed: field searches cannot place matches in this record. */
+const UNKNOWN_LAYOUT = 65535
 
 function gkey(kind: number, text: string): Buffer {
   const body = Buffer.from(text, 'utf8')
@@ -179,6 +182,8 @@ interface DocTable {
   titleLens: Uint16Array
   /** Length of the title reading (the second field) when ranked by it, else 0. */
   readingLens: Uint16Array
+  /** By ord·8: lengths of the eight folded fields (search_layout); UNKNOWN_LAYOUT first if none. */
+  layout: Uint16Array
   materials: Uint8Array
   /** Material type by number (from the header). */
   materialNames: string[]
@@ -192,6 +197,7 @@ interface DeltaDoc {
   text: string
   title: string
   reading: string
+  keys: { title_key: string; author_key: string; publisher_key: string }
   year: number | null
   key: number
   material: string
@@ -389,12 +395,17 @@ class SegmentBuilder {
     }
     const ndc = row.ndc
     for (let k = 1; k <= ndc.length && k <= 16; k++) this.extraList(NDC, ndc.slice(0, k)).add(ord)
-    // document table: id, year, title length, reading length, material
+    // document table: id, year, title length, reading length, the 8 field lengths, material
     const yearCode = year === null ? 0 : year + 40_000
     this.meta.varint(zigzag(row.id - this.prevId))
     this.meta.varint(zigzag(yearCode - this.prevYear))
     this.meta.varint(Math.min(titleLen, 65535))
     this.meta.varint(Math.min(codePoints(row.reading), 65535))
+    const layout = row.search_layout.split(',').map(Number)
+    const known = layout.length === 8 && layout.every((n) => Number.isInteger(n) && n >= 0)
+    for (let k = 0; k < 8; k++) {
+      this.meta.varint(known ? Math.min(layout[k] ?? 0, 65534) : k === 0 ? UNKNOWN_LAYOUT : 0)
+    }
     this.meta.varint(this.materialNumbers.of(row.material_type))
     this.prevId = row.id
     this.prevYear = yearCode
@@ -668,9 +679,10 @@ async function loadDocTable(
     years: new Int32Array(n),
     titleLens: new Uint16Array(n),
     readingLens: new Uint16Array(n),
+    layout: new Uint16Array(n * 8),
     materials: new Uint8Array(n),
     materialNames: header.materials,
-    size: n * 13,
+    size: n * 29,
   }
   for (const row of rows) {
     if (row.gkey[0] !== DOCS) continue
@@ -697,6 +709,7 @@ async function loadDocTable(
       table.years[ord] = yearCode === 0 ? NULL_YEAR : yearCode - 40_000
       table.titleLens[ord] = next()
       table.readingLens[ord] = next()
+      for (let k = 0; k < 8; k++) table.layout[ord * 8 + k] = next()
       table.materials[ord] = next()
       ord++
     }
@@ -761,6 +774,7 @@ function toDeltaDoc(row: DeltaRow): DeltaDoc | null {
     text: r.search_text,
     title: sep < 0 ? r.search_text : r.search_text.slice(0, sep),
     reading: r.reading,
+    keys: { title_key: r.title_key, author_key: r.author_key, publisher_key: r.publisher_key },
     year: r.pub_year,
     key: rankKey(row.recordId, r.pub_year),
     material: r.material_type,
@@ -845,13 +859,15 @@ interface Pair {
 
 /**
  * The documents of `docs` (sorted) in which every pair's bigram occurs at start + offset, for
- * some start (or for the document's startAt); `accept` filters documents first.
+ * some start (that startOk accepts), or for the document's startAt; `accept` filters documents
+ * first.
  */
 function verifyPhrase(
   docs: Uint32Array,
   pairs: Pair[],
   startAt: ((ord: number) => number) | null,
   accept?: (ord: number) => boolean,
+  startOk?: (ord: number, start: number) => boolean,
 ): Uint32Array {
   const ordered = [...pairs].sort((a, b) => a.list.docs.length - b.list.docs.length)
   const k = ordered.length
@@ -894,7 +910,7 @@ function verifyPhrase(
       const off0 = ordered[0]?.offset ?? 0
       for (let a = 0; a < (counts[0] ?? 0) && !ok; a++) {
         const start = (anchor[a] ?? 0) - off0
-        if (start < 0) continue
+        if (start < 0 || (startOk && !startOk(doc, start))) continue
         let all = true
         for (let p = 1; p < k && all; p++) all = has(p, start + (ordered[p]?.offset ?? 0))
         ok = all
@@ -1019,6 +1035,73 @@ function coveringPairs(chars: readonly string[]): { name: string; offset: number
 /** ISBN-10 or 13 → the 13 digits stored in record.isbn, or null (services/isbn.ts). */
 export const normalizeIsbn = normaliseIsbn
 
+/** A field word (or a title's whole text, for prefix and exact) and where it must be. */
+interface FieldTerm {
+  text: string
+  chars: string[]
+  group: 'title' | 'author' | 'publisher'
+  mode: 'contains' | 'prefix' | 'exact'
+}
+
+/** The fields of each group (indices into the layout) and its key's length (search-fields.ts). */
+const GROUPS = {
+  title: { from: 0, to: 4, keyMax: 1200 },
+  author: { from: 4, to: 6, keyMax: 1000 },
+  publisher: { from: 6, to: 7, keyMax: 255 },
+} as const
+
+/** The terms of field words; null if one is a single character (not placeable). */
+function fieldTerms(fields: FieldTerms): FieldTerm[] | null {
+  const terms: FieldTerm[] = []
+  const add = (text: string, group: FieldTerm['group'], mode: FieldTerm['mode']) => {
+    if (text !== '') terms.push({ text, chars: cps(text), group, mode })
+  }
+  if (fields.title) {
+    const { words, mode } = fields.title
+    if (mode === 'contains') for (const w of words) add(w, 'title', mode)
+    else add(words.join(''), 'title', mode)
+  }
+  for (const w of fields.author ?? []) add(w, 'author', 'contains')
+  for (const w of fields.publisher ?? []) add(w, 'publisher', 'contains')
+  return terms.every((t) => t.chars.length >= 2) ? terms : null
+}
+
+/**
+ * Whether an occurrence of the term starting at `start` of a document's search_text is where
+ * the field search wants it — exactly as LIKE on the group's key (title_key, author_key,
+ * publisher_key: the group's fields framed by separators, cut at keyMax characters) decides.
+ */
+function fieldPlacement(table: DocTable, t: FieldTerm): (ord: number, start: number) => boolean {
+  const g = GROUPS[t.group]
+  const m = t.chars.length
+  return (ord, start) => {
+    const at = ord * 8
+    const layout = table.layout
+    if (layout[at] === UNKNOWN_LAYOUT) return false
+    let pos = 0
+    let groupStart = -1
+    let groupEnd = -1
+    let partHit = false
+    for (let k = 0; k < g.to; k++) {
+      const len = layout[at + k] ?? 0
+      if (len === 0) continue
+      if (k >= g.from) {
+        if (groupStart < 0) groupStart = pos
+        groupEnd = pos + len
+        // the key holds "\u0001" + the group's text, cut at keyMax
+        const rel = pos - groupStart
+        if (pos === start && rel + m <= g.keyMax - 1) {
+          partHit ||= t.mode === 'prefix' || (len === m && rel + m <= g.keyMax - 2)
+        }
+      }
+      pos += len + 1
+    }
+    if (groupStart < 0 || start < groupStart) return false
+    if (t.mode !== 'contains') return partHit
+    return start + m <= Math.min(groupEnd, groupStart + g.keyMax - 1)
+  }
+}
+
 /** The documents matching a search: base ordinals (ascending = ranking order) and delta docs. */
 interface Matched {
   cache: DbCache
@@ -1039,8 +1122,12 @@ async function match(
   allWords: readonly string[],
   f: repo.SearchFilters,
   extra: Map<string, Needed>,
+  fields: FieldTerms = {},
 ): Promise<Matched | null> {
   const words = allWords.filter((w) => w !== '') // '' is in every text, as with LIKE '%%'
+  const terms = fieldTerms(fields)
+  // A one-character field word has no positions to place it in a field: scan instead.
+  if (terms === null) return null
   if (f.ndcPrefix !== undefined && !NDC_PREFIX.test(f.ndcPrefix)) {
     throw new RangeError(`NDC prefix must be digits and dots: "${f.ndcPrefix}"`)
   }
@@ -1086,6 +1173,9 @@ async function match(
       else for (const { name } of coveringPairs(chars)) need(name, BI, name.slice(1), true)
     }
   })
+  for (const t of terms) {
+    for (const { name } of coveringPairs(t.chars)) need(name, BI, name.slice(1), true)
+  }
   if (f.ndcPrefix !== undefined) need(`n${f.ndcPrefix}`, NDC, f.ndcPrefix, false)
   const [got, isbnIds] = await Promise.all([
     fetchLists(cache, db, libraryId, table, needed),
@@ -1123,6 +1213,14 @@ async function match(
     restrict(set)
     if ((docs ?? []).length === 0) break
   }
+  // Field words: where the phrase occurs, one occurrence must lie in the field (layout).
+  for (const t of terms) {
+    if (docs !== null && (docs as Uint32Array).length === 0) break
+    let candidates = docsOfWord(t.text, t.chars)
+    if (docs !== null) candidates = intersect(docs, candidates)
+    const pairs = coveringPairs(t.chars).map(({ name, offset }) => ({ list: list(name), offset }))
+    restrict(verifyPhrase(candidates, pairs, null, undefined, fieldPlacement(table, t)))
+  }
   if (f.ndcPrefix !== undefined) restrict(list(`n${f.ndcPrefix}`).docs)
   if (isbnIds !== null) {
     const ordOf = ordLookup(table)
@@ -1145,6 +1243,7 @@ async function match(
   let live = deltaLive.filter(
     (d) =>
       words.every((w) => d.text.includes(w)) &&
+      (terms.length === 0 || repo.fieldsMatch(fields, d.keys)) &&
       (f.yearFrom === undefined || (d.year !== null && d.year >= f.yearFrom)) &&
       (f.yearTo === undefined || (d.year !== null && d.year <= f.yearTo)) &&
       (f.materialTypes === undefined || f.materialTypes.some((m) => m === d.material)) &&
@@ -1184,7 +1283,7 @@ export async function searchIds(
   for (const { name } of rankPairs) {
     extra.set(name, { key: gkey(BI, name.slice(1)), positional: true })
   }
-  const matched = await match(db, libraryId, words, page.filters ?? {}, extra)
+  const matched = await match(db, libraryId, words, page.filters ?? {}, extra, page.fields)
   if (!matched) return repo.likeSearchIds(db, libraryId, words, page)
   const { table, base, live, list } = matched
 
@@ -1281,10 +1380,11 @@ export async function searchFacets(
   libraryId: number,
   words: readonly string[],
   filters: repo.SearchFilters = {},
+  fields: FieldTerms = {},
 ): Promise<IndexFacets | null> {
   const extra = new Map<string, Needed>()
   for (const c of NDC_CLASSES) extra.set(`n${c}`, { key: gkey(NDC, c), positional: false })
-  const matched = await match(db, libraryId, words, filters, extra)
+  const matched = await match(db, libraryId, words, filters, extra, fields)
   if (!matched) return null
   const { cache, table, base, live, list } = matched
   const facets: IndexFacets = {

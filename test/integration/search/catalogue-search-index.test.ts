@@ -186,7 +186,9 @@ describe('catalogue search through the index, against SQL alone', function () {
     const before = await indexed.search(libraryId, criteria('濹東綺譚'), 'relevance', 0, 50)
     expect(before.hits.map((h) => h.id)).to.include(target.id)
 
-    expect(await indexed.update(libraryId, target.id, { title: '墨田川夜話索引試験' })).to.equal(true)
+    expect(await indexed.update(libraryId, target.id, { title: '墨田川夜話索引試験' })).to.equal(
+      true,
+    )
     const renamed = await indexed.search(libraryId, criteria('夜話索引'), 'relevance', 0, 10)
     expect(renamed.hits.map((h) => h.id)).to.deep.equal([target.id])
     const old = await indexed.search(libraryId, criteria('濹東綺譚'), 'relevance', 0, 50)
@@ -194,21 +196,39 @@ describe('catalogue search through the index, against SQL alone', function () {
     expect(old.total).to.equal(before.total - 1)
     // in a field search, a facet and a sort the index does not keep, too
     const byTitle = { words: [], rankText: '', title: { words: ['夜話索引'], mode: 'contains' } }
-    expect((await indexed.search(libraryId, byTitle as SearchCriteria, 'title', 0, 10)).total).to.equal(1)
+    expect(
+      (await indexed.search(libraryId, byTitle as SearchCriteria, 'title', 0, 10)).total,
+    ).to.equal(1)
     expect((await indexed.facets(libraryId, criteria('夜話索引'))).materialTypes).to.have.length(1)
 
     // a record without copies can be deleted: make one
     const bare = rows.find((r) => r.id !== target.id)
     if (!bare) throw new Error('no rows')
-    await db.deleteFrom('loan').where('library_id', '=', libraryId).where('copy_id', 'in', (eb) =>
-      eb.selectFrom('copy').select('id').where('record_id', '=', bare.id),
-    ).execute()
-    await db.deleteFrom('hold').where('library_id', '=', libraryId).where('record_id', '=', bare.id).execute()
-    await db.deleteFrom('copy').where('library_id', '=', libraryId).where('record_id', '=', bare.id).execute()
+    await db
+      .deleteFrom('loan')
+      .where('library_id', '=', libraryId)
+      .where('copy_id', 'in', (eb) =>
+        eb.selectFrom('copy').select('id').where('record_id', '=', bare.id),
+      )
+      .execute()
+    await db
+      .deleteFrom('hold')
+      .where('library_id', '=', libraryId)
+      .where('record_id', '=', bare.id)
+      .execute()
+    await db
+      .deleteFrom('copy')
+      .where('library_id', '=', libraryId)
+      .where('record_id', '=', bare.id)
+      .execute()
     expect(await indexed.update(libraryId, bare.id, { title: '削除予定索引試験' })).to.equal(true)
-    expect((await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', 0, 5)).total).to.equal(1)
+    expect(
+      (await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', 0, 5)).total,
+    ).to.equal(1)
     expect(await indexed.remove(libraryId, bare.id)).to.equal(true)
-    expect((await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', 0, 5)).total).to.equal(0)
+    expect(
+      (await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', 0, 5)).total,
+    ).to.equal(0)
 
     // compaction takes the edits in: same answers, empty delta
     expect(await deltaSize(db, libraryId)).to.equal(2)
@@ -217,6 +237,8 @@ describe('catalogue search through the index, against SQL alone', function () {
     expect(await deltaSize(db, libraryId)).to.equal(0)
     const after = await indexed.search(libraryId, criteria('夜話索引'), 'relevance', 0, 10)
     expect(after.hits.map((h) => h.id)).to.deep.equal([target.id])
-    expect((await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', 0, 5)).total).to.equal(0)
+    expect(
+      (await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', 0, 5)).total,
+    ).to.equal(0)
   })
 })

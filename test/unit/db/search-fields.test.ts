@@ -7,7 +7,7 @@ import { KEY_SEPARATOR, SEARCH_VERSION, searchFields } from '../../../server/db/
 import { fold } from '../../../server/services/search/fold.ts'
 import { FOLD_SAMPLE } from './fold-sample.ts'
 
-const KNOWN = { version: 2, fingerprint: '34129d189ace13c9' }
+const KNOWN = { version: 3, fingerprint: '34129d189ace13c9' }
 
 describe('search fields', () => {
   it('has a SEARCH_VERSION that matches the current fold()', () => {
