@@ -1354,6 +1354,49 @@ export async function searchIds(
   return { total, ids }
 }
 
+/** All the records of a search, for reading them in another order (a sorted page). */
+export interface MatchedSet {
+  total: number
+  /** Records in the library's index (an estimate of the catalogue's size). */
+  catalogueSize: number
+  has(recordId: number): boolean
+  /** The record ids, in ranking order (newest first). */
+  ids(): number[]
+}
+
+/** The records matching words, filters and fields (as searchIds), or null without an index. */
+export async function matchedSet(
+  db: Queryable,
+  libraryId: number,
+  words: readonly string[],
+  page: Pick<SearchPage, 'filters' | 'fields'>,
+): Promise<MatchedSet | null> {
+  const matched = await match(db, libraryId, words, page.filters ?? {}, new Map(), page.fields)
+  if (!matched) return null
+  const { table, base, live } = matched
+  const bits = new Uint8Array((table.n >> 3) + 1)
+  for (let i = 0; i < base.length; i++) {
+    const o = base[i] ?? 0
+    bits[o >> 3] = (bits[o >> 3] ?? 0) | (1 << (o & 7))
+  }
+  const liveIds = new Set(live.map((d) => d.id))
+  const ordOf = ordLookup(table)
+  return {
+    total: base.length + live.length,
+    catalogueSize: table.n,
+    has(id) {
+      if (liveIds.has(id)) return true
+      const o = ordOf(id)
+      return o >= 0 && ((bits[o >> 3] ?? 0) & (1 << (o & 7))) !== 0
+    },
+    ids() {
+      const out: number[] = []
+      takeMerged(table, arraySeq(table, base), live, 0, base.length + live.length, out)
+      return out
+    },
+  }
+}
+
 /** Counts of a search's records by material type, decade, NDC main class and branch. */
 export interface IndexFacets {
   total: number

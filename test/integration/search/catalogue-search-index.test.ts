@@ -176,6 +176,34 @@ describe('catalogue search through the index, against SQL alone', function () {
     }
   })
 
+  it('reads sorted pages of large results in the sort key order, as SQL sorts them', async () => {
+    let large = 0
+    for (const text of ['の', 'ア', 'ン']) {
+      const words = [fold(text)]
+      const c: SearchCriteria = { words, rankText: words.join('') }
+      for (const sort of ['title', 'author', 'year_asc'] as const) {
+        for (const offset of [0, 37, 4990]) {
+          const label = `${text} ${sort} ${offset}`
+          const expected = await scanning.search(libraryId, c, sort, offset, 10)
+          expect(await indexed.search(libraryId, c, sort, offset, 10), label).to.deep.equal(
+            expected,
+          )
+          if (expected.total > 5000) large++
+        }
+      }
+      // with a field word and a filter too
+      const detailed: SearchCriteria = {
+        ...c,
+        author: [fold('作')],
+        availableOnly: true,
+      }
+      expect(await indexed.search(libraryId, detailed, 'author', 3, 10)).to.deep.equal(
+        await scanning.search(libraryId, detailed, 'author', 3, 10),
+      )
+    }
+    expect(large, 'results over the candidate limit').to.be.greaterThan(3)
+  })
+
   it('finds an edited record by its new title at once and not by the old one; a deleted one is gone', async () => {
     const criteria = (text: string): SearchCriteria => {
       const words = foldWords(text)
