@@ -102,23 +102,18 @@ const SORTED_WALK_LIMIT = 5000
 
 /**
  * How the search index (services/search/search-index.ts) serves these criteria: its words,
- * field terms and filters, and whether they are the whole search (no subject or call-number
- * condition, no one-character field word). Otherwise `candidates` holds every word, field
- * words too: they also occur in search_text, which holds every field folded the same way, so
- * the index's answer is a superset that SQL narrows down.
+ * field terms and filters, and whether they are the whole search — not when there is a
+ * subject or call-number condition, or a one-character title in exact mode. Then the index
+ * still narrows the records down (`candidates`: subject words occur in search_text, and a
+ * one-character exact title is also a title starting with it) and SQL does the rest.
  */
 function indexPlan(c: SearchCriteria): {
   words: string[]
   fields: FieldTerms
   filters: SearchFilters
   whole: boolean
-  candidates: string[]
+  candidates: { words: string[]; fields: FieldTerms }
 } {
-  const fieldWords = [...(c.author ?? []), ...(c.publisher ?? [])]
-  if (c.title) {
-    if (c.title.mode === 'contains') fieldWords.push(...c.title.words)
-    else if (c.title.words.length) fieldWords.push(c.title.words.join(''))
-  }
   const filters: SearchFilters = {
     materialTypes: c.materialTypes?.length ? c.materialTypes : undefined,
     yearFrom: c.yearFrom,
@@ -128,14 +123,18 @@ function indexPlan(c: SearchCriteria): {
     availableNow: c.availableOnly,
     isbn: c.isbn,
   }
-  const whole =
-    !c.subject?.length && !c.callNumberPrefix && fieldWords.every((w) => Array.from(w).length >= 2)
+  const fields = { title: c.title, author: c.author, publisher: c.publisher }
+  const oneCharExact = c.title?.mode === 'exact' && Array.from(c.title.words.join('')).length === 1
   return {
     words: c.words,
-    fields: { title: c.title, author: c.author, publisher: c.publisher },
+    fields,
     filters,
-    whole,
-    candidates: [...c.words, ...fieldWords, ...(c.subject ?? [])],
+    whole: !c.subject?.length && !c.callNumberPrefix && !oneCharExact,
+    candidates: {
+      words: [...c.words, ...(c.subject ?? [])],
+      fields:
+        oneCharExact && c.title ? { ...fields, title: { ...c.title, mode: 'prefix' } } : fields,
+    },
   }
 }
 
@@ -266,15 +265,12 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
    * enough to hand to SQL, null when there are too many (or no index: SQL scans).
    */
   const candidates = async (libraryId: number, c: SearchCriteria): Promise<number[] | null> => {
-    const plan = indexPlan(c)
-    if (plan.candidates.length === 0) return null
-    const found = await searchIds(db, libraryId, plan.candidates, {
-      offset: 0,
-      limit: CANDIDATE_LIMIT,
-      filters: plan.filters,
-      rankText: '',
+    const { filters, candidates: narrowing } = indexPlan(c)
+    const set = await matchedSet(db, libraryId, narrowing.words, {
+      filters,
+      fields: narrowing.fields,
     })
-    return found.total <= CANDIDATE_LIMIT ? found.ids : null
+    return set && set.total <= CANDIDATE_LIMIT ? set.ids() : null
   }
 
   const sqlSearch = async (

@@ -75,10 +75,15 @@ const BI = 0x62 // 'b' two characters, positional
 const FIRST = 0x66 // 'f' first character of the title
 const TITLE2 = 0x74 // 't' first two characters of the title
 const NDC = 0x6e // 'n' NDC prefix
+const READ2 = 0x72 // 'r' first two characters of the title reading (when ranked by it)
+const TITLE_CHAR = 0x54 // 'T' one character within the title group (title_key)
+const AUTHOR_CHAR = 0x41 // 'A' one character within the author group (author_key)
+const PUBLISHER_CHAR = 0x50 // 'P' one character within the publisher (publisher_key)
+const PART_FIRST = 0x53 // 'S' first character of a part of the title group
 const DOCS = 0x44 // 'D' document table
 const HEADER = 0x48 // 'H' format, segment size, document count
 
-const FORMAT = 4
+const FORMAT = 5
 export const DEFAULT_SEGMENT_SIZE = 1 << 17
 const SEP = 0x01 // field separator in search_text
 const NULL_YEAR = -2147483648
@@ -393,16 +398,22 @@ class SegmentBuilder {
     if (titleLen > 1) {
       this.extraList(TITLE2, String.fromCodePoint(cps[0] ?? 0, cps[1] ?? 0)).add(ord)
     }
+    const readingLen = codePoints(row.reading)
+    if (readingLen > 1 && titleLen + 2 < len) {
+      const at = titleLen + 1
+      this.extraList(READ2, String.fromCodePoint(cps[at] ?? 0, cps[at + 1] ?? 0)).add(ord)
+    }
     const ndc = row.ndc
     for (let k = 1; k <= ndc.length && k <= 16; k++) this.extraList(NDC, ndc.slice(0, k)).add(ord)
+    const layout = row.search_layout.split(',').map(Number)
+    const known = layout.length === 8 && layout.every((n) => Number.isInteger(n) && n >= 0)
+    if (known) this.addFieldLists(ord, cps, len, layout)
     // document table: id, year, title length, reading length, the 8 field lengths, material
     const yearCode = year === null ? 0 : year + 40_000
     this.meta.varint(zigzag(row.id - this.prevId))
     this.meta.varint(zigzag(yearCode - this.prevYear))
     this.meta.varint(Math.min(titleLen, 65535))
-    this.meta.varint(Math.min(codePoints(row.reading), 65535))
-    const layout = row.search_layout.split(',').map(Number)
-    const known = layout.length === 8 && layout.every((n) => Number.isInteger(n) && n >= 0)
+    this.meta.varint(Math.min(readingLen, 65535))
     for (let k = 0; k < 8; k++) {
       this.meta.varint(known ? Math.min(layout[k] ?? 0, 65534) : k === 0 ? UNKNOWN_LAYOUT : 0)
     }
@@ -410,6 +421,42 @@ class SegmentBuilder {
     this.prevId = row.id
     this.prevYear = yearCode
     this.docs++
+  }
+
+  /**
+   * The characters of each field group (within what its key holds) and the first characters
+   * of the title group's parts: what a one-character field word is looked up in.
+   */
+  private addFieldLists(ord: number, cps: Int32Array, len: number, layout: number[]): void {
+    for (const group of ['title', 'author', 'publisher'] as const) {
+      const g = GROUPS[group]
+      let pos = 0
+      let start = -1
+      let end = -1
+      const partStarts: number[] = []
+      for (let k = 0; k < g.to; k++) {
+        const n = layout[k] ?? 0
+        if (n === 0) continue
+        if (k >= g.from) {
+          if (start < 0) start = pos
+          end = pos + n
+          partStarts.push(pos)
+        }
+        pos += n + 1
+      }
+      if (start < 0) continue
+      const to = Math.min(end, start + g.keyMax - 1, len)
+      const seen = new Set<number>()
+      for (let i = start; i < to; i++) {
+        const c = cps[i] ?? 0
+        if (c !== SEP) seen.add(c)
+      }
+      for (const c of seen) this.extraList(g.kind, String.fromCodePoint(c)).add(ord)
+      if (group !== 'title') continue
+      const firsts = new Set<number>()
+      for (const p of partStarts) if (p < to) firsts.add(cps[p] ?? 0)
+      for (const c of firsts) this.extraList(PART_FIRST, String.fromCodePoint(c)).add(ord)
+    }
   }
 
   rows(): NewPostingRow[] {
@@ -1045,12 +1092,16 @@ interface FieldTerm {
 
 /** The fields of each group (indices into the layout) and its key's length (search-fields.ts). */
 const GROUPS = {
-  title: { from: 0, to: 4, keyMax: 1200 },
-  author: { from: 4, to: 6, keyMax: 1000 },
-  publisher: { from: 6, to: 7, keyMax: 255 },
+  title: { from: 0, to: 4, keyMax: 1200, kind: TITLE_CHAR },
+  author: { from: 4, to: 6, keyMax: 1000, kind: AUTHOR_CHAR },
+  publisher: { from: 6, to: 7, keyMax: 255, kind: PUBLISHER_CHAR },
 } as const
 
-/** The terms of field words; null if one is a single character (not placeable). */
+/**
+ * The terms of field words; null if one cannot be placed: a one-character title text in
+ * exact mode (one-character words are looked up in the group's character lists, and title
+ * prefixes in the parts' first characters).
+ */
 function fieldTerms(fields: FieldTerms): FieldTerm[] | null {
   const terms: FieldTerm[] = []
   const add = (text: string, group: FieldTerm['group'], mode: FieldTerm['mode']) => {
@@ -1063,7 +1114,7 @@ function fieldTerms(fields: FieldTerms): FieldTerm[] | null {
   }
   for (const w of fields.author ?? []) add(w, 'author', 'contains')
   for (const w of fields.publisher ?? []) add(w, 'publisher', 'contains')
-  return terms.every((t) => t.chars.length >= 2) ? terms : null
+  return terms.some((t) => t.chars.length === 1 && t.mode === 'exact') ? null : terms
 }
 
 /**
@@ -1100,6 +1151,15 @@ function fieldPlacement(table: DocTable, t: FieldTerm): (ord: number, start: num
     if (t.mode !== 'contains') return partHit
     return start + m <= Math.min(groupEnd, groupStart + g.keyMax - 1)
   }
+}
+
+/** The list kind of a one-character field term: the group's characters, or part starts. */
+function oneCharKind(t: FieldTerm): number {
+  return t.mode === 'prefix' ? PART_FIRST : GROUPS[t.group].kind
+}
+
+function oneCharList(t: FieldTerm): string {
+  return `${String.fromCharCode(oneCharKind(t))}${t.text}`
 }
 
 /** The documents matching a search: base ordinals (ascending = ranking order) and delta docs. */
@@ -1174,7 +1234,8 @@ async function match(
     }
   })
   for (const t of terms) {
-    for (const { name } of coveringPairs(t.chars)) need(name, BI, name.slice(1), true)
+    if (t.chars.length === 1) need(oneCharList(t), oneCharKind(t), t.text, false)
+    else for (const { name } of coveringPairs(t.chars)) need(name, BI, name.slice(1), true)
   }
   if (f.ndcPrefix !== undefined) need(`n${f.ndcPrefix}`, NDC, f.ndcPrefix, false)
   const [got, isbnIds] = await Promise.all([
@@ -1216,6 +1277,10 @@ async function match(
   // Field words: where the phrase occurs, one occurrence must lie in the field (layout).
   for (const t of terms) {
     if (docs !== null && (docs as Uint32Array).length === 0) break
+    if (t.chars.length === 1) {
+      restrict(list(oneCharList(t)).docs)
+      continue
+    }
     let candidates = docsOfWord(t.text, t.chars)
     if (docs !== null) candidates = intersect(docs, candidates)
     const pairs = coveringPairs(t.chars).map(({ name, offset }) => ({ list: list(name), offset }))
@@ -1277,9 +1342,12 @@ export async function searchIds(
   const m = rankChars.length
   const extra = new Map<string, Needed>()
   const title2 = rankChars.slice(0, 2).join('')
-  const rankPairs = m >= 2 ? coveringPairs(rankChars) : []
+  const rankPairs = m > 2 ? coveringPairs(rankChars) : []
   if (m === 1) extra.set(`f${rankText}`, { key: gkey(FIRST, rankText), positional: false })
-  else if (m > 1) extra.set(`t${title2}`, { key: gkey(TITLE2, title2), positional: false })
+  else if (m > 1) {
+    extra.set(`t${title2}`, { key: gkey(TITLE2, title2), positional: false })
+    extra.set(`r${title2}`, { key: gkey(READ2, title2), positional: false })
+  }
   for (const { name } of rankPairs) {
     extra.set(name, { key: gkey(BI, name.slice(1)), positional: true })
   }
@@ -1304,13 +1372,12 @@ export async function searchIds(
     }
     // readings starting with it: the second field, from the title's length + the separator
     let read: Uint32Array = new Uint32Array(0)
-    const firstPair = pairs.find((p) => p.offset === 0)
-    if (firstPair) {
-      read = filterDocs(
-        intersect(base, firstPair.list.docs),
-        (o) => (table.readingLens[o] ?? 0) >= m,
-      )
-      if (read.length > 0) read = verifyPhrase(read, pairs, (o) => (table.titleLens[o] ?? 0) + 1)
+    if (m >= 2) {
+      read = intersect(base, list(`r${title2}`).docs)
+      if (m > 2 && read.length > 0) {
+        read = filterDocs(read, (o) => (table.readingLens[o] ?? 0) >= m)
+        read = verifyPhrase(read, pairs, (o) => (table.titleLens[o] ?? 0) + 1)
+      }
     }
     const starting = union(titled, read)
     const exact = union(
