@@ -14,7 +14,7 @@ import {
   searchFacets,
   searchIds,
 } from '../services/search/search-index.ts'
-import type { IndexFacets, MatchedSet } from '../services/search/search-index.ts'
+import type { IndexFacets } from '../services/search/search-index.ts'
 import type { BibRecord, CopyStatus, MaterialType, ShelfLocation } from './schema.ts'
 
 /** The columns of a result-list hit, in a query over `record as r`. */
@@ -97,8 +97,8 @@ export interface Facets {
  */
 const CANDIDATE_LIMIT = 5000
 
-/** Sorted pages of a large result up to this far in are read in the sort key's order. */
-const SORTED_WALK_LIMIT = 5000
+/** Sorted pages up to this far in are picked by the index (beyond, SQL sorts the lot). */
+const SORTED_TOP_LIMIT = 5000
 
 /**
  * How the search index (services/search/search-index.ts) serves these criteria: its words,
@@ -183,67 +183,6 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
       q = q.where(copyExists(sql`c.status = 'available' AND c.reference_only = 0`))
     }
     return q
-  }
-
-  /**
-   * The first `count` records of the set in the sort's order (and, for the author sort, the
-   * rest of the last author's records, which it orders by year), read from the sort key's
-   * index in batches: a superset of the page that SQL then orders exactly.
-   */
-  const sortedPrefix = async (
-    libraryId: number,
-    sort: 'title' | 'author' | 'year_asc',
-    set: MatchedSet,
-    count: number,
-  ): Promise<number[]> => {
-    const column = sort === 'title' ? 'sort_title' : sort === 'author' ? 'sort_author' : 'pub_year'
-    // the ranges of the key in the sort's order: names before the blank, years before none
-    const ranges: RawBuilder<boolean>[] =
-      sort === 'title'
-        ? [sql<boolean>`TRUE`]
-        : sort === 'author'
-          ? [sql<boolean>`r.sort_author > ''`, sql<boolean>`r.sort_author = ''`]
-          : [sql<boolean>`r.pub_year IS NOT NULL`, sql<boolean>`r.pub_year IS NULL`]
-    const density = Math.max(set.total / Math.max(1, set.catalogueSize), 1e-4)
-    const batch = Math.min(50_000, Math.max(1_000, Math.ceil((count / density) * 1.5)))
-    const ids: number[] = []
-    let lastKey: string | number | null = null
-    for (const range of ranges) {
-      let after: { key: string | number | null; id: number } | null = null
-      for (;;) {
-        let q = db
-          .selectFrom('record as r')
-          .select(['r.id', sql<string | number | null>`${sql.ref(`r.${column}`)}`.as('k')])
-          .where('r.library_id', '=', libraryId)
-          .where(range)
-        if (after) {
-          const { key, id } = after
-          const col = sql.ref(`r.${column}`)
-          q = q.where(
-            key === null
-              ? sql<boolean>`r.id > ${id}`
-              : sql<boolean>`${col} >= ${key} AND (${col} > ${key} OR r.id > ${id})`,
-          )
-        }
-        const rows = await q
-          .orderBy(sql.ref(`r.${column}`))
-          .orderBy('r.id')
-          .limit(batch)
-          .execute()
-        for (const row of rows) {
-          if (!set.has(row.id)) continue
-          // enough: stop at the first record past the count (with the author sort, past
-          // the last author's records)
-          if (ids.length >= count && (sort !== 'author' || row.k !== lastKey)) return ids
-          ids.push(row.id)
-          lastKey = row.k
-        }
-        const last = rows[rows.length - 1]
-        if (!last || rows.length < batch) break
-        after = { key: last.k, id: last.id }
-      }
-    }
-    return ids
   }
 
   /** The result rows of these records, in this order. */
@@ -405,15 +344,12 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
         plan.whole &&
         sort !== 'relevance' &&
         sort !== 'year_desc' &&
-        offset + limit <= SORTED_WALK_LIMIT
+        offset + limit <= SORTED_TOP_LIMIT
       ) {
-        // 50音 or oldest-first: read the sort key's index in order, keep the index's matches
+        // 50音 or oldest first: the index knows each record's place in these orders
         const set = await matchedSet(db, libraryId, plan.words, plan)
         if (set) {
-          const ids =
-            set.total <= CANDIDATE_LIMIT
-              ? set.ids()
-              : await sortedPrefix(libraryId, sort, set, offset + limit)
+          const ids = set.top(sort, offset + limit)
           return sqlSearch(libraryId, criteria, sort, offset, limit, ids, set.total)
         }
       }

@@ -83,7 +83,7 @@ const PART_FIRST = 0x53 // 'S' first character of a part of the title group
 const DOCS = 0x44 // 'D' document table
 const HEADER = 0x48 // 'H' format, segment size, document count
 
-const FORMAT = 5
+const FORMAT = 6
 export const DEFAULT_SEGMENT_SIZE = 1 << 17
 const SEP = 0x01 // field separator in search_text
 const NULL_YEAR = -2147483648
@@ -189,6 +189,9 @@ interface DocTable {
   readingLens: Uint16Array
   /** By ord·8: lengths of the eight folded fields (search_layout); UNKNOWN_LAYOUT first if none. */
   layout: Uint16Array
+  /** Places in the 50音 orders of the catalogue search's title and author sorts. */
+  titleRanks: Uint32Array
+  authorRanks: Uint32Array
   materials: Uint8Array
   /** Material type by number (from the header). */
   materialNames: string[]
@@ -311,6 +314,38 @@ export interface IndexBuildResult {
   seconds: number
 }
 
+/**
+ * Each record's place in a 50音 order of the library (records listed in `keys` only; others,
+ * deleted meanwhile, get the last place).
+ */
+async function sortRanks(
+  db: Queryable,
+  libraryId: number,
+  sort: 'title' | 'author',
+  keys: Float64Array,
+): Promise<(id: number) => number> {
+  let min = Infinity
+  let max = -Infinity
+  for (let i = 0; i < keys.length; i++) {
+    const id = (keys[i] ?? 0) % TWO32
+    if (id < min) min = id
+    if (id > max) max = id
+  }
+  const last = 0xffffffff
+  if (keys.length === 0) return () => last
+  if (max - min < keys.length * 4 + 1_000_000) {
+    const ranks = new Uint32Array(max - min + 1).fill(last)
+    let rank = 0
+    await repo.listSortOrder(db, libraryId, sort, (id) => {
+      if (id >= min && id <= max) ranks[id - min] = rank++
+    })
+    return (id) => (id < min || id > max ? last : (ranks[id - min] ?? last))
+  }
+  const ranks = new Map<number, number>()
+  await repo.listSortOrder(db, libraryId, sort, (id) => ranks.set(id, ranks.size))
+  return (id) => ranks.get(id) ?? last
+}
+
 /** Collects the lists of one segment of documents. */
 class SegmentBuilder {
   private readonly dict = new Map<number, number>()
@@ -352,7 +387,12 @@ class SegmentBuilder {
     return entry.list
   }
 
-  add(ord: number, row: IndexSourceRow, year: number | null): void {
+  add(
+    ord: number,
+    row: IndexSourceRow,
+    year: number | null,
+    ranks: readonly [number, number],
+  ): void {
     const text = row.search_text
     if (this.cps.length < text.length) this.cps = new Int32Array(text.length * 2)
     const cps = this.cps
@@ -408,7 +448,8 @@ class SegmentBuilder {
     const layout = row.search_layout.split(',').map(Number)
     const known = layout.length === 8 && layout.every((n) => Number.isInteger(n) && n >= 0)
     if (known) this.addFieldLists(ord, cps, len, layout)
-    // document table: id, year, title length, reading length, the 8 field lengths, material
+    // document table: id, year, title length, reading length, the 8 field lengths, the 50音
+    // title and author ranks, material
     const yearCode = year === null ? 0 : year + 40_000
     this.meta.varint(zigzag(row.id - this.prevId))
     this.meta.varint(zigzag(yearCode - this.prevYear))
@@ -417,6 +458,8 @@ class SegmentBuilder {
     for (let k = 0; k < 8; k++) {
       this.meta.varint(known ? Math.min(layout[k] ?? 0, 65534) : k === 0 ? UNKNOWN_LAYOUT : 0)
     }
+    this.meta.varint(ranks[0])
+    this.meta.varint(ranks[1])
     this.meta.varint(this.materialNumbers.of(row.material_type))
     this.prevId = row.id
     this.prevYear = yearCode
@@ -544,6 +587,9 @@ async function build(
   })
   const sorted = keys.subarray(0, count).sort()
   log(`search index: ${count} records listed`)
+  const titleRank = await sortRanks(db, libraryId, 'title', sorted)
+  const authorRank = await sortRanks(db, libraryId, 'author', sorted)
+  log('search index: 50音 orders read')
 
   let rowsWritten = 0
   let bytesWritten = 0
@@ -586,7 +632,8 @@ async function build(
         log(`search index: ${ord} documents`)
       }
       const rank = Math.floor(key / TWO32)
-      segment.add(ord, row, rank === 99_999 ? null : 40_000 - rank)
+      const ranks = [titleRank(row.id), authorRank(row.id)] as const
+      segment.add(ord, row, rank === 99_999 ? null : 40_000 - rank, ranks)
       ord++
     }
   }
@@ -727,9 +774,11 @@ async function loadDocTable(
     titleLens: new Uint16Array(n),
     readingLens: new Uint16Array(n),
     layout: new Uint16Array(n * 8),
+    titleRanks: new Uint32Array(n),
+    authorRanks: new Uint32Array(n),
     materials: new Uint8Array(n),
     materialNames: header.materials,
-    size: n * 29,
+    size: n * 37,
   }
   for (const row of rows) {
     if (row.gkey[0] !== DOCS) continue
@@ -757,6 +806,8 @@ async function loadDocTable(
       table.titleLens[ord] = next()
       table.readingLens[ord] = next()
       for (let k = 0; k < 8; k++) table.layout[ord * 8 + k] = next()
+      table.titleRanks[ord] = next()
+      table.authorRanks[ord] = next()
       table.materials[ord] = next()
       ord++
     }
@@ -1429,6 +1480,11 @@ export interface MatchedSet {
   has(recordId: number): boolean
   /** The record ids, in ranking order (newest first). */
   ids(): number[]
+  /**
+   * The first `count` indexed records in a sort's order, and the edited ones (which the index
+   * cannot place): a superset of the first `count` of the set, for SQL to order exactly.
+   */
+  top(sort: 'title' | 'author' | 'year_asc', count: number): number[]
 }
 
 /** The records matching words, filters and fields (as searchIds), or null without an index. */
@@ -1461,7 +1517,72 @@ export async function matchedSet(
       takeMerged(table, arraySeq(table, base), live, 0, base.length + live.length, out)
       return out
     },
+    top(sort, count) {
+      const years = table.years
+      const keyOf: (o: number) => number =
+        sort === 'title'
+          ? (o) => table.titleRanks[o] ?? 0
+          : sort === 'author'
+            ? (o) => table.authorRanks[o] ?? 0
+            : (o) => {
+                const year = years[o] ?? NULL_YEAR
+                return (year === NULL_YEAR ? 99_999 : year + 50_000) * TWO32 + (table.recordIds[o] ?? 0)
+              }
+      const ords = smallest(base, count, keyOf)
+      return [...Array.from(ords, (o) => table.recordIds[o] ?? 0), ...live.map((d) => d.id)]
+    },
   }
+}
+
+/** The `count` elements of `docs` with the smallest keys, in key order (a bounded heap). */
+function smallest(docs: Uint32Array, count: number, keyOf: (o: number) => number): Uint32Array {
+  const k = Math.min(count, docs.length)
+  if (k === 0) return new Uint32Array(0)
+  const heapKeys = new Float64Array(k)
+  const heapOrds = new Uint32Array(k)
+  let size = 0
+  const swap = (i: number, j: number) => {
+    const key = heapKeys[i] ?? 0
+    heapKeys[i] = heapKeys[j] ?? 0
+    heapKeys[j] = key
+    const ord = heapOrds[i] ?? 0
+    heapOrds[i] = heapOrds[j] ?? 0
+    heapOrds[j] = ord
+  }
+  for (let i = 0; i < docs.length; i++) {
+    const o = docs[i] ?? 0
+    const key = keyOf(o)
+    if (size < k) {
+      // push, sift up (a max-heap: the largest kept key on top)
+      let c = size++
+      heapKeys[c] = key
+      heapOrds[c] = o
+      while (c > 0) {
+        const p = (c - 1) >> 1
+        if ((heapKeys[p] ?? 0) >= (heapKeys[c] ?? 0)) break
+        swap(p, c)
+        c = p
+      }
+    } else if (key < (heapKeys[0] ?? 0)) {
+      heapKeys[0] = key
+      heapOrds[0] = o
+      let p = 0
+      for (;;) {
+        const l = 2 * p + 1
+        const r = l + 1
+        let m = p
+        if (l < k && (heapKeys[l] ?? 0) > (heapKeys[m] ?? 0)) m = l
+        if (r < k && (heapKeys[r] ?? 0) > (heapKeys[m] ?? 0)) m = r
+        if (m === p) break
+        swap(p, m)
+        p = m
+      }
+    }
+  }
+  const order = Array.from({ length: size }, (_v, i) => i).sort(
+    (a, b) => (heapKeys[a] ?? 0) - (heapKeys[b] ?? 0),
+  )
+  return Uint32Array.from(order, (i) => heapOrds[i] ?? 0)
 }
 
 /** Counts of a search's records by material type, decade, NDC main class and branch. */
