@@ -36,29 +36,138 @@ export class ByteWriter {
   }
 }
 
-/** One list under construction within a segment. */
-export class ListBuilder {
-  readonly writer = new ByteWriter()
-  count = 0
-  private last: number
+/**
+ * Memory for many small growing byte lists (a segment's lists under construction): blocks
+ * cut from large chunks, each ending in the 4-byte offset of the list's next block. A list's
+ * blocks double in size from 16 bytes, so a list of one document costs 16 bytes, not a typed
+ * array of its own.
+ */
+export class ByteSlab {
+  private readonly chunks: Uint8Array[] = []
+  private used = 0
 
-  constructor(segmentBase: number) {
+  constructor(private readonly chunkSize = 1 << 22) {}
+
+  /** A new block of `size` bytes (≤ the chunk size); its global offset. */
+  alloc(size: number): number {
+    let chunk = this.chunks.length - 1
+    if (chunk < 0 || this.used + size > this.chunkSize) {
+      this.chunks.push(new Uint8Array(this.chunkSize))
+      chunk++
+      this.used = 0
+    }
+    const offset = chunk * this.chunkSize + this.used
+    this.used += size
+    return offset
+  }
+
+  chunkOf(offset: number): Uint8Array {
+    return this.chunks[Math.floor(offset / this.chunkSize)] ?? new Uint8Array(0)
+  }
+
+  at(offset: number): number {
+    return offset % this.chunkSize
+  }
+
+  /** Bytes allocated (whole chunks). */
+  get size(): number {
+    return this.chunks.length * this.chunkSize
+  }
+}
+
+const FIRST_BLOCK = 16
+const MAX_BLOCK = 8192
+
+/** One list under construction within a segment, its bytes in a slab. */
+export class ListBuilder {
+  count = 0
+  /** Bytes written. */
+  length = 0
+  private last: number
+  private head = -1
+  private pos = 0
+  private end = 0
+  private blockSize = 0
+
+  constructor(
+    segmentBase: number,
+    private readonly slab = new ByteSlab(1 << 12),
+  ) {
     this.last = segmentBase - 1
   }
 
   /** Adds a document (ordinals must rise); positions for a positional list. */
   add(ord: number, positions?: ArrayLike<number>, from = 0, to = positions?.length ?? 0): void {
-    this.writer.varint(ord - this.last)
+    this.varint(ord - this.last)
     this.last = ord
     this.count++
     if (positions === undefined) return
-    this.writer.varint(to - from)
+    this.varint(to - from)
     let previous = 0
     for (let i = from; i < to; i++) {
       const p = positions[i] ?? 0
-      this.writer.varint(p - previous)
+      this.varint(p - previous)
       previous = p
     }
+  }
+
+  private varint(value: number): void {
+    let v = value
+    while (v >= 0x80) {
+      this.byte((v & 0x7f) | 0x80)
+      v = Math.floor(v / 128)
+    }
+    this.byte(v)
+  }
+
+  private byte(b: number): void {
+    if (this.pos === this.end) this.grow()
+    const chunk = this.slab.chunkOf(this.pos)
+    chunk[this.slab.at(this.pos)] = b
+    this.pos++
+    this.length++
+  }
+
+  /** The next block: its offset goes into the last 4 bytes of the current one. */
+  private grow(): void {
+    const size = this.head < 0 ? FIRST_BLOCK : Math.min(this.blockSize * 2, MAX_BLOCK)
+    const block = this.slab.alloc(size)
+    if (this.head < 0) this.head = block
+    else {
+      const chunk = this.slab.chunkOf(this.end)
+      const at = this.slab.at(this.end)
+      chunk[at] = block & 0xff
+      chunk[at + 1] = (block >>> 8) & 0xff
+      chunk[at + 2] = (block >>> 16) & 0xff
+      chunk[at + 3] = Math.floor(block / 0x1000000) & 0xff
+    }
+    this.blockSize = size
+    this.pos = block
+    this.end = block + size - 4
+  }
+
+  /** The list's bytes, contiguous. */
+  result(): Uint8Array {
+    const out = new Uint8Array(this.length)
+    let written = 0
+    let block = this.head
+    let size = FIRST_BLOCK
+    while (written < this.length) {
+      const usable = Math.min(size - 4, this.length - written)
+      const chunk = this.slab.chunkOf(block)
+      const at = this.slab.at(block)
+      out.set(chunk.subarray(at, at + usable), written)
+      written += usable
+      if (written >= this.length) break
+      const next = at + size - 4
+      block =
+        (chunk[next] ?? 0) +
+        (chunk[next + 1] ?? 0) * 0x100 +
+        (chunk[next + 2] ?? 0) * 0x10000 +
+        (chunk[next + 3] ?? 0) * 0x1000000
+      size = Math.min(size * 2, MAX_BLOCK)
+    }
+    return out
   }
 }
 

@@ -49,6 +49,7 @@ import type {
   SearchPage,
 } from '../../db/search-index-repository.ts'
 import {
+  ByteSlab,
   ByteWriter,
   EMPTY_LIST,
   ListBuilder,
@@ -353,6 +354,7 @@ class SegmentBuilder {
   private readonly builders: ListBuilder[] = []
   private readonly extra = new Map<string, { key: Buffer; list: ListBuilder }>()
   private readonly meta = new ByteWriter(1 << 16)
+  private readonly slab = new ByteSlab()
   private cps = new Int32Array(1024)
   private comp = new Float64Array(2048)
   private readonly pos: number[] = []
@@ -372,7 +374,7 @@ class SegmentBuilder {
       g = this.gramKeys.length
       this.dict.set(key, g)
       this.gramKeys.push(key)
-      this.builders.push(new ListBuilder(this.base))
+      this.builders.push(new ListBuilder(this.base, this.slab))
     }
     return g
   }
@@ -381,7 +383,7 @@ class SegmentBuilder {
     const name = String.fromCharCode(kind) + text
     let entry = this.extra.get(name)
     if (!entry) {
-      entry = { key: gkey(kind, text), list: new ListBuilder(this.base) }
+      entry = { key: gkey(kind, text), list: new ListBuilder(this.base, this.slab) }
       this.extra.set(name, entry)
     }
     return entry.list
@@ -514,10 +516,10 @@ class SegmentBuilder {
         const pair = key - 0x110000
         k = gkey(BI, String.fromCodePoint(Math.floor(pair / 0x110000), pair % 0x110000))
       }
-      rows.push({ gkey: k, seg: this.seg, docCount: builder.count, data: builder.writer.result() })
+      rows.push({ gkey: k, seg: this.seg, docCount: builder.count, data: builder.result() })
     }
     for (const { key, list } of this.extra.values()) {
-      rows.push({ gkey: key, seg: this.seg, docCount: list.count, data: list.writer.result() })
+      rows.push({ gkey: key, seg: this.seg, docCount: list.count, data: list.result() })
     }
     rows.push({
       gkey: gkey(DOCS, ''),
@@ -1244,7 +1246,47 @@ async function match(
   }
   const cache = cacheFor(db)
 
-  // 1. State and new delta rows (one statement), the document table.
+  // 1. Each word's lists: a 1- or 2-character word is its list; a longer word the
+  // intersection of its bigram lists, checked with positions (cached per generation).
+  const wordChars = words.map(cps)
+  const planFor = (gen: number) => {
+    const prefix = `${cache.token}/${libraryId}/${gen}/`
+    const needed = new Map<string, Needed>(extra)
+    const need = (name: string, kind: number, text: string, positional: boolean) => {
+      if (!needed.has(name)) needed.set(name, { key: gkey(kind, text), positional })
+    }
+    const verified = new Map<string, Uint32Array>()
+    wordChars.forEach((chars, i) => {
+      const word = words[i] ?? ''
+      if (chars.length === 1) need(`u${word}`, UNI, word, false)
+      else if (chars.length === 2) need(`b${word}`, BI, word, true)
+      else {
+        const hit = lists.get(`${prefix}w${word}`)
+        if (hit) verified.set(word, hit.docs)
+        else for (const { name } of coveringPairs(chars)) need(name, BI, name.slice(1), true)
+      }
+    })
+    for (const t of terms) {
+      if (t.chars.length === 1) need(oneCharList(t), oneCharKind(t), t.text, false)
+      else for (const { name } of coveringPairs(t.chars)) need(name, BI, name.slice(1), true)
+    }
+    if (f.ndcPrefix !== undefined) need(`n${f.ndcPrefix}`, NDC, f.ndcPrefix, false)
+    return { prefix, needed, verified }
+  }
+  const fetchFor = async (gen: number) => {
+    const table = await docTableFor(cache, db, libraryId, gen)
+    if (!table) return null
+    const plan = planFor(gen)
+    return { gen, table, plan, got: await fetchLists(cache, db, libraryId, table, plan.needed) }
+  }
+
+  // 2. The state row and new delta rows (one statement) and, meanwhile, the lists from the
+  // generation this process saw last (usually still current) and the ISBN's records.
+  const seenGen = cache.docTables.get(libraryId)?.gen
+  const early = seenGen === undefined ? null : fetchFor(seenGen)
+  const isbnFetch = f.isbn === undefined ? null : repo.recordsWithIsbn(db, libraryId, f.isbn)
+  early?.catch(() => undefined) // awaited below, or not needed
+  isbnFetch?.catch(() => undefined)
   const known = cache.deltas.get(libraryId)
   let { state, delta } = await repo.readStateWithDelta(db, libraryId, known?.seq ?? 0)
   if (!state || state.gen === 0) return null
@@ -1253,9 +1295,13 @@ async function match(
     if (!state || state.gen === 0) return null
   }
   const gen = state.gen
-  const table = await docTableFor(cache, db, libraryId, gen)
+  const optimistic = early ? await early.catch(() => null) : null
+  const fetched = optimistic?.gen === gen ? optimistic : await fetchFor(gen)
   // an index of another format (rebuild it), or a generation just replaced: scan instead
-  if (!table) return null
+  if (!fetched) return null
+  const { table, got } = fetched
+  const { prefix, verified } = fetched.plan
+  const isbnIds = isbnFetch === null ? null : await isbnFetch
   let view = cache.deltas.get(libraryId)
   if (!view || view.gen !== gen) {
     view = { gen, seq: 0, entries: new Map(), stale: new Uint32Array(0), live: [] }
@@ -1265,34 +1311,6 @@ async function match(
   cache.deltas.set(libraryId, view)
   const { stale, live: deltaLive } = view // this search's view, whatever others do meanwhile
 
-  // 2. Each word's documents: a 1- or 2-character word is its list; a longer word the
-  // intersection of its bigram lists, checked with positions (cached per generation).
-  const wordChars = words.map(cps)
-  const prefix = `${cache.token}/${libraryId}/${gen}/`
-  const needed = new Map<string, Needed>(extra)
-  const need = (name: string, kind: number, text: string, positional: boolean) => {
-    if (!needed.has(name)) needed.set(name, { key: gkey(kind, text), positional })
-  }
-  const verified = new Map<string, Uint32Array>()
-  wordChars.forEach((chars, i) => {
-    const word = words[i] ?? ''
-    if (chars.length === 1) need(`u${word}`, UNI, word, false)
-    else if (chars.length === 2) need(`b${word}`, BI, word, true)
-    else {
-      const hit = lists.get(`${prefix}w${word}`)
-      if (hit) verified.set(word, hit.docs)
-      else for (const { name } of coveringPairs(chars)) need(name, BI, name.slice(1), true)
-    }
-  })
-  for (const t of terms) {
-    if (t.chars.length === 1) need(oneCharList(t), oneCharKind(t), t.text, false)
-    else for (const { name } of coveringPairs(t.chars)) need(name, BI, name.slice(1), true)
-  }
-  if (f.ndcPrefix !== undefined) need(`n${f.ndcPrefix}`, NDC, f.ndcPrefix, false)
-  const [got, isbnIds] = await Promise.all([
-    fetchLists(cache, db, libraryId, table, needed),
-    f.isbn === undefined ? null : repo.recordsWithIsbn(db, libraryId, f.isbn),
-  ])
   const list = (name: string): PostingList => got.get(name) ?? EMPTY_LIST
   const docsOfWord = (word: string, chars: readonly string[]): Uint32Array => {
     if (chars.length === 1) return list(`u${word}`).docs
@@ -1526,7 +1544,9 @@ export async function matchedSet(
             ? (o) => table.authorRanks[o] ?? 0
             : (o) => {
                 const year = years[o] ?? NULL_YEAR
-                return (year === NULL_YEAR ? 99_999 : year + 50_000) * TWO32 + (table.recordIds[o] ?? 0)
+                return (
+                  (year === NULL_YEAR ? 99_999 : year + 50_000) * TWO32 + (table.recordIds[o] ?? 0)
+                )
               }
       const ords = smallest(base, count, keyOf)
       return [...Array.from(ords, (o) => table.recordIds[o] ?? 0), ...live.map((d) => d.id)]

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import {
+  ByteSlab,
   ByteWriter,
   ListBuilder,
   decodeList,
@@ -27,7 +28,7 @@ describe('posting lists', () => {
     const segments = [0, 1, 2].map((seg) => {
       const b = new ListBuilder(seg * size)
       for (const d of docs.filter((x) => Math.floor(x / size) === seg)) b.add(d)
-      return { seg, docCount: b.count, data: b.writer.result() }
+      return { seg, docCount: b.count, data: b.result() }
     })
     const list = decodeList(segments, size, false)
     expect([...list.docs]).to.deep.equal(docs)
@@ -45,7 +46,7 @@ describe('posting lists', () => {
     const segments = [0, 1].map((seg) => {
       const b = new ListBuilder(seg * size)
       for (const [d, p] of entries.filter(([x]) => Math.floor(x / size) === seg)) b.add(d, p)
-      return { seg, docCount: b.count, data: b.writer.result() }
+      return { seg, docCount: b.count, data: b.result() }
     })
     const list = decodeList(segments, size, true)
     expect([...list.docs]).to.deep.equal(entries.map(([d]) => d))
@@ -54,6 +55,39 @@ describe('posting lists', () => {
       const n = readPositions(list, i, out)
       expect(out.slice(0, n)).to.deep.equal(positions)
     })
+  })
+
+  it('keeps many interleaved lists apart in one slab, across blocks and chunks', () => {
+    const slab = new ByteSlab(1 << 13) // small chunks: blocks start new chunks often
+    const lists = Array.from({ length: 50 }, () => ({
+      builder: new ListBuilder(0, slab),
+      expected: new ByteWriter(),
+    }))
+    let seed = 3
+    const rnd = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return seed / 4294967296
+    }
+    const last = lists.map(() => -1)
+    for (let ord = 0; ord < 20_000; ord++) {
+      // list i gets a document with probability falling with i: lengths from 1 byte to ~60 KB
+      lists.forEach((l, i) => {
+        if (rnd() > 1 / (i + 1)) return
+        const positions = Array.from({ length: 1 + Math.floor(rnd() * 3) }, (_v, k) => k * 40)
+        l.builder.add(ord, positions)
+        l.expected.varint(ord - last[i]!)
+        l.expected.varint(positions.length)
+        let previous = 0
+        for (const p of positions) {
+          l.expected.varint(p - previous)
+          previous = p
+        }
+        last[i] = ord
+      })
+    }
+    for (const l of lists) expect(l.builder.result()).to.deep.equal(l.expected.result())
+    expect(lists[0]!.builder.length).to.be.greaterThan(40_000)
+    expect(slab.size).to.be.greaterThan(1 << 16)
   })
 
   it('decodes no segments as an empty list', () => {
