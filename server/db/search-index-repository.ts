@@ -131,7 +131,7 @@ export async function insertPostings(
   db: Queryable,
   libraryId: number,
   gen: number,
-  rows: readonly NewPostingRow[],
+  rows: Iterable<NewPostingRow>,
 ): Promise<void> {
   const MAX_BYTES = 1024 * 1024
   const MAX_ROWS = 2000

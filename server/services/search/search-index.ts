@@ -504,8 +504,8 @@ class SegmentBuilder {
     }
   }
 
-  rows(): NewPostingRow[] {
-    const rows: NewPostingRow[] = []
+  /** The segment's rows, made one at a time (so that only an insert batch of them is held). */
+  *rows(): Generator<NewPostingRow> {
     for (let g = 0; g < this.gramKeys.length; g++) {
       const key = this.gramKeys[g] ?? 0
       const builder = this.builders[g]
@@ -516,18 +516,12 @@ class SegmentBuilder {
         const pair = key - 0x110000
         k = gkey(BI, String.fromCodePoint(Math.floor(pair / 0x110000), pair % 0x110000))
       }
-      rows.push({ gkey: k, seg: this.seg, docCount: builder.count, data: builder.result() })
+      yield { gkey: k, seg: this.seg, docCount: builder.count, data: builder.result() }
     }
     for (const { key, list } of this.extra.values()) {
-      rows.push({ gkey: key, seg: this.seg, docCount: list.count, data: list.result() })
+      yield { gkey: key, seg: this.seg, docCount: list.count, data: list.result() }
     }
-    rows.push({
-      gkey: gkey(DOCS, ''),
-      seg: this.seg,
-      docCount: this.docs,
-      data: this.meta.result(),
-    })
-    return rows
+    yield { gkey: gkey(DOCS, ''), seg: this.seg, docCount: this.docs, data: this.meta.result() }
   }
 }
 
@@ -568,7 +562,12 @@ async function build(
   const started = performance.now()
   const segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE
   const fetchBatch = options.fetchBatch ?? 4000
-  const log = options.log ?? (() => undefined)
+  const logged = options.log ?? (() => undefined)
+  const log = (msg: string) => {
+    const { rss, heapUsed, arrayBuffers } = process.memoryUsage()
+    const mb = (n: number) => Math.round(n / 1048576)
+    logged(`${msg} (rss ${mb(rss)} MB, heap ${mb(heapUsed)} MB, buffers ${mb(arrayBuffers)} MB)`)
+  }
   // Edits stamped up to here are in what we read below (read after this); later ones stay
   // in the delta.
   const state = await repo.readState(db, libraryId)
@@ -599,10 +598,14 @@ async function build(
   const materialNumbers = new MaterialNumbers()
   let segment = new SegmentBuilder(0, 0, materialNumbers)
   const flush = async () => {
-    const rows = segment.rows()
-    for (const r of rows) bytesWritten += r.data.length
-    rowsWritten += rows.length
-    await repo.insertPostings(db, libraryId, gen, rows)
+    const counted = function* (rows: Iterable<NewPostingRow>) {
+      for (const r of rows) {
+        bytesWritten += r.data.length
+        rowsWritten++
+        yield r
+      }
+    }
+    await repo.insertPostings(db, libraryId, gen, counted(segment.rows()))
   }
   const idsOf = (from: number): number[] => {
     const ids: number[] = []
