@@ -6,20 +6,27 @@
 // newest pub_year first, records without a year last, then by id. For every character of the
 // folded texts there is a list of the ordinals containing it, and for every pair of adjacent
 // characters (bigram) a list with the positions where it occurs; also lists of the records
-// whose title starts with a character or a pair, of NDC prefixes, and a document table (record
-// id, year, title length, material type by ordinal). Lists are packed (postings.ts) in rows of
-// search_posting, one per segment of ordinals, stamped with a generation number.
+// whose title starts with a character or a pair, whose title reading starts with a pair, of
+// NDC prefixes, of the characters within each field group (title, author, publisher) and of
+// the first characters of the title group's parts; and a document table (by ordinal: record
+// id, year, title and reading lengths, the eight field lengths of search_layout, the places
+// in the 50音 title and author orders, material type). Lists are packed (postings.ts) in rows
+// of search_posting, one per segment of ordinals, stamped with a generation number.
 //
 // Query. A 1-character word is its character list, a 2-character word its bigram list; a
 // longer word is the intersection of the bigram lists covering it, checked with positions
 // (the bigrams at their offsets from one start), which is exact: nothing is verified against
-// the text. Words are ANDed rarest first. Because ordinals are in ranking order, the result is
-// already sorted: the year filter is an ordinal range, a page is a slice, and the count of
-// "の" (600k records) is a length. Titles equal to or starting with the query (the query at
-// position 0, within the title's length) come first, and so do title readings (the query
-// right after the title and its separator, within the reading's length). Facet counts
-// (searchFacets) come from the same matched set and the document table. Lists and longer words' results are kept
-// in an LRU cache bounded in bytes (SEARCH_CACHE_MB, default 128).
+// the text. Words are ANDed rarest first. A detailed search's field word must have an
+// occurrence inside its field, found from the positions and the field lengths exactly as LIKE
+// on title_key/author_key/publisher_key decides (a 1-character one: the group's character
+// list). Because ordinals are in ranking order, the result is already sorted: the year filter
+// is an ordinal range, a page is a slice, and the count of "の" (600k records) is a length.
+// Titles equal to or starting with the query (the query at position 0, within the title's
+// length) come first, and so do title readings (the query right after the title and its
+// separator, within the reading's length). 50音 and oldest-first pages take the records with
+// the smallest places (a bounded heap). Facet counts (searchFacets) come from the same matched
+// set and the document table. Lists and longer words' results are kept in an LRU cache bounded
+// in bytes (SEARCH_CACHE_MB, default 128).
 //
 // Writes. reindexRecord/removeRecord, called in the transaction that writes the record, stamp
 // a search_delta row. Every search reads the state row together with new delta rows in one
