@@ -107,13 +107,15 @@ const SORTED_TOP_LIMIT = 5000
  * still narrows the records down (`candidates`: subject words occur in search_text, and a
  * one-character exact title is also a title starting with it) and SQL does the rest.
  */
-function indexPlan(c: SearchCriteria): {
+interface IndexPlan {
   words: string[]
   fields: FieldTerms
   filters: SearchFilters
   whole: boolean
   candidates: { words: string[]; fields: FieldTerms }
-} {
+}
+
+function indexPlan(c: SearchCriteria): IndexPlan {
   const filters: SearchFilters = {
     materialTypes: c.materialTypes?.length ? c.materialTypes : undefined,
     yearFrom: c.yearFrom,
@@ -203,8 +205,10 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
    * The index's candidates for criteria it cannot answer by itself: their ids when few
    * enough to hand to SQL, null when there are too many (or no index: SQL scans).
    */
-  const candidates = async (libraryId: number, c: SearchCriteria): Promise<number[] | null> => {
-    const { filters, candidates: narrowing } = indexPlan(c)
+  const candidates = async (
+    libraryId: number,
+    { filters, candidates: narrowing }: IndexPlan,
+  ): Promise<number[] | null> => {
     const set = await matchedSet(db, libraryId, narrowing.words, {
       filters,
       fields: narrowing.fields,
@@ -353,7 +357,7 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
           return sqlSearch(libraryId, criteria, sort, offset, limit, ids, set.total)
         }
       }
-      const ids = await candidates(libraryId, criteria)
+      const ids = await candidates(libraryId, plan)
       return sqlSearch(libraryId, criteria, sort, offset, limit, ids ?? undefined)
     },
 
@@ -366,7 +370,7 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
         if (f) return indexFacets(libraryId, f)
         return sqlFacets(libraryId, criteria, undefined)
       }
-      const ids = await candidates(libraryId, criteria)
+      const ids = await candidates(libraryId, plan)
       return sqlFacets(libraryId, criteria, ids ?? undefined)
     },
 

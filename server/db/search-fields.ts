@@ -4,7 +4,7 @@
 // recomputes the stale rows, at start-up and after a load.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
-import { fold, searchParts } from '../services/search/fold.ts'
+import { codePointLength, fold, searchParts } from '../services/search/fold.ts'
 
 /** Bump with every change to fold() or to the fields below. */
 export const SEARCH_VERSION = 3
@@ -41,8 +41,6 @@ function frame(parts: string[], max: number): string {
   return inner ? `${KEY_SEPARATOR}${inner}${KEY_SEPARATOR}`.slice(0, max) : ''
 }
 
-const codePoints = (text: string) => Array.from(text).length
-
 export function searchFields(r: SearchableRecord): SearchFields {
   const parts = searchParts(r)
   const [title = '', reading = '', subtitle = '', series = ''] = parts
@@ -55,7 +53,7 @@ export function searchFields(r: SearchableRecord): SearchFields {
     subject_key: frame(r.subjects.split(/[;；／/]/).map(fold), 500),
     sort_title: (r.title_reading ? reading : title).slice(0, 255),
     sort_author: (r.author_reading ? authorReading : author).slice(0, 255),
-    search_layout: parts.map(codePoints).join(','),
+    search_layout: parts.map(codePointLength).join(','),
     search_version: SEARCH_VERSION,
   }
 }

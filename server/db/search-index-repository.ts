@@ -357,6 +357,17 @@ export async function switchGeneration(
     .execute()
 }
 
+/**
+ * record_id IN (…) with the ids inline (a long list of parameters is slower to prepare);
+ * only non-negative integers are accepted.
+ */
+function inRecordIds(recordIds: readonly number[]): RawBuilder<boolean> {
+  for (const id of recordIds) {
+    if (!Number.isInteger(id) || id < 0) throw new RangeError(`record id ${id}`)
+  }
+  return sql<boolean>`record_id IN (${sql.raw(recordIds.join(','))})`
+}
+
 /** Of these records, those with a copy passing the filter (ids go inline: integers only). */
 export async function recordsWithCopies(
   db: Queryable,
@@ -365,15 +376,12 @@ export async function recordsWithCopies(
   filter: CopyFilter,
 ): Promise<number[]> {
   if (recordIds.length === 0) return []
-  for (const id of recordIds) {
-    if (!Number.isInteger(id) || id < 0) throw new RangeError(`record id ${id}`)
-  }
   let q = db
     .selectFrom('copy')
     .select('record_id')
     .distinct()
     .where('library_id', '=', libraryId)
-    .where(sql<boolean>`record_id IN (${sql.raw(recordIds.join(','))})`)
+    .where(inRecordIds(recordIds))
   if (filter.branchId !== undefined) q = q.where('branch_id', '=', filter.branchId)
   if (filter.availableNow) q = q.where('status', '=', 'available').where('reference_only', '=', 0)
   return (await q.execute()).map((r) => r.record_id)
@@ -386,14 +394,11 @@ export async function recordsByBranch(
   recordIds: readonly number[],
 ): Promise<{ branchId: number; n: number }[]> {
   if (recordIds.length === 0) return []
-  for (const id of recordIds) {
-    if (!Number.isInteger(id) || id < 0) throw new RangeError(`record id ${id}`)
-  }
   const rows = await db
     .selectFrom('copy')
     .select(['branch_id', sql<number>`COUNT(DISTINCT record_id)`.as('n')])
     .where('library_id', '=', libraryId)
-    .where(sql<boolean>`record_id IN (${sql.raw(recordIds.join(','))})`)
+    .where(inRecordIds(recordIds))
     .groupBy('branch_id')
     .execute()
   return rows.map((r) => ({ branchId: r.branch_id, n: Number(r.n) }))

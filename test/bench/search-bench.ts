@@ -36,6 +36,7 @@ import type { CopyStatus, MaterialType } from '../../server/db/schema.ts'
 import type { SearchFilters } from '../../server/db/search-index-repository.ts'
 import { foldWords } from '../../server/services/search/fold.ts'
 import { searchFields } from '../../server/db/search-fields.ts'
+import type { SearchableRecord } from '../../server/db/search-fields.ts'
 import { indexRecords, searchCacheInfo } from '../../server/services/search/search-index.ts'
 
 export interface BenchOptions {
@@ -149,16 +150,8 @@ function benchIsbn(i: number, rng: Rng): string | null {
   return rng() < 0.8 ? isbn13(`9784${String(i).padStart(8, '0')}`) : null
 }
 
-interface GeneratedRecord {
+interface GeneratedRecord extends SearchableRecord {
   id: number
-  title: string
-  title_reading: string
-  subtitle: string
-  series_title: string
-  author: string
-  author_reading: string
-  publisher: string
-  subjects: string
   pub_year: number | null
   isbn: string | null
   ndc: string

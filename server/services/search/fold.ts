@@ -332,6 +332,24 @@ export function foldWords(query: string): string[] {
   return words
 }
 
+/**
+ * How many code points `text` has, counted as Array.from and codePointAt iteration do (a
+ * surrogate pair is one, a lone surrogate one): the unit of search_layout and the index's
+ * positions.
+ */
+export function codePointLength(text: string): number {
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) i++
+    }
+    n++
+  }
+  return n
+}
+
 /** The fields of a record that search_text is made of, in their order there. */
 export interface SearchTextFields {
   title: string

@@ -46,6 +46,7 @@ import { sql } from 'kysely'
 import { MATERIAL_TYPES } from '../../db/schema.ts'
 import * as repo from '../../db/search-index-repository.ts'
 import { normaliseIsbn } from '../isbn.ts'
+import { codePointLength } from './fold.ts'
 import type {
   CopyFilter,
   DeltaRow,
@@ -447,7 +448,7 @@ class SegmentBuilder {
     if (titleLen > 1) {
       this.extraList(TITLE2, String.fromCodePoint(cps[0] ?? 0, cps[1] ?? 0)).add(ord)
     }
-    const readingLen = codePoints(row.reading)
+    const readingLen = codePointLength(row.reading)
     if (readingLen > 1 && titleLen + 2 < len) {
       const at = titleLen + 1
       this.extraList(READ2, String.fromCodePoint(cps[at] ?? 0, cps[at + 1] ?? 0)).add(ord)
@@ -1115,15 +1116,6 @@ function cps(text: string): string[] {
   return Array.from(text)
 }
 
-function codePoints(text: string): number {
-  let n = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0xdc00 || c > 0xdfff) n++ // not the second half of a surrogate pair
-  }
-  return n
-}
-
 /** The bigram pairs (list name, offset) of a folded text of 2+ characters. */
 function bigramNames(chars: readonly string[]): { name: string; offset: number }[] {
   const out: { name: string; offset: number }[] = []
@@ -1708,13 +1700,10 @@ async function branchCounts(
   libraryId: number,
   ids: readonly number[],
 ): Promise<Map<number, number>> {
-  const batches: Promise<{ branchId: number; n: number }[]>[] = []
-  for (let i = 0; i < ids.length; i += COPY_IN_BATCH) {
-    batches.push(repo.recordsByBranch(db, libraryId, ids.slice(i, i + COPY_IN_BATCH)))
-  }
   const counts = new Map<number, number>()
-  for (const rows of await Promise.all(batches)) {
-    for (const { branchId, n } of rows) counts.set(branchId, (counts.get(branchId) ?? 0) + n)
+  const batches = await inCopyBatches(ids, (batch) => repo.recordsByBranch(db, libraryId, batch))
+  for (const { branchId, n } of batches.flat()) {
+    counts.set(branchId, (counts.get(branchId) ?? 0) + n)
   }
   return counts
 }
@@ -1804,11 +1793,22 @@ async function liveCopyFilter(
   ids: readonly number[],
   filter: CopyFilter,
 ): Promise<Set<number>> {
-  const batches: Promise<number[]>[] = []
+  const batches = await inCopyBatches(ids, (batch) =>
+    repo.recordsWithCopies(db, libraryId, batch, filter),
+  )
+  return new Set(batches.flat())
+}
+
+/** One statement per COPY_IN_BATCH ids, run together; their results in order. */
+function inCopyBatches<T>(
+  ids: readonly number[],
+  run: (batch: number[]) => Promise<T>,
+): Promise<T[]> {
+  const batches: Promise<T>[] = []
   for (let i = 0; i < ids.length; i += COPY_IN_BATCH) {
-    batches.push(repo.recordsWithCopies(db, libraryId, ids.slice(i, i + COPY_IN_BATCH), filter))
+    batches.push(run(ids.slice(i, i + COPY_IN_BATCH)))
   }
-  return new Set((await Promise.all(batches)).flat())
+  return Promise.all(batches)
 }
 
 async function loadCopySnapshot(
