@@ -3,7 +3,7 @@
 import express from 'express'
 import type { Express, Request, Response } from 'express'
 import { pinoHttp } from 'pino-http'
-import type { Deps } from './deps.ts'
+import type { AppDeps } from './deps.ts'
 import { HttpError, errorHandler, notFound } from './errors.ts'
 import type { ErrorPage } from './errors.ts'
 import { loggablePath } from './logger.ts'
@@ -11,23 +11,27 @@ import { autoChannel, channelOf, detectChannel, forceChannel } from './middlewar
 import { libraryLoader } from './middleware/library.ts'
 import { decodeQuery } from './middleware/query.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
+import { sessionMiddleware } from './middleware/session.ts'
 import { KEITAI_SESSION_MOUNT, LIBRARY_MOUNT } from './paths.ts'
 import type { Channel } from './paths.ts'
-import { sessionMiddleware } from './middleware/session.ts'
-import { accountRoutes } from './routes/account-routes.ts'
-import { listRoutes } from './routes/list-routes.ts'
-import { browseRoutes, isbnRoutes } from './routes/browse-routes.ts'
-import { newArrivalsFeedGet, openSearchGet, searchFeedGet } from './routes/feed-routes.ts'
 import { VIEWS_DIR } from './render/views.ts'
+import { browseRoutes, isbnRoutes } from './routes/browse-routes.ts'
 import { KEITAI_LAYOUT, PC_LAYOUT, catalogueRoutes } from './routes/catalogue-routes.ts'
+import { favouriteRoutes } from './routes/favourite-routes.ts'
+import { newArrivalsFeedGet, openSearchGet, searchFeedGet } from './routes/feed-routes.ts'
 import { healthGet } from './routes/health-routes.ts'
 import { librariesGet } from './routes/home-routes.ts'
 import { keitaiQrGet } from './routes/keitai-qr-routes.ts'
-import { pageContext } from './routes/page-context.ts'
+import { loanRoutes } from './routes/loan-routes.ts'
+import { loginRoutes } from './routes/login-routes.ts'
+import { passwordRoutes } from './routes/password-routes.ts'
+import { portalRoutes } from './routes/portal-routes.ts'
+import { shelfRoutes } from './routes/shelf-routes.ts'
+import { pageContext } from './web.ts'
 import { join } from 'node:path'
 
-export function createApp(deps: Deps): Express {
-  const { config, logger, lifecycle, renderer, repositories, services } = deps
+export function createApp(deps: AppDeps): Express {
+  const { config, logger, lifecycle, renderer, services, clock } = deps
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', trustProxySetting(config.trustProxy))
@@ -61,7 +65,7 @@ export function createApp(deps: Deps): Express {
     next()
   })
 
-  app.get('/healthz', healthGet(deps.db, lifecycle))
+  app.get('/healthz', healthGet(services.health))
   app.use(
     '/static',
     express.static(join(VIEWS_DIR, 'static'), { maxAge: '1d', index: false, fallthrough: true }),
@@ -74,11 +78,11 @@ export function createApp(deps: Deps): Express {
     next()
   })
 
-  const libraries = librariesGet({ libraries: repositories.libraries, renderer })
+  const libraries = librariesGet({ libraries: services.libraries, renderer })
   app.get('/k/', forceChannel('keitai'), decodeQuery, libraries)
   app.get('/', autoChannel, decodeQuery, libraries)
 
-  const loadLibrary = libraryLoader(repositories.libraries)
+  const loadLibrary = libraryLoader(services.libraries)
   app.get('/:lib/keitai-qr.svg', loadLibrary, keitaiQrGet())
   app.get('/:lib/opensearch.xml', loadLibrary, openSearchGet())
   app.get(
@@ -86,37 +90,25 @@ export function createApp(deps: Deps): Express {
     forceChannel('pc'),
     decodeQuery,
     loadLibrary,
-    searchFeedGet({ catalogue: services.catalogue, clock: deps.clock }),
+    searchFeedGet({ catalogue: services.catalogue, clock }),
   )
-  app.get(
-    '/:lib/new.atom',
-    loadLibrary,
-    newArrivalsFeedGet({ browse: repositories.browse, clock: deps.clock }),
-  )
+  app.get('/:lib/new.atom', loadLibrary, newArrivalsFeedGet({ browse: services.browse, clock }))
 
-  const sessions = sessionMiddleware({ store: deps.sessionStore, config, clock: deps.clock })
-  const accountDeps = {
-    config,
-    auth: services.auth,
-    loans: services.loans,
-    patrons: repositories.patrons,
-    renderer,
-    clock: deps.clock,
-  }
-  const listDeps = {
-    patrons: repositories.patrons,
-    lists: services.lists,
-    renderer,
-    clock: deps.clock,
-  }
+  const sessions = sessionMiddleware({ store: deps.sessionStore, config, clock })
+  const { auth, accounts, loans, lists, browse, catalogue } = services
+  // One router per channel: the journeys in the order their paths must be tried.
   const channelRouter = (channel: Channel) => {
     const layout = channel === 'keitai' ? KEITAI_LAYOUT : PC_LAYOUT
     const router = express.Router({ mergeParams: true })
-    router.use(accountRoutes(accountDeps, channel))
-    router.use(listRoutes(listDeps, channel))
-    router.use(browseRoutes({ browse: repositories.browse, renderer, clock: deps.clock }, channel))
-    router.use(isbnRoutes({ records: repositories.records }, channel))
-    router.use(catalogueRoutes({ catalogue: services.catalogue, renderer, layout }))
+    router.use(loginRoutes({ config, auth, renderer, clock }, channel))
+    router.use(portalRoutes({ accounts, renderer }, channel))
+    router.use(loanRoutes({ loans, accounts, renderer, clock }, channel))
+    router.use(passwordRoutes({ auth, accounts, renderer, clock }, channel))
+    router.use(favouriteRoutes({ lists, accounts, renderer }, channel))
+    router.use(shelfRoutes({ lists, accounts, renderer }, channel))
+    router.use(browseRoutes({ browse, renderer }, channel))
+    router.use(isbnRoutes({ catalogue }, channel))
+    router.use(catalogueRoutes({ catalogue, lists, accounts, renderer, layout }))
     return router
   }
   const keitai = channelRouter('keitai')
@@ -151,7 +143,7 @@ function setChannelFromPath(req: Request, res: Response): void {
   res.locals.channel = /^\/([a-z0-9-]+\/)?k(\/|$)/.test(req.path) ? 'keitai' : detectChannel(req)
 }
 
-function renderErrorPage(deps: Deps, res: Response, page: ErrorPage): void {
+function renderErrorPage(deps: AppDeps, res: Response, page: ErrorPage): void {
   const req = res.req
   if (res.locals.channel === undefined) setChannelFromPath(req, res)
   try {

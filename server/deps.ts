@@ -1,10 +1,11 @@
 // The composition root: builds database → repositories → services once. createApp takes
-// the result, so tests build the app with their own database, clock and logger.
+// the services (never the repositories), so tests build the app with their own database,
+// clock and logger.
 import type { Logger } from 'pino'
 import { systemClock } from './clock.ts'
 import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
-import { createDb } from './db/database.ts'
+import { createDb, ping } from './db/database.ts'
 import type { Db } from './db/database.ts'
 import { libraryRepository } from './db/library-repository.ts'
 import { recordRepository } from './db/record-repository.ts'
@@ -17,19 +18,19 @@ import { loanRepository } from './db/loan-repository.ts'
 import { patronRepository } from './db/patron-repository.ts'
 import { MysqlSessionStore } from './db/session-store.ts'
 import { throttleRepository } from './db/throttle-repository.ts'
+import type { Lifecycle } from './lifecycle.ts'
+import { accountService } from './services/account-service.ts'
 import { authService } from './services/auth-service.ts'
+import { browseService } from './services/browse-service.ts'
+import { healthService } from './services/health-service.ts'
+import { libraryService } from './services/library-service.ts'
 import { catalogueService } from './services/catalogue-service.ts'
 import { listService } from './services/list-service.ts'
 import { configureSearchIndex } from './services/search/search-index.ts'
 import { loanService } from './services/loan-service.ts'
 import { throttleService } from './services/throttle-service.ts'
 
-export interface Lifecycle {
-  /** False until migrations and the demo load are done; every page answers 503 before. */
-  ready: boolean
-  /** True once SIGTERM arrived: health checks fail, connections close after each response. */
-  draining: boolean
-}
+export type { Lifecycle }
 
 export function buildDeps(
   config: Config,
@@ -52,15 +53,20 @@ export function buildDeps(
     browse: browseRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
+  const lifecycle = overrides.lifecycle ?? { ready: true, draining: false }
   return {
     config,
     db,
     clock,
     logger: overrides.logger ?? createLogger(config.logLevel),
-    lifecycle: overrides.lifecycle ?? { ready: true, draining: false },
+    lifecycle,
     repositories,
     sessionStore: new MysqlSessionStore(db, { ttlSeconds: config.sessionIdleMinutes * 60, clock }),
     services: {
+      libraries: libraryService(repositories.libraries),
+      accounts: accountService({ patrons: repositories.patrons, clock }),
+      browse: browseService({ browse: repositories.browse, clock }),
+      health: healthService({ ping: () => ping(db), lifecycle }),
       catalogue: catalogueService(repositories.records),
       throttle,
       auth: authService({
@@ -77,3 +83,10 @@ export function buildDeps(
 }
 
 export type Deps = ReturnType<typeof buildDeps>
+
+/** What the web app is built from: services and the machinery around them, no storage. */
+export type AppDeps = Pick<
+  Deps,
+  'config' | 'clock' | 'logger' | 'lifecycle' | 'renderer' | 'services' | 'sessionStore'
+>
+export type Services = Deps['services']

@@ -1,5 +1,5 @@
 // The Kysely instance over a mysql2 pool, and creating the database itself when missing.
-import { Kysely, MysqlDialect } from 'kysely'
+import { Kysely, MysqlDialect, sql } from 'kysely'
 import { createPool } from 'mysql2'
 import { createConnection as createPromiseConnection } from 'mysql2/promise'
 import type { Database } from './schema.ts'
@@ -79,4 +79,9 @@ export async function dropDatabase(url: string): Promise<void> {
   } finally {
     await conn.end()
   }
+}
+
+/** One round trip to the database (health checks). */
+export async function ping(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db)
 }

@@ -1,49 +1,29 @@
 // Resolves /:lib to a library system (tenant). Everything after it is scoped to that
-// library; an unknown slug is a 404. Libraries change rarely, so they are cached briefly.
+// library; an unknown slug is a 404.
 import type { RequestHandler, Response } from 'express'
-import type { LibraryRepository } from '../db/library-repository.ts'
-import type { Branch, Library } from '../db/schema.ts'
 import { HttpError } from '../errors.ts'
-import { resolveSettings } from '../services/library-settings.ts'
-import type { LibrarySettings } from '../services/library-settings.ts'
+import type { LibraryContext, LibraryService } from '../services/library-service.ts'
 
-export interface LibraryContext {
-  library: Library
-  settings: LibrarySettings
-  branches: Branch[]
-}
+export type { LibraryContext }
 
-const CACHE_MS = 30_000
-
-export function libraryLoader(libraries: LibraryRepository) {
-  const cache = new Map<string, { at: number; context: LibraryContext }>()
-
-  const load = async (slug: string): Promise<LibraryContext | null> => {
-    const hit = cache.get(slug)
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.context
-    const library = await libraries.bySlug(slug)
-    if (!library) return null
-    const context = {
-      library,
-      settings: resolveSettings(library.rules_preset, library.settings_json),
-      branches: await libraries.branches(library.id),
-    }
-    cache.set(slug, { at: Date.now(), context })
-    return context
-  }
-
-  const middleware: RequestHandler = async (req, res, next) => {
-    const slug = String(req.params.lib ?? '')
-    const context = /^[a-z0-9-]{1,32}$/.test(slug) ? await load(slug) : null
+export function libraryLoader(libraries: LibraryService): RequestHandler {
+  return async (req, res, next) => {
+    const context = await libraries.bySlug(String(req.params.lib ?? ''))
     if (!context) throw new HttpError(404, 'お探しの図書館は見つかりませんでした。')
     res.locals.lib = context
     next()
   }
-  return middleware
 }
 
+/** The library of this request (set by libraryLoader). */
 export function libraryOf(res: Response): LibraryContext {
-  const context = res.locals.lib as LibraryContext | undefined
+  const context: LibraryContext | undefined = res.locals.lib
   if (!context) throw new Error('libraryLoader did not run')
   return context
+}
+
+/** The library of this request, or null outside a library's pages. */
+export function libraryOrNull(res: Response): LibraryContext | null {
+  const context: LibraryContext | undefined = res.locals.lib
+  return context ?? null
 }

@@ -1,5 +1,6 @@
 // The words patrons see for codes stored in the database (GLOSSARY.md, UI-WRITING.md).
 import type { CopyStatus, MaterialType, ShelfLocation } from '../db/schema.ts'
+import type { RankingPeriod } from '../services/browse-service.ts'
 
 export const MATERIAL_TYPE_LABELS: Record<MaterialType, string> = {
   book: '図書',
@@ -40,4 +41,11 @@ export function copyStatusLabel(copy: { status: CopyStatus; reference_only: bool
 /** 貸出：○ / 貸出：× in result lists. */
 export function availabilityMark(available: boolean): string {
   return available ? '○' : '×'
+}
+
+/** The ranking periods (services/browse-service.ts RANKING_PERIODS) as patrons read them. */
+export const RANKING_PERIOD_LABELS: Record<RankingPeriod, { label: string }> = {
+  '1m': { label: '最近1か月' },
+  '6m': { label: '最近6か月' },
+  '1y': { label: '最近1年' },
 }

@@ -2,9 +2,6 @@
 // class) and the ベストリーダー / 予約ランキング lists, on both channels.
 import { Router } from 'express'
 import type { Request, Response } from 'express'
-import type { Clock } from '../clock.ts'
-import { today } from '../clock.ts'
-import type { BrowseRepository } from '../db/browse-repository.ts'
 import { HttpError } from '../errors.ts'
 import { channelOf } from '../middleware/channel.ts'
 import { libraryOf } from '../middleware/library.ts'
@@ -14,24 +11,19 @@ import { redirectTo } from '../render/redirect.ts'
 import { normaliseIsbn } from '../services/isbn.ts'
 import type { Channel, PathName } from '../paths.ts'
 import type { Renderer } from '../render/views.ts'
-import { addDays } from '../services/calendar-service.ts'
+import { RANKING_PERIOD_LABELS } from '../render/labels.ts'
+import type { BrowseService } from '../services/browse-service.ts'
+import { rankingPeriod } from '../services/browse-service.ts'
 import { parsePage } from '../services/catalogue-service.ts'
+import type { CatalogueService } from '../services/catalogue-service.ts'
 import { ndcChildren, ndcLabel, ndcPath, parseNdcNotation } from '../services/ndc.ts'
-import { pageContext } from './page-context.ts'
-
-/** Ranking periods patrons can choose, as Japanese OPACs offer them. */
-export const RANKING_PERIODS = {
-  '1m': { label: '最近1か月', days: 30 },
-  '6m': { label: '最近6か月', days: 182 },
-  '1y': { label: '最近1年', days: 365 },
-} as const
-type Period = keyof typeof RANKING_PERIODS
+import { pageContext } from '../web.ts'
 
 export function browseRoutes(
-  deps: { browse: BrowseRepository; renderer: Renderer; clock: Clock },
+  deps: { browse: BrowseService; renderer: Renderer },
   channel: Channel,
 ): Router {
-  const { browse, renderer, clock } = deps
+  const { browse, renderer } = deps
   const router = Router({ mergeParams: true })
   const route = (name: PathName) => routeWithinLibrary(channel, name)
   const perPage = channel === 'keitai' ? 5 : 20
@@ -40,11 +32,7 @@ export function browseRoutes(
 
   const classPage = async (res: Response, notation: string) => {
     const { library } = libraryOf(res)
-    const counts = await browse.ndcCounts(library.id, notation)
-    const children = ndcChildren(notation).map((c) => ({
-      ...c,
-      count: counts.get(c.notation) ?? 0,
-    }))
+    const children = await browse.classes(library.id, notation)
     const heading = notation ? `${notation} ${ndcLabel(notation) ?? ''}`.trim() : '分類から探す'
     render(res, 'browse', {
       ...pageContext(res, heading, {
@@ -75,10 +63,9 @@ export function browseRoutes(
     }
     const page = parsePage(param(res, 'page'))
     if (page === null) throw new HttpError(400, 'ページの指定が正しくありません。')
-    const since = addDays(today(clock), -settings.newArrivalsDays)
     const result = await browse.newArrivals(
       library.id,
-      since,
+      settings,
       ndcClass,
       (page - 1) * perPage,
       perPage,
@@ -92,7 +79,7 @@ export function browseRoutes(
         { page },
       ),
       days: settings.newArrivalsDays,
-      since,
+      since: result.since,
       ndcClass,
       classes: ndcChildren(''),
       result: { ...result, page, lastPage, perPage },
@@ -102,17 +89,19 @@ export function browseRoutes(
   router.get(route('ranking'), async (_req, res) => {
     const { library } = libraryOf(res)
     const kind = param(res, 'kind') === 'holds' ? 'holds' : 'loans'
-    const rawPeriod = param(res, 'period') ?? '6m'
-    if (!(rawPeriod in RANKING_PERIODS)) throw new HttpError(400, '期間の指定が正しくありません。')
-    const period = rawPeriod as Period
-    const to = today(clock)
-    const from = addDays(to, -RANKING_PERIODS[period].days)
-    const hits = await browse.ranking(library.id, kind, from, to, channel === 'keitai' ? 10 : 20)
+    const period = rankingPeriod(param(res, 'period') ?? '6m')
+    if (period === null) throw new HttpError(400, '期間の指定が正しくありません。')
+    const { from, to, hits } = await browse.ranking(
+      library.id,
+      kind,
+      period,
+      channel === 'keitai' ? 10 : 20,
+    )
     render(res, 'ranking', {
       ...pageContext(res, kind === 'loans' ? 'ベストリーダー' : '予約ランキング'),
       kind,
       period,
-      periods: RANKING_PERIODS,
+      periods: RANKING_PERIOD_LABELS,
       from,
       to,
       hits,
@@ -124,7 +113,7 @@ export function browseRoutes(
 
 /** /isbn/<ISBN-10 or -13>: the stable link aggregators use; one record → its page. */
 export function isbnRoutes(
-  deps: { records: { byIsbn(libraryId: number, isbn: string): Promise<number[]> } },
+  deps: { catalogue: Pick<CatalogueService, 'recordIdsByIsbn'> },
   channel: Channel,
 ): Router {
   const router = Router({ mergeParams: true })
@@ -132,7 +121,7 @@ export function isbnRoutes(
     const { library } = libraryOf(res)
     const isbn = normaliseIsbn(String(req.params.isbn ?? ''))
     if (!isbn) throw new HttpError(404, 'ISBNが正しくありません。')
-    const ids = await deps.records.byIsbn(library.id, isbn)
+    const ids = await deps.catalogue.recordIdsByIsbn(library.id, isbn)
     const slug = library.slug
     if (ids.length === 0) {
       throw new HttpError(404, `ISBN ${isbn} の資料は所蔵していません。`, [

@@ -19,11 +19,15 @@ import {
   readSearchRequest,
   searchParams,
 } from '../services/catalogue-service.ts'
-import type { SearchRequest } from '../services/catalogue-service.ts'
 import { MATERIAL_TYPE_LABELS } from '../render/labels.ts'
 import type { CatalogueService } from '../services/catalogue-service.ts'
-import { recordListActionsOf } from './list-routes.ts'
-import { pageContext } from './page-context.ts'
+import type { AccountService } from '../services/account-service.ts'
+import type { ListService, ShelfSummary } from '../services/list-service.ts'
+import { SHELF_NAME_MAX } from '../services/list-service.ts'
+import { DEFAULT_SHELF_NAME } from '../render/words.ts'
+import { criteriaSummary, searchHeading } from '../render/search-summary.ts'
+import { currentPatronId, pageContext, publicUrlOf, takeFlash } from '../web.ts'
+import { csrfToken } from '../middleware/csrf.ts'
 
 export interface ChannelLayout {
   channel: Channel
@@ -46,12 +50,27 @@ function pageOnOtherChannel(page: number, layout: ChannelLayout): number | undef
 /** Functions that later work delivers; their links exist now and say so politely. */
 export const COMING_SOON: { name: PathName; heading: string }[] = []
 
+/** What the detail page offers a logged-in patron: the お気に入り and My本棚 forms' state. */
+export interface RecordListActions {
+  csrf: string
+  favourite: boolean
+  shelves: ShelfSummary[]
+  /** The patron's shelves that already hold the record. */
+  holding: ShelfSummary[]
+  defaultShelfName: string
+  shelfNameMax: number
+  /** The one-time notice of the action that led back to the page. */
+  notice: string
+}
+
 export function catalogueRoutes(deps: {
   catalogue: CatalogueService
+  lists: ListService
+  accounts: AccountService
   renderer: Renderer
   layout: ChannelLayout
 }): Router {
-  const { catalogue, renderer, layout } = deps
+  const { catalogue, lists, accounts, renderer, layout } = deps
   const router = Router({ mergeParams: true })
   const render = (res: Response, view: string, data: object, status = 200) =>
     renderer.page(res, layout.channel, view, data, status)
@@ -61,7 +80,7 @@ export function catalogueRoutes(deps: {
     render(res, 'top', {
       ...pageContext(res, 'トップ'),
       maxQueryLength: MAX_QUERY_LENGTH,
-      keitaiUrl: `${res.locals.publicUrl as string}/${library.slug}/k/`,
+      keitaiUrl: `${publicUrlOf(res)}/${library.slug}/k/`,
     })
   }
 
@@ -133,6 +152,30 @@ export function catalogueRoutes(deps: {
     })
   }
 
+  /**
+   * The お気に入り / My本棚 forms of the detail page for a logged-in patron, or null for a
+   * visitor (no session is started just for viewing a record).
+   */
+  const listActions = async (
+    req: Request,
+    res: Response,
+    recordId: number,
+  ): Promise<RecordListActions | null> => {
+    const patronId = currentPatronId(req, res)
+    const { library } = libraryOf(res)
+    const patron = patronId === null ? undefined : await accounts.patron(library.id, patronId)
+    if (!patron) return null
+    const state = await lists.recordState(library.id, patron.id, recordId)
+    res.setHeader('Cache-Control', 'no-store, private')
+    return {
+      csrf: csrfToken(req),
+      ...state,
+      defaultShelfName: DEFAULT_SHELF_NAME,
+      shelfNameMax: SHELF_NAME_MAX,
+      notice: takeFlash(req),
+    }
+  }
+
   const recordGet = async (req: Request, res: Response) => {
     const { library } = libraryOf(res)
     const id = parseRecordId(String(req.params.id))
@@ -154,6 +197,7 @@ export function catalogueRoutes(deps: {
       ])
     }
     const start = (copyPage - 1) * layout.copiesPerPage
+    const actions = await listActions(req, res, detail.record.id)
     render(res, 'record', {
       ...pageContext(res, detail.record.title, {
         page: copyPage,
@@ -165,8 +209,8 @@ export function catalogueRoutes(deps: {
       copyPage,
       lastCopyPage,
       copiesPerPage: layout.copiesPerPage,
-      // お気に入り / My本棚 forms for a logged-in patron (set by listRoutes), else links.
-      listActions: recordListActionsOf(res),
+      // お気に入り / My本棚 forms for a logged-in patron, else links.
+      listActions: actions,
       latestIssueId:
         detail.record.material_type === 'magazine'
           ? detail.copies.find((c) => c.issue_date)?.id
@@ -185,35 +229,4 @@ export function catalogueRoutes(deps: {
     })
   }
   return router
-}
-
-/** The page heading of a search: 「こころ」の検索結果, or the first criterion of a detailed one. */
-export function searchHeading(r: SearchRequest): string {
-  const first = criteriaSummary(r, [])[0]
-  if (r.q) return `「${r.q}」の検索結果`
-  return first ? `${first.label}「${first.value}」の検索結果` : '検索結果'
-}
-
-/** The criteria of a search as label/value pairs, for the summary above the results. */
-export function criteriaSummary(
-  r: SearchRequest,
-  branches: readonly { code: string; name: string }[],
-): { label: string; value: string }[] {
-  const items: { label: string; value: string }[] = []
-  const add = (label: string, value: string) => {
-    if (value) items.push({ label, value })
-  }
-  add('キーワード', r.q)
-  add('タイトル', r.title ? `${r.title}（${TITLE_MODES[r.titleMode]}）` : '')
-  add('著者名', r.author)
-  add('出版者', r.publisher)
-  add('件名', r.subject)
-  add('ISBN', r.isbn)
-  add('出版年', r.from || r.to ? `${r.from || '…'}〜${r.to || '…'}` : '')
-  add('資料種別', r.type.map((t) => MATERIAL_TYPE_LABELS[t]).join('・'))
-  add('所蔵館', branches.find((b) => b.code === r.branch)?.name ?? r.branch)
-  add('分類', r.ndc ? `${r.ndc}${ndcLabel(r.ndc) ? ` ${ndcLabel(r.ndc)}` : ''}` : '')
-  add('請求記号', r.call)
-  add('貸出', r.avail ? 'いま借りられるものだけ' : '')
-  return items
 }

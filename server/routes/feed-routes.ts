@@ -3,16 +3,15 @@
 // scraping. (Stable record URLs and /isbn/<ISBN> are in browse-routes.)
 import type { RequestHandler, Response } from 'express'
 import type { Clock } from '../clock.ts'
-import { today } from '../clock.ts'
-import type { BrowseRepository } from '../db/browse-repository.ts'
 import type { RecordHit } from '../db/record-repository.ts'
 import { HttpError } from '../errors.ts'
 import { libraryOf } from '../middleware/library.ts'
 import { queryOf } from '../middleware/query.ts'
-import { searchHeading } from './catalogue-routes.ts'
 import { urlFor } from '../paths.ts'
-import { addDays } from '../services/calendar-service.ts'
+import { searchHeading } from '../render/search-summary.ts'
+import type { BrowseService } from '../services/browse-service.ts'
 import type { CatalogueService } from '../services/catalogue-service.ts'
+import { publicUrlOf } from '../web.ts'
 
 const FEED_SIZE = 20
 
@@ -31,7 +30,7 @@ function atom(
   feed: { title: string; selfPath: string; htmlPath: string; updated: string },
   hits: RecordHit[],
 ): void {
-  const base = res.locals.publicUrl as string
+  const base = publicUrlOf(res)
   const slug = libraryOf(res).library.slug
   const entries = hits.map((h) => {
     const link = `${base}${urlFor('pc', 'record', { lib: slug, id: h.id })}`
@@ -67,7 +66,7 @@ ${entries.join('\n')}
 export function openSearchGet(): RequestHandler {
   return (_req, res) => {
     const { library } = libraryOf(res)
-    const base = res.locals.publicUrl as string
+    const base = publicUrlOf(res)
     const search = `${base}${urlFor('pc', 'search', { lib: library.slug })}`
     const feed = `${base}${urlFor('pc', 'searchFeed', { lib: library.slug })}`
     send(
@@ -109,14 +108,10 @@ export function searchFeedGet(deps: { catalogue: CatalogueService; clock: Clock 
   }
 }
 
-export function newArrivalsFeedGet(deps: {
-  browse: BrowseRepository
-  clock: Clock
-}): RequestHandler {
+export function newArrivalsFeedGet(deps: { browse: BrowseService; clock: Clock }): RequestHandler {
   return async (_req, res) => {
     const { library, settings } = libraryOf(res)
-    const since = addDays(today(deps.clock), -settings.newArrivalsDays)
-    const { hits } = await deps.browse.newArrivals(library.id, since, null, 0, FEED_SIZE)
+    const { hits } = await deps.browse.newArrivals(library.id, settings, null, 0, FEED_SIZE)
     atom(
       res,
       {

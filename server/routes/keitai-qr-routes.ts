@@ -2,12 +2,13 @@
 import type { RequestHandler } from 'express'
 import QRCode from 'qrcode'
 import { libraryOf } from '../middleware/library.ts'
+import { publicUrlOf } from '../web.ts'
 
 const cache = new Map<string, string>()
 
 export function keitaiQrGet(): RequestHandler {
   return async (_req, res) => {
-    const url = `${res.locals.publicUrl as string}/${libraryOf(res).library.slug}/k/`
+    const url = `${publicUrlOf(res)}/${libraryOf(res).library.slug}/k/`
     let svg = cache.get(url)
     if (!svg) {
       svg = await QRCode.toString(url, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' })

@@ -7,6 +7,7 @@ import type { PatronRepository } from '../db/patron-repository.ts'
 import type { Patron } from '../db/schema.ts'
 import type { LibrarySettings } from './library-settings.ts'
 import {
+  PASSWORD_MAX_LENGTH,
   dummyVerify,
   generateInitialPassword,
   hashPassword,
@@ -16,16 +17,43 @@ import {
   verifyIdentity,
   verifyPassword,
 } from './password-service.ts'
+import type { EligibilityProblem, PasswordProblem } from './password-service.ts'
 import type { ThrottleService } from './throttle-service.ts'
 
-export type FieldErrors = Record<string, string>
+/** What is wrong with a field of a login or password form; render/words.ts words it. */
+export type AuthProblem =
+  | 'card_empty'
+  | 'card_not_digits'
+  | 'card_too_long'
+  | 'password_empty'
+  /** Longer than any password can be: answered like any other failed login. */
+  | 'login_failed'
+  | 'new_password_empty'
+  | 'password_too_short'
+  | 'password_not_alphanumeric'
+  | 'password_too_long'
+  | 'confirmation_mismatch'
+  | 'name_empty'
+  | 'name_too_long'
+  | 'birth_date_invalid'
+  | 'current_empty'
+  /** The current password of a logged-in patron's change form is wrong. */
+  | 'current_wrong'
+  | 'same_as_current'
+
+/** The form fields the account journeys ask for. */
+export type AuthField = 'card' | 'password' | 'confirmation' | 'fullName' | 'birthDate' | 'current'
+
+export type FieldErrors = Partial<Record<AuthField, AuthProblem>>
+
+type Ineligible = { ok: false; reason: 'ineligible'; eligibility: EligibilityProblem }
 
 export type LoginOutcome =
   | { ok: true; patron: Patron; initialPassword: boolean }
   | { ok: false; reason: 'fields'; errors: FieldErrors }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'locked'; until: Date }
-  | { ok: false; reason: 'ineligible'; eligibility: 'disability_service' | 'under_age' }
+  | Ineligible
 
 export type IdentityOutcome =
   | { ok: true; patron: Patron }
@@ -33,7 +61,7 @@ export type IdentityOutcome =
   | { ok: false; reason: 'not_matched' }
   | { ok: false; reason: 'locked'; until: Date }
   | { ok: false; reason: 'has_password' }
-  | { ok: false; reason: 'ineligible'; eligibility: 'disability_service' | 'under_age' }
+  | Ineligible
 
 export type SetPasswordOutcome =
   { ok: true; hash: string } | { ok: false; reason: 'fields'; errors: FieldErrors }
@@ -43,15 +71,19 @@ export type ChangeCheckOutcome =
   | { ok: false; reason: 'fields'; errors: FieldErrors }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'locked'; until: Date }
-  | { ok: false; reason: 'ineligible'; eligibility: 'disability_service' | 'under_age' }
+  | Ineligible
 
-export const LOGIN_FAILED = '利用者番号またはパスワードが正しくありません。'
+const CARD_PROBLEMS = {
+  empty: 'card_empty',
+  not_digits: 'card_not_digits',
+  too_long: 'card_too_long',
+} as const satisfies Record<string, AuthProblem>
 
-function cardError(reason: 'empty' | 'not_digits' | 'too_long'): string {
-  if (reason === 'empty') return '利用者番号を入力してください。'
-  if (reason === 'too_long') return '利用者番号は20桁以内の数字で入力してください。'
-  return '利用者番号は数字で入力してください。'
-}
+const PASSWORD_PROBLEMS = {
+  too_short: 'password_too_short',
+  not_alphanumeric: 'password_not_alphanumeric',
+  too_long: 'password_too_long',
+} as const satisfies Record<PasswordProblem, AuthProblem>
 
 export function authService(deps: {
   patrons: PatronRepository
@@ -94,13 +126,13 @@ export function authService(deps: {
     | { ok: false; reason: 'fields'; errors: FieldErrors }
     | { ok: false; reason: 'invalid' }
     | { ok: false; reason: 'locked'; until: Date }
-    | { ok: false; reason: 'ineligible'; eligibility: 'disability_service' | 'under_age' }
+    | Ineligible
   > {
     const errors: FieldErrors = {}
     const card = normaliseCardNumber(input.card)
-    if (!card.ok) errors.card = cardError(card.reason)
-    if (!input.password) errors.password = 'パスワードを入力してください。'
-    else if (input.password.length > 64) errors.password = LOGIN_FAILED
+    if (!card.ok) errors.card = CARD_PROBLEMS[card.reason]
+    if (!input.password) errors.password = 'password_empty'
+    else if (input.password.length > PASSWORD_MAX_LENGTH) errors.password = 'login_failed'
     if (!card.ok || Object.keys(errors).length) return { ok: false, reason: 'fields', errors }
     const until = await locked('login', libraryId, card.card, input.address)
     if (until) return { ok: false, reason: 'locked', until }
@@ -125,10 +157,10 @@ export function authService(deps: {
   ): Promise<SetPasswordOutcome> {
     const errors: FieldErrors = {}
     const valid = validateNewPassword(settings, input.password)
-    if (!input.password) errors.password = '新しいパスワードを入力してください。'
-    else if (!valid.ok) errors.password = passwordRuleText(settings)
+    if (!input.password) errors.password = 'new_password_empty'
+    else if (!valid.ok) errors.password = PASSWORD_PROBLEMS[valid.reason]
     if (!errors.password && input.password !== input.confirmation) {
-      errors.confirmation = '確認のため、同じパスワードをもう一度入力してください。'
+      errors.confirmation = 'confirmation_mismatch'
     }
     if (Object.keys(errors).length) return { ok: false, reason: 'fields', errors }
     return { ok: true, hash: await hashPassword(input.password, pepper) }
@@ -159,11 +191,11 @@ export function authService(deps: {
     ): Promise<IdentityOutcome> {
       const errors: FieldErrors = {}
       const card = normaliseCardNumber(input.card)
-      if (!card.ok) errors.card = cardError(card.reason)
+      if (!card.ok) errors.card = CARD_PROBLEMS[card.reason]
       const fullName = input.fullName.trim()
-      if (!fullName) errors.fullName = '氏名を入力してください。'
-      else if (fullName.length > 50) errors.fullName = '氏名は50文字以内で入力してください。'
-      if (!input.birthDate) errors.birthDate = '生年月日を正しく入力してください。'
+      if (!fullName) errors.fullName = 'name_empty'
+      else if (fullName.length > 50) errors.fullName = 'name_too_long'
+      if (!input.birthDate) errors.birthDate = 'birth_date_invalid'
       if (!card.ok || !input.birthDate || Object.keys(errors).length) {
         return { ok: false, reason: 'fields', errors }
       }
@@ -202,7 +234,7 @@ export function authService(deps: {
       if (!checked.ok && checked.reason === 'fields') {
         const errors = { ...checked.errors, ...(fresh.ok ? {} : fresh.errors) }
         if (errors.password && checked.errors.password) {
-          errors.current = '現在のパスワードを入力してください。'
+          errors.current = 'current_empty'
           if (!fresh.ok && fresh.errors.password) errors.password = fresh.errors.password
           else delete errors.password
         }
@@ -214,7 +246,7 @@ export function authService(deps: {
         return {
           ok: false,
           reason: 'fields',
-          errors: { password: '現在のパスワードとは違うパスワードを入力してください。' },
+          errors: { password: 'same_as_current' },
         }
       }
       return { ok: true, patron: checked.patron, newHash: fresh.hash }
@@ -232,7 +264,7 @@ export function authService(deps: {
     ): Promise<
       | { ok: true; password: string; patron: Patron }
       | { ok: false; reason: 'no_such_card' }
-      | { ok: false; reason: 'ineligible'; eligibility: 'disability_service' | 'under_age' }
+      | Ineligible
     > {
       const normalised = normaliseCardNumber(card)
       const patron = normalised.ok ? await patrons.byCard(libraryId, normalised.card) : undefined
@@ -266,8 +298,3 @@ export function authService(deps: {
 }
 
 export type AuthService = ReturnType<typeof authService>
-
-/** 「パスワードは4文字以上の半角英数字で入力してください。」 */
-export function passwordRuleText(settings: LibrarySettings): string {
-  return `パスワードは${settings.passwordMinLength}文字以上の半角英数字で入力してください。`
-}

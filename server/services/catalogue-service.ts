@@ -310,6 +310,11 @@ export function catalogueService(records: RecordRepository) {
       return checked.ok ? records.facets(libraryId, checked.criteria) : null
     },
 
+    /** The ids of the records with this ISBN (normalised, 13 digits). */
+    recordIdsByIsbn(libraryId: number, isbn: string): Promise<number[]> {
+      return records.byIsbn(libraryId, isbn)
+    },
+
     async record(libraryId: number, id: number): Promise<RecordDetail | null> {
       const record = await records.byId(libraryId, id)
       if (!record) return null

@@ -2,6 +2,35 @@
 // here as presets A and B; a library stores its preset plus any overrides (settings_json).
 import type { MaterialType, Residency } from '../db/schema.ts'
 
+/**
+ * Where the two manuals word the same step differently (SPEC.md §3.1, UI-WRITING.md), each
+ * library says it its own way. Words only: the pages choose where they appear.
+ */
+export interface LibraryWords {
+  /** The login page's heading: ログイン (A) / ユーザーログイン (B l.253). */
+  loginScreen: string
+  /** The logged-in area: 利用者ポータル (A l.34) / ご利用状況参照 (B l.292). */
+  portal: string
+  /** Its menu heading: 利用照会メニュー (A l.94) / ご利用状況参照 (B). */
+  portalMenu: string
+  /** 貸出中一覧 (A l.95) / 貸出状況一覧 (B l.493). */
+  loansList: string
+  /** 予約中一覧 (A l.107) / 予約状況一覧 (B l.308). */
+  holdsList: string
+  /** The renew link of a loan: 貸出延長 (A l.90) / 延長する (B l.513). */
+  renewLink: string
+  /** The confirm button of a renewal: 延長する (both). */
+  renewButton: string
+  /** The hold button of the detail page: カートに入れる (A l.48) / 予約申込 (B l.243). */
+  holdButton: string
+  /** Cancelling a hold: 取消 (A l.102) / 取消する (B l.349). */
+  cancelHold: string
+  /** The e-mail page: 利用者情報変更 (A l.36) / メールアドレス変更 (B l.375). */
+  emailPage: string
+  /** パスワード変更 (A l.118) / パスワードの変更 (B l.129). */
+  passwordChange: string
+}
+
 export interface LibrarySettings {
   /** How patrons get their first password: self-registration (A) or counter-issued (B). */
   passwordSetup: 'self_registration' | 'counter_issued'
@@ -31,8 +60,8 @@ export interface LibrarySettings {
   /** Days before the due date from which renewal is possible; null = any time before it. */
   renewalWindowDays: number | null
   setHoldsEnabled: boolean
-  /** Words differ between the manuals: 予約する (A) / 予約申込 (B). */
-  holdButtonLabel: string
+  /** The library's own words for the same steps (SPEC.md §3.1): patrons know their manual's. */
+  words: LibraryWords
   /** Weekdays the library is closed every week (0 = Sunday … 6 = Saturday); calendar_day rows override. */
   closedWeekdays: readonly number[]
   /** My本棚 limits. */
@@ -64,7 +93,19 @@ const PRESET_A: LibrarySettings = {
   maxRenewals: 1,
   renewalWindowDays: null,
   setHoldsEnabled: true,
-  holdButtonLabel: '予約カートに入れる',
+  words: {
+    loginScreen: 'ログイン',
+    portal: '利用者ポータル',
+    portalMenu: '利用照会メニュー',
+    loansList: '貸出中一覧',
+    holdsList: '予約中一覧',
+    renewLink: '貸出延長',
+    renewButton: '延長する',
+    holdButton: 'カートに入れる',
+    cancelHold: '取消',
+    emailPage: '利用者情報変更',
+    passwordChange: 'パスワード変更',
+  },
   closedWeekdays: [1],
   maxShelves: 5,
   maxShelfItems: 100,
@@ -93,7 +134,19 @@ const PRESET_B: LibrarySettings = {
   maxRenewals: 1,
   renewalWindowDays: null,
   setHoldsEnabled: false,
-  holdButtonLabel: '予約申込',
+  words: {
+    loginScreen: 'ユーザーログイン',
+    portal: 'ご利用状況参照',
+    portalMenu: 'ご利用状況参照',
+    loansList: '貸出状況一覧',
+    holdsList: '予約状況一覧',
+    renewLink: '延長する',
+    renewButton: '延長する',
+    holdButton: '予約申込',
+    cancelHold: '取消する',
+    emailPage: 'メールアドレス変更',
+    passwordChange: 'パスワードの変更',
+  },
   closedWeekdays: [1],
   maxShelves: 5,
   maxShelfItems: 100,
@@ -103,7 +156,20 @@ const PRESET_B: LibrarySettings = {
 
 export const PRESETS: Readonly<Record<'A' | 'B', LibrarySettings>> = { A: PRESET_A, B: PRESET_B }
 
-/** The preset with the library's stored overrides applied; unknown keys are ignored. */
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** An override must be of the setting's kind (a nullable number such as renewalWindowDays). */
+function sameKind(current: unknown, value: unknown): boolean {
+  if (Array.isArray(current)) return Array.isArray(value)
+  if (current === null) return value === null || typeof value === 'number'
+  return typeof value === typeof current && !Array.isArray(value) && value !== null
+}
+
+/**
+ * The preset with the library's stored overrides applied. Unknown keys and values of the
+ * wrong type are ignored; `words` is overridden word by word.
+ */
 export function resolveSettings(preset: 'A' | 'B', settingsJson: string): LibrarySettings {
   const base = PRESETS[preset]
   let overrides: unknown
@@ -112,12 +178,20 @@ export function resolveSettings(preset: 'A' | 'B', settingsJson: string): Librar
   } catch {
     overrides = {}
   }
-  const merged: LibrarySettings = { ...base }
-  if (overrides && typeof overrides === 'object') {
-    for (const [key, value] of Object.entries(overrides)) {
-      if (key in base && typeof value === typeof base[key as keyof LibrarySettings]) {
-        Object.assign(merged, { [key]: value })
+  const merged: LibrarySettings = { ...base, words: { ...base.words } }
+  if (!isObject(overrides)) return merged
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!Object.hasOwn(base, key)) continue
+    const current: unknown = base[key as keyof LibrarySettings]
+    if (key === 'words') {
+      if (!isObject(value)) continue
+      for (const [word, text] of Object.entries(value)) {
+        if (Object.hasOwn(base.words, word) && typeof text === 'string' && text !== '') {
+          merged.words[word as keyof LibraryWords] = text
+        }
       }
+    } else if (sameKind(current, value)) {
+      Object.assign(merged, { [key]: value })
     }
   }
   return merged

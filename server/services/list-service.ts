@@ -18,9 +18,6 @@ export type { ListEntry, ListRecord, ShelfSummary }
 /** Longest shelf name, in characters (code points) after NFC. */
 export const SHELF_NAME_MAX = 30
 
-/** The name offered when a patron's first shelf is made while adding a record. */
-export const DEFAULT_SHELF_NAME = '本棚1'
-
 export type ShelfNameProblem = 'empty' | 'too_long' | 'bad_character' | 'duplicate'
 
 export type LimitReason = 'favourite_limit' | 'shelf_limit' | 'item_limit'
@@ -53,38 +50,6 @@ export function cleanShelfName(
   if (Array.from(name).length > SHELF_NAME_MAX) return { ok: false, problem: 'too_long' }
   return { ok: true, name }
 }
-
-export function shelfNameMessage(problem: ShelfNameProblem): string {
-  switch (problem) {
-    case 'empty':
-      return '本棚の名前を入力してください。'
-    case 'too_long':
-      return `本棚の名前は${SHELF_NAME_MAX}文字以内で入力してください。`
-    case 'bad_character':
-      return '本棚の名前に使えない文字（改行や制御文字など）が含まれています。'
-    case 'duplicate':
-      return '同じ名前の本棚がすでにあります。別の名前を入力してください。'
-  }
-}
-
-/** 5つ, but 10個: つ counts only up to nine. */
-function countOf(n: number): string {
-  return n < 10 ? `${n}つ` : `${n}個`
-}
-
-/** The refusal of a limit, naming the rule and what to do. */
-export function limitMessage(reason: LimitReason, settings: LibrarySettings): string {
-  switch (reason) {
-    case 'favourite_limit':
-      return `お気に入りに入れられる資料は${settings.maxFavourites}件までです。不要なものを削除してから入れてください。`
-    case 'shelf_limit':
-      return `本棚は${countOf(settings.maxShelves)}まで作れます。不要な本棚を削除してから作ってください。`
-    case 'item_limit':
-      return `1つの本棚に入れられる資料は${settings.maxShelfItems}件までです。別の本棚をお使いください。`
-  }
-}
-
-export const ALREADY_FAVOURITE = 'すでにお気に入りに入っています。'
 
 const toSqlTime = (at: Date) => at.toISOString().slice(0, 19).replace('T', ' ')
 

@@ -34,16 +34,6 @@ export function validateNewPassword(
   return { ok: true }
 }
 
-export function passwordErrorMessage(
-  settings: Pick<LibrarySettings, 'passwordMinLength'>,
-  reason: PasswordProblem,
-): string {
-  if (reason === 'too_long') {
-    return `パスワードは${PASSWORD_MAX_LENGTH}文字以内の半角英数字で入力してください。`
-  }
-  return `パスワードは${settings.passwordMinLength}文字以上の半角英数字で入力してください。`
-}
-
 // ---------------------------------------------------------------------------------------
 // Who may use the online services (and so have a password)
 
@@ -83,15 +73,6 @@ export function schoolEntryDay(birthDate: string, age: number): string {
   const monthDay = birthDate.slice(5)
   const entryYear = monthDay <= '04-01' ? year + age : year + age + 1
   return `${String(entryYear).padStart(4, '0')}-04-01`
-}
-
-export function eligibilityMessage(reason: EligibilityProblem): string {
-  switch (reason) {
-    case 'disability_service':
-      return '障がい者サービスをご利用の方は、パスワードを登録できません。'
-    case 'under_age':
-      return 'インターネットサービスは小学生以上の方がご利用いただけます。'
-  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@
 // 「手続きをした日から2週間」), moved to the next opening day when that is a closed day.
 import { AUDIO_VISUAL_TYPES } from '../db/schema.ts'
 import type { MaterialType } from '../db/schema.ts'
-import { longDate, shortDate } from '../render/format.ts'
 import { addDays, compareDays } from './calendar-service.ts'
 import type { LibraryCalendar } from './calendar-service.ts'
 import type { LibrarySettings } from './library-settings.ts'
@@ -108,37 +107,4 @@ export function renewedDueDate(
   day: string,
 ): string {
   return calendar.openingDayOnOrAfter(addDays(day, settings.renewalPeriodDays))
-}
-
-/**
- * Why a loan cannot be renewed, in the patron's words (UI-WRITING.md). from is the first day
- * a too_early renewal becomes possible; dates are written 2026年11月28日(土) on PC and
- * 11/28(土) on keitai (options.dateStyle 'short').
- */
-export function renewalRefusalMessage(
-  reason: RenewalRefusal,
-  from?: string,
-  options: { maxRenewals?: number; dateStyle?: 'long' | 'short' } = {},
-): string {
-  switch (reason) {
-    case 'overdue':
-      return '返却期限を過ぎているため延長できません。'
-    case 'reserved':
-      return '予約中の方がいるため延長できません。'
-    case 'already_renewed': {
-      const max = options.maxRenewals ?? 1
-      return max > 0 ? `延長は${max}回までです。` : 'この資料は延長できません。'
-    }
-    case 'audio_visual':
-      return '視聴覚資料は延長できません。'
-    case 'not_renewable_type':
-      return 'この種類の資料は延長できません。'
-    case 'too_early': {
-      if (!from) return '返却予定日が近づいてから延長できます。'
-      const date = options.dateStyle === 'short' ? shortDate(from) : longDate(from)
-      return `${date}から延長できます。`
-    }
-    case 'no_later_due':
-      return '今日延長しても返却予定日は変わりません。'
-  }
 }

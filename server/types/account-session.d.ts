@@ -1,5 +1,6 @@
-// Session fields of the account journeys (routes/account-routes.ts).
+// Session fields of the account journeys (routes/password-routes.ts, routes/loan-routes.ts).
 import 'express-session'
+import type { RenewalRefusal } from '../services/renewal-service.ts'
 
 declare module 'express-session' {
   interface SessionData {
@@ -17,7 +18,14 @@ declare module 'express-session' {
     renewed?: {
       libraryId: number
       at: number
-      items: { loanId: number; title: string; ok: boolean; dueOn: string; message: string }[]
+      items: {
+        loanId: number
+        title: string
+        ok: boolean
+        dueOn: string
+        /** Why it was not renewed; worded by the completion page of the channel. */
+        refusal?: { reason: RenewalRefusal; from?: string }
+      }[]
     }
     /** The completion page of a password registration or change. */
     passwordDone?: { libraryId: number; kind: 'registered' | 'changed'; loggedOut: boolean }

@@ -10,17 +10,14 @@ import type {
   ListStore,
   ShelfSummary,
 } from '../../../server/db/list-repository.ts'
+import { ALREADY_FAVOURITE, DEFAULT_SHELF_NAME } from '../../../server/render/words.ts'
 import { PRESETS } from '../../../server/services/library-settings.ts'
 import type { LibrarySettings } from '../../../server/services/library-settings.ts'
 import {
-  ALREADY_FAVOURITE,
-  DEFAULT_SHELF_NAME,
   SHELF_NAME_MAX,
   cleanShelfName,
-  limitMessage,
   listService,
   nextStamp,
-  shelfNameMessage,
 } from '../../../server/services/list-service.ts'
 
 const LIB = 1
@@ -265,25 +262,6 @@ describe('list-service', () => {
           ok: false,
           problem: 'bad_character',
         })
-    })
-
-    it('says what is wrong in Japanese', () => {
-      expect(shelfNameMessage('empty')).to.equal('本棚の名前を入力してください。')
-      expect(shelfNameMessage('too_long')).to.equal('本棚の名前は30文字以内で入力してください。')
-      expect(shelfNameMessage('duplicate')).to.include('同じ名前の本棚がすでにあります。')
-      expect(shelfNameMessage('bad_character')).to.include('使えない文字')
-    })
-  })
-
-  describe('limit messages', () => {
-    it('name the rule of the library', () => {
-      const s = PRESETS.B
-      expect(limitMessage('shelf_limit', s)).to.match(/^本棚は5つまで作れます。/)
-      expect(limitMessage('item_limit', s)).to.match(/^1つの本棚に入れられる資料は100件までです。/)
-      expect(limitMessage('favourite_limit', s)).to.match(
-        /^お気に入りに入れられる資料は500件までです。/,
-      )
-      expect(limitMessage('shelf_limit', { ...s, maxShelves: 12 })).to.match(/^本棚は12個まで/)
     })
   })
 

@@ -7,13 +7,11 @@ import {
   PASSWORD_MAX_LENGTH,
   SCRYPT_PARAMS,
   dummyVerify,
-  eligibilityMessage,
   generateInitialPassword,
   hashPassword,
   normaliseCardNumber,
   onlineServiceEligibility,
   parseBirthDate,
-  passwordErrorMessage,
   schoolEntryDay,
   validateNewPassword,
   verifyIdentity,
@@ -84,21 +82,6 @@ describe('password-service', () => {
 
     it('a short password with a symbol is reported as not alphanumeric', () => {
       expect(validateNewPassword(A, 'a!')).to.deep.equal({ ok: false, reason: 'not_alphanumeric' })
-    })
-
-    it('the messages name the library’s rule', () => {
-      expect(passwordErrorMessage(A, 'too_short')).to.equal(
-        'パスワードは4文字以上の半角英数字で入力してください。',
-      )
-      expect(passwordErrorMessage(A, 'not_alphanumeric')).to.equal(
-        'パスワードは4文字以上の半角英数字で入力してください。',
-      )
-      expect(passwordErrorMessage(B, 'too_short')).to.equal(
-        'パスワードは6文字以上の半角英数字で入力してください。',
-      )
-      expect(passwordErrorMessage(B, 'too_long')).to.equal(
-        'パスワードは64文字以内の半角英数字で入力してください。',
-      )
     })
   })
 
@@ -201,15 +184,6 @@ describe('password-service', () => {
     it('throws on a stored birth date that is not a date', () => {
       expect(() => onlineServiceEligibility(child('2020-02-30'), B, '2026-11-24')).to.throw(
         RangeError,
-      )
-    })
-
-    it('messages', () => {
-      expect(eligibilityMessage('disability_service')).to.equal(
-        '障がい者サービスをご利用の方は、パスワードを登録できません。',
-      )
-      expect(eligibilityMessage('under_age')).to.equal(
-        'インターネットサービスは小学生以上の方がご利用いただけます。',
       )
     })
   })

@@ -4,11 +4,7 @@ import type { MaterialType } from '../../../server/db/schema.ts'
 import { libraryCalendar } from '../../../server/services/calendar-service.ts'
 import { PRESETS } from '../../../server/services/library-settings.ts'
 import type { LibrarySettings } from '../../../server/services/library-settings.ts'
-import {
-  checkRenewal,
-  renewalRefusalMessage,
-  renewedDueDate,
-} from '../../../server/services/renewal-service.ts'
+import { checkRenewal, renewedDueDate } from '../../../server/services/renewal-service.ts'
 import type { RenewalInput, RenewalRefusal } from '../../../server/services/renewal-service.ts'
 
 /** SPEC.md §10: closed every Monday and from 2026-12-29 to 2027-01-03. */
@@ -411,49 +407,6 @@ describe('renewal-service', () => {
       expect(renewedDueDate({ renewalPeriodDays: 6 }, calendar, '2026-11-24')).to.equal(
         '2026-12-01',
       )
-    })
-  })
-
-  describe('renewalRefusalMessage', () => {
-    it('names the rule in plain Japanese', () => {
-      expect(renewalRefusalMessage('overdue')).to.equal('返却期限を過ぎているため延長できません。')
-      expect(renewalRefusalMessage('reserved')).to.equal('予約中の方がいるため延長できません。')
-      expect(renewalRefusalMessage('already_renewed')).to.equal('延長は1回までです。')
-      expect(renewalRefusalMessage('audio_visual')).to.equal('視聴覚資料は延長できません。')
-      expect(renewalRefusalMessage('not_renewable_type')).to.equal(
-        'この種類の資料は延長できません。',
-      )
-      expect(renewalRefusalMessage('no_later_due')).to.equal(
-        '今日延長しても返却予定日は変わりません。',
-      )
-    })
-
-    it('says from which day a renewal is possible, long (PC) or short (keitai)', () => {
-      expect(renewalRefusalMessage('too_early', '2026-11-28')).to.equal(
-        '2026年11月28日(土)から延長できます。',
-      )
-      expect(renewalRefusalMessage('too_early', '2026-11-28', { dateStyle: 'short' })).to.equal(
-        '11/28(土)から延長できます。',
-      )
-      expect(renewalRefusalMessage('too_early')).to.equal('返却予定日が近づいてから延長できます。')
-    })
-
-    it('follows maxRenewals', () => {
-      expect(renewalRefusalMessage('already_renewed', undefined, { maxRenewals: 2 })).to.equal(
-        '延長は2回までです。',
-      )
-      expect(renewalRefusalMessage('already_renewed', undefined, { maxRenewals: 0 })).to.equal(
-        'この資料は延長できません。',
-      )
-    })
-
-    it('every reason has a short sentence with no code or English in it', () => {
-      for (const reason of ALL_REASONS) {
-        const message = renewalRefusalMessage(reason, '2026-12-01')
-        expect(message, reason).to.match(/。$/)
-        expect(message, reason).not.to.match(/[A-Za-z_]/)
-        expect(Array.from(message).length, reason).to.be.at.most(30)
-      }
     })
   })
 })
