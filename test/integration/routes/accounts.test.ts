@@ -444,4 +444,137 @@ describe('patron accounts', function () {
       expect((await c.get('/aoba/account')).status).to.equal(303)
     })
   })
+
+  describe('what the pages say (ground issue fixes)', () => {
+    const tooLong = 'a1'.repeat(33) // 66 half-width alphanumerics: over the 64 allowed
+
+    it('tells a password longer than the maximum that it is too long, under both presets', async () => {
+      const errorOf = (html: string) => cheerio.load(html)('#password-error').text()
+      const a = pc()
+      await login(a, 'aoba', '1101900001', 'aoba1234')
+      const changeA = await a.submit(await a.get('/aoba/password/change'), {
+        current: 'aoba1234',
+        password: tooLong,
+        confirmation: tooLong,
+      })
+      expect(changeA.status).to.equal(400)
+      expect(errorOf(changeA.text)).to.include(
+        'パスワードは64文字以内の半角英数字で入力してください。',
+      )
+      expect(errorOf(changeA.text)).not.to.include('以上')
+
+      const b = pc()
+      const changeB = await b.submit(await b.get('/minato/password/change'), {
+        card: '2201900001',
+        current: 'minato123',
+        password: tooLong,
+        confirmation: tooLong,
+      })
+      expect(changeB.status).to.equal(400)
+      expect(errorOf(changeB.text)).to.include(
+        'パスワードは64文字以内の半角英数字で入力してください。',
+      )
+      expect(errorOf(changeB.text)).not.to.include('以上')
+    })
+
+    it('says the current password is wrong (not the card number) to a logged-in patron', async () => {
+      const c = pc()
+      await login(c, 'aoba', '1101900003', 'kasi5678')
+      const form = await c.get('/aoba/password/change')
+      expect(cheerio.load(form.text)('input#card')).to.have.length(0)
+      const wrong = await c.submit(form, {
+        current: 'wrong999',
+        password: 'Kasi2026',
+        confirmation: 'Kasi2026',
+      })
+      expect(wrong.status).to.equal(401)
+      await expectGoodPcPage(wrong.text)
+      const text = textOf(wrong.text)
+      expect(text).to.include('現在のパスワードが正しくありません。')
+      expect(text).not.to.include('利用者番号またはパスワードが正しくありません。')
+      const $ = cheerio.load(wrong.text)
+      expect($('input#current').attr('aria-invalid')).to.equal('true')
+      expect($('.error-summary a[href="#current"]')).to.have.length(1)
+    })
+
+    it('links the birth-date error to the birth-date field, with an inline message', async () => {
+      const c = pc()
+      const res = await c.submit(await c.get('/aoba/password/register'), {
+        card: '1101900002',
+        fullName: '青葉花子',
+        birth: '1985-13-45',
+      })
+      expect(res.status).to.equal(400)
+      await expectGoodPcPage(res.text)
+      const $ = cheerio.load(res.text)
+      const href = $('.error-summary a').first().attr('href')!
+      expect(href).to.equal('#birth')
+      expect($(href)).to.have.length(1)
+      expect($('input#birth').attr('aria-invalid')).to.equal('true')
+      expect($('#birth-error').text()).to.include('生年月日を正しく入力してください。')
+    })
+
+    describe('with the library’s own settings', () => {
+      let custom: TestServer
+      before(async () => {
+        // minato renews twice, from 3 days before the due date; 2201900007's renewed loan has
+        // used both renewals.
+        await t.db
+          .updateTable('library')
+          .set({ settings_json: JSON.stringify({ maxRenewals: 2, renewalWindowDays: 3 }) })
+          .where('slug', '=', 'minato')
+          .execute()
+        const renewed = (await loans('2201900007')).find((l) => l.renewal_count === 1)!
+        await t.db
+          .updateTable('loan')
+          .set({ renewal_count: 2 })
+          .where('id', '=', renewed.id)
+          .execute()
+        custom = await startTestServer(t.db)
+      })
+      after(async () => {
+        await custom.close()
+        await t.db
+          .updateTable('library')
+          .set({ settings_json: '{}' })
+          .where('slug', '=', 'minato')
+          .execute()
+      })
+
+      it('words renewal refusals with the library’s limit, and keitai dates short', async () => {
+        const keitaiLoans = async (card: string, password: string) => {
+          const k = new FormClient(custom.baseUrl, {
+            userAgent: KEITAI_UA,
+            cookies: false,
+            charset: 'shift_jis',
+          })
+          const form = await k.get('/minato/k/login')
+          const portal = await k.follow(await k.submit(form, { card, password }))
+          const link = cheerio.load(portal.text)('a[href$="/account/loans"]').attr('href')!
+          const page = await k.get(link)
+          expectGoodKeitaiPage(page)
+          return textOf(page.text)
+        }
+        const pcLoans = async (card: string, password: string) => {
+          const c = new FormClient(custom.baseUrl)
+          await c.submit(await c.get('/minato/login'), { card, password })
+          const page = await c.get('/minato/account/loans')
+          await expectGoodPcPage(page.text)
+          return textOf(page.text)
+        }
+
+        const limit = await keitaiLoans('2201900007', 'hold1234')
+        expect(limit).to.include('延長は2回までです。')
+        expect(limit).not.to.include('延長は1回までです。')
+        expect(await pcLoans('2201900007', 'hold1234')).to.include('延長は2回までです。')
+
+        const early = await keitaiLoans('2201900001', 'minato123')
+        expect(early).to.match(/\d{1,2}\/\d{1,2}\(.\)から延長できます。/)
+        expect(early).not.to.match(/\d{4}年/)
+        expect(await pcLoans('2201900001', 'minato123')).to.match(
+          /\d{4}年\d{1,2}月\d{1,2}日\(.\)から延長できます。/,
+        )
+      })
+    })
+  })
 })

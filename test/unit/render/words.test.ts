@@ -2,9 +2,12 @@
 // with the functions, unchanged, from the services' tests.
 import { expect } from 'chai'
 import {
+  authFieldMessage,
+  authFieldMessages,
   eligibilityMessage,
   limitMessage,
   passwordErrorMessage,
+  renewalRefusalFor,
   renewalRefusalMessage,
   shelfNameMessage,
 } from '../../../server/render/words.ts'
@@ -115,5 +118,53 @@ describe('words', () => {
       )
       expect(limitMessage('shelf_limit', { ...s, maxShelves: 12 })).to.match(/^本棚は12個まで/)
     })
+  })
+})
+
+describe('words per channel and library', () => {
+  it('writes renewal refusals with the channel’s date and the library’s renewal limit', () => {
+    const settings = { ...B, maxRenewals: 3 }
+    const early = { reason: 'too_early' as const, from: '2026-11-28' }
+    expect(renewalRefusalFor('pc', settings, early)).to.equal(
+      '2026年11月28日(土)から延長できます。',
+    )
+    expect(renewalRefusalFor('keitai', settings, early)).to.equal('11/28(土)から延長できます。')
+    expect(renewalRefusalFor('keitai', settings, { reason: 'already_renewed' })).to.equal(
+      '延長は3回までです。',
+    )
+  })
+
+  it('has a sentence for every field problem of the account forms, naming the library’s rule', () => {
+    const problems = [
+      'card_empty',
+      'card_not_digits',
+      'card_too_long',
+      'password_empty',
+      'login_failed',
+      'new_password_empty',
+      'password_too_short',
+      'password_not_alphanumeric',
+      'password_too_long',
+      'confirmation_mismatch',
+      'name_empty',
+      'name_too_long',
+      'birth_date_invalid',
+      'current_empty',
+      'current_wrong',
+      'same_as_current',
+    ] as const
+    for (const problem of problems) {
+      const text = authFieldMessage(problem, A)
+      expect(text, problem).to.match(/。$/)
+      expect(text, problem).not.to.match(/[a-z_]{4,}/)
+    }
+    expect(authFieldMessage('password_too_short', B)).to.include('6文字以上')
+    expect(authFieldMessage('password_too_long', B)).to.include('64文字以内')
+    expect(authFieldMessages({ card: 'card_empty', birth: 'birth_date_invalid' }, A)).to.deep.equal(
+      {
+        card: '利用者番号を入力してください。',
+        birth: '生年月日を正しく入力してください。',
+      },
+    )
   })
 })
