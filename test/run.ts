@@ -41,7 +41,7 @@ if (only.length === 0) {
   check('format (prettier --check)', bin('prettier'), ['--check', '--log-level', 'warn', '.'])
 }
 
-const mocha = new Mocha({ timeout: 30_000, reporter: 'spec' })
+const mocha = new Mocha({ timeout: 30_000, reporter: 'spec', forbidOnly: true })
 mocha.rootHooks((await import('./helpers/root-hooks.ts')).mochaHooks)
 const tiers = ['unit', 'integration', 'e2e'].map((tier) => join(import.meta.dirname, tier))
 for (const file of tiers.flatMap(testFiles)) {

@@ -3,14 +3,13 @@
 // scraping. (Stable record URLs and /isbn/<ISBN> are in browse-routes.)
 import type { RequestHandler, Response } from 'express'
 import type { Clock } from '../clock.ts'
-import type { RecordHit } from '../db/record-repository.ts'
 import { HttpError } from '../errors.ts'
 import { libraryOf } from '../middleware/library.ts'
 import { queryOf } from '../middleware/query.ts'
 import { urlFor } from '../paths.ts'
 import { searchHeading } from '../render/search-summary.ts'
 import type { BrowseService } from '../services/browse-service.ts'
-import type { CatalogueService } from '../services/catalogue-service.ts'
+import type { CatalogueService, RecordHit } from '../services/catalogue-service.ts'
 import { publicUrlOf } from '../web.ts'
 
 const FEED_SIZE = 20

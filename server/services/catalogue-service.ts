@@ -13,6 +13,8 @@ import type {
 } from '../db/record-repository.ts'
 import { foldWords } from './search/fold.ts'
 
+export type { RecordHit }
+
 export const MAX_QUERY_LENGTH = 200
 export const MAX_PAGE = 10_000
 
