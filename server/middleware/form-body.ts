@@ -134,7 +134,8 @@ export function formBody(options: { limitBytes?: number } = {}): RequestHandler 
 
 /** The decoded form of this request (empty before formBody ran, or for a GET). */
 export function formOf(res: Response): FormParams {
-  return (res.locals.form as FormParams | undefined) ?? emptyForm()
+  const form: FormParams | undefined = res.locals.form
+  return form ?? emptyForm()
 }
 
 /** The last value of a form field, or undefined when the field is absent. */

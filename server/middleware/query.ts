@@ -21,7 +21,8 @@ export const decodeQuery: RequestHandler = (req, res, next) => {
 }
 
 export function queryOf(res: Response): Params {
-  return (res.locals.query as Params | undefined) ?? (Object.create(null) as Params)
+  const query: Params | undefined = res.locals.query
+  return query ?? (Object.create(null) as Params)
 }
 
 /** The last value of a parameter, or undefined. */

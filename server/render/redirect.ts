@@ -4,7 +4,7 @@ import type { Response } from 'express'
 import { channelOf } from '../middleware/channel.ts'
 
 export function redirectTo(res: Response, path: string): void {
-  const base = res.locals.publicUrl as string
+  const base: string = res.locals.publicUrl ?? ''
   const status = channelOf(res) === 'keitai' ? 302 : 303
   res.status(status).setHeader('Location', `${base}${path}`)
   res.setHeader('Content-Length', '0')
