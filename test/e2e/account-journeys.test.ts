@@ -1,7 +1,7 @@
 // Real clients through the account journeys: lynx logs in and renews on the PC pages (its
 // cookie jar, its odd SameSite echo), and w3m does the same on the keitai pages with cookies
 // off, posting Shift_JIS. Async execFile: the server runs in this process.
-import { execFile, spawn, spawnSync } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,15 +9,12 @@ import { promisify } from 'node:util'
 import { expect } from 'chai'
 import * as cheerio from 'cheerio'
 import { encodeQueryValue } from '../../server/render/form-decoding.ts'
+import { requireTools } from '../helpers/tools.ts'
 import { createTestDatabase } from '../helpers/test-database.ts'
 import { KEITAI_UA, startTestServer } from '../helpers/test-server.ts'
 import type { TestServer } from '../helpers/test-server.ts'
 
 const run = promisify(execFile)
-
-function installed(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
-}
 
 /**
  * lynx with one cookie file for the whole journey (persistent cookies on, as a patron's
@@ -59,12 +56,7 @@ describe('account journeys in real clients', function () {
   let dir: string
 
   before(async function () {
-    for (const tool of ['lynx', 'w3m']) {
-      if (!installed(tool)) {
-        if (process.env.CI) throw new Error(`${tool} is not installed (.ci/run installs it)`)
-        this.skip()
-      }
-    }
+    requireTools(this, ['lynx', 'w3m'])
     const t = await createTestDatabase({ demo: true, prefix: 'e2e' })
     app = await startTestServer(t.db)
     dir = mkdtempSync(join(tmpdir(), 'opac-e2e-'))

@@ -1,18 +1,15 @@
 // Real clients: w3m and lynx render the search and detail pages of both channels. The
 // keitai pages are read as Shift_JIS by the browsers themselves (from the header).
-import { execFile, spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { expect } from 'chai'
 import { sql } from 'kysely'
 import { encodeQueryValue } from '../../server/render/form-decoding.ts'
+import { requireTools } from '../helpers/tools.ts'
 import { sharedDemoDatabase } from '../helpers/test-database.ts'
 import type { TestDatabase } from '../helpers/test-database.ts'
 import { KEITAI_UA, startTestServer } from '../helpers/test-server.ts'
 import type { TestServer } from '../helpers/test-server.ts'
-
-function installed(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
-}
 
 // Async: the test server runs in this very process and must keep answering.
 const run = promisify(execFile)
@@ -42,12 +39,10 @@ describe('text browsers (w3m, lynx)', () => {
   let app: TestServer
   let kokoroId: number
   before(async function () {
-    for (const b of browsers) {
-      if (!installed(b.name)) {
-        if (process.env.CI) throw new Error(`${b.name} is not installed (.ci/run installs it)`)
-        this.skip()
-      }
-    }
+    requireTools(
+      this,
+      browsers.map((b) => b.name),
+    )
     t = await sharedDemoDatabase(this)
     app = await startTestServer(t.db)
     const row = await sql<{

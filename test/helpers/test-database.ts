@@ -5,6 +5,7 @@ import { createDb, dropDatabase, ensureDatabase } from '../../server/db/database
 import type { Db } from '../../server/db/database.ts'
 import { loadDemo } from '../../server/db/demo/demo-loader.ts'
 import { migrate } from '../../server/db/migrator.ts'
+import { runRegistry } from './run-registry.ts'
 
 /** The server tests run against; TEST_DATABASE_SERVER overrides it. */
 export const TEST_SERVER = process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306'
@@ -15,8 +16,11 @@ export interface TestDatabase {
   db: Db
 }
 
-const created = new Set<string>()
-let sharedDemo: Promise<TestDatabase> | undefined
+// Kept in the run registry, not in this module: the runner's copy of this module must see the
+// databases the test files' copy made (see run-registry.ts).
+const created = runRegistry().databases
+const SHARED = Symbol.for('web-opac.shared-demo-database')
+const shared = globalThis as { [SHARED]?: Promise<TestDatabase> }
 
 export function testDatabaseUrl(name: string): string {
   return `${TEST_SERVER.replace(/\/+$/, '')}/${name}`
@@ -39,6 +43,7 @@ export async function createTestDatabase(
   created.add(url)
   await migrate(url)
   const db = createDb(url, 5)
+  runRegistry().closers.add(() => db.destroy())
   if (options.demo) await loadDemo(db, { today: '2026-11-23' })
   return { url, name, db }
 }
@@ -57,13 +62,23 @@ export function reserveTestDatabase(prefix: string): { url: string; name: string
  */
 export function sharedDemoDatabase(context?: Mocha.Context): Promise<TestDatabase> {
   context?.timeout(120_000)
-  sharedDemo ??= createTestDatabase({ demo: true, prefix: 'demo' })
-  return sharedDemo
+  shared[SHARED] ??= createTestDatabase({ demo: true, prefix: 'demo' })
+  return shared[SHARED]
 }
 
-export async function dropAllTestDatabases(): Promise<void> {
-  if (sharedDemo) await (await sharedDemo).db.destroy().catch(() => undefined)
-  for (const url of created) await dropDatabase(url).catch(() => undefined)
+/** Closes the pools the helpers opened and drops every database they made. */
+export async function dropAllTestDatabases(): Promise<number> {
+  const registry = runRegistry()
+  for (const close of registry.closers) await close().catch(() => undefined)
+  registry.closers.clear()
+  let dropped = 0
+  for (const url of created) {
+    await dropDatabase(url).then(
+      () => dropped++,
+      () => undefined,
+    )
+  }
   created.clear()
-  sharedDemo = undefined
+  shared[SHARED] = undefined
+  return dropped
 }
