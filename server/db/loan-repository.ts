@@ -1,6 +1,7 @@
 // Loans of a patron, with what the renewal rules need to know about each.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
+import { ACTIVE_HOLD_STATUSES } from './schema.ts'
 import type { MaterialType } from './schema.ts'
 
 export interface LoanRow {
@@ -46,7 +47,7 @@ function loansQuery(db: Db, libraryId: number, patronId: number) {
     .select(
       sql<number>`(SELECT COUNT(*) FROM hold h WHERE h.library_id = l.library_id
         AND h.record_id = c.record_id AND h.patron_id <> l.patron_id
-        AND h.status IN ('requested', 'waiting', 'ready'))`.as('other_holds'),
+        AND h.status IN (${sql.join(ACTIVE_HOLD_STATUSES)}))`.as('other_holds'),
     )
 }
 

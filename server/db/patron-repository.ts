@@ -1,6 +1,7 @@
 // Patrons of one library, and their online-service credentials.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
+import { ACTIVE_HOLD_STATUSES } from './schema.ts'
 import type { Patron } from './schema.ts'
 
 export interface PatronSummary {
@@ -75,7 +76,7 @@ export function patronRepository(db: Db) {
         .selectFrom('hold')
         .where('library_id', '=', libraryId)
         .where('patron_id', '=', patronId)
-        .where('status', 'in', ['requested', 'waiting', 'ready'])
+        .where('status', 'in', ACTIVE_HOLD_STATUSES)
         .select((eb) => [
           eb.fn.countAll<number>().as('holds'),
           sql<number>`COALESCE(SUM(status = 'ready'), 0)`.as('ready'),

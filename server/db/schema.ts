@@ -110,16 +110,45 @@ export interface HoldTable {
   id: Generated<number>
   library_id: number
   record_id: number
+  /** The issue asked for when a magazine is held issue by issue; null: any copy (sql/0027). */
+  copy_id: ColumnType<number | null, number | null | undefined, number | null>
   patron_id: number
   pickup_branch_id: number
   status: HoldStatus
   channel: HoldChannel
   contact_method: ColumnType<'none' | 'email', 'none' | 'email' | undefined, 'none' | 'email'>
+  /** セット予約: the id of the set's first hold, and this hold's place in the receiving order. */
+  set_id: ColumnType<number | null, number | null | undefined, number | null>
+  set_order: ColumnType<number | null, number | null | undefined, number | null>
+  /** The confirmation that placed the hold (hold_request). */
+  request_key: ColumnType<string | null, string | null | undefined, string | null>
   requested_at: string
+  /** When the hold is (or becomes, while 依頼中) formal: counted in the queue. */
   formal_at: string | null
   trapped_copy_id: number | null
+  /** When the trapped copy was secured for this hold (UTC); null until then. */
+  trapped_at: ColumnType<string | null, string | null | undefined, string | null>
   pickup_deadline: string | null
   created_at: CreatedAt
+  updated_at: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+export interface HoldRequestTable {
+  library_id: number
+  patron_id: number
+  request_key: string
+  result_json: string
+  created_at: string
+}
+
+export interface HoldNoticeTable {
+  id: Generated<number>
+  library_id: number
+  patron_id: number
+  hold_id: number
+  kind: 'ready' | 'expired'
+  created_at: string
+  mail_id: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface CalendarDayTable {
@@ -197,6 +226,8 @@ export interface Database {
   patron: PatronTable
   loan: LoanTable
   hold: HoldTable
+  hold_request: HoldRequestTable
+  hold_notice: HoldNoticeTable
   calendar_day: CalendarDayTable
   session: SessionTable
   throttle: ThrottleTable
@@ -249,8 +280,28 @@ export const COPY_STATUSES = [
 export type CopyStatus = (typeof COPY_STATUSES)[number]
 
 export type Residency = 'resident' | 'worker' | 'student' | 'non_resident'
-export type HoldStatus = 'requested' | 'waiting' | 'ready' | 'collected' | 'cancelled' | 'expired'
-export const ACTIVE_HOLD_STATUSES: readonly HoldStatus[] = ['requested', 'waiting', 'ready']
+/**
+ * requested (依頼中: a web hold waiting for the next opening morning) → waiting (N位) →
+ * in_transit (a copy is secured and on its way to the pickup branch) → ready (受取り可), then
+ * collected, cancelled or expired (not collected by the pickup deadline).
+ */
+export type HoldStatus =
+  | 'requested'
+  | 'waiting'
+  | 'in_transit'
+  | 'ready'
+  | 'collected'
+  | 'cancelled'
+  | 'expired'
+/** Holds that count: against the limit, for renewals ("another patron holds it"), in lists. */
+export const ACTIVE_HOLD_STATUSES: readonly HoldStatus[] = [
+  'requested',
+  'waiting',
+  'in_transit',
+  'ready',
+]
+/** Holds in a title's queue (formal holds): N位 is the place among these. */
+export const FORMAL_HOLD_STATUSES: readonly HoldStatus[] = ['waiting', 'in_transit', 'ready']
 export type HoldChannel = 'counter' | 'phone' | 'web'
 
 export type Library = Selectable<LibraryTable>
