@@ -2,9 +2,9 @@
 // loans that make each renewal rule visible. Loaded with each demo library, inside its
 // transaction; the README's table of demo patrons is this list (a test keeps them equal).
 import type { Transaction } from 'kysely'
-import type { Database, MaterialType, Residency } from '../schema.ts'
-import { addDays } from '../../services/calendar-service.ts'
-import { hashPassword } from '../../services/password-service.ts'
+import type { Database, MaterialType, Residency } from '../db/schema.ts'
+import { addDays } from '../services/calendar-service.ts'
+import { hashPassword } from '../services/password-service.ts'
 
 /** What a demo loan shows: the renewal rule it exercises. */
 export type DemoLoanKind =

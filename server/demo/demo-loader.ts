@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { sql } from 'kysely'
-import type { Db } from '../database.ts'
-import { refreshSearchFields, searchFields } from '../search-fields.ts'
+import type { Db } from '../db/database.ts'
+import { refreshSearchFields, searchFields } from '../db/search-fields.ts'
 import type {
   CopyStatus,
   HoldChannel,
@@ -17,14 +17,14 @@ import type {
   NewBibRecord,
   Residency,
   ShelfLocation,
-} from '../schema.ts'
-import { AUDIO_VISUAL_TYPES, MATERIAL_TYPES } from '../schema.ts'
-import { loadConfig } from '../../config.ts'
-import { tokyoDay } from '../../clock.ts'
-import { addDays } from '../../services/calendar-service.ts'
+} from '../db/schema.ts'
+import { AUDIO_VISUAL_TYPES, MATERIAL_TYPES } from '../db/schema.ts'
+import { loadConfig } from '../config.ts'
+import { tokyoDay } from '../clock.ts'
+import { addDays } from '../services/calendar-service.ts'
 import { loadDemoAccounts } from './demo-accounts.ts'
 import { fillCatalogueReadings } from './demo-readings.ts'
-import { indexRecords } from '../../services/search/search-index.ts'
+import { indexRecords } from '../services/search/search-index.ts'
 import type { ReadingFlags } from './demo-readings.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -33,7 +33,6 @@ import type { ReadingFlags } from './demo-readings.ts'
 
 export const CATALOGUE_PATH = join(
   import.meta.dirname,
-  '..',
   '..',
   '..',
   'sql',
