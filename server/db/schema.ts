@@ -118,6 +118,8 @@ export interface HoldTable {
   requested_at: string
   formal_at: string | null
   trapped_copy_id: number | null
+  /** When the trapped copy was secured for this hold (UTC); null until then. */
+  trapped_at: ColumnType<string | null, string | null | undefined, string | null>
   pickup_deadline: string | null
   created_at: CreatedAt
 }
