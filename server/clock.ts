@@ -27,3 +27,17 @@ export function tokyoDay(at: Date): string {
 export function today(clock: Clock): string {
   return tokyoDay(clock.now())
 }
+
+/**
+ * The instant of a Tokyo wall-clock time ('HH:MM') on a business date. Japan keeps UTC+9 all
+ * year (no daylight saving since 1951), so every such time exists exactly once.
+ */
+export function tokyoInstant(day: string, time: string): Date {
+  const wellFormed = /^\d{4}-\d{2}-\d{2}$/.test(day) && /^([01]\d|2[0-3]):[0-5]\d$/.test(time)
+  const at = new Date(wellFormed ? `${day}T${time}:00+09:00` : NaN)
+  // A day that does not exist (02-30) would roll over into the next month.
+  if (Number.isNaN(at.getTime()) || tokyoDay(at) !== day) {
+    throw new RangeError(`not a Tokyo date and HH:MM time: "${day}" "${time}"`)
+  }
+  return at
+}

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from './config.ts'
 import type { Config } from './config.ts'
 import { buildDeps } from './deps.ts'
 import { createHttpServer } from './http-server.ts'
-import { prepareDatabase } from './db/setup.ts'
+import { prepareDatabase } from './startup.ts'
 import { maintainSearchIndexes } from './services/search/search-index.ts'
 
 const started = Date.now()

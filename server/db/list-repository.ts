@@ -6,6 +6,7 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Db } from './database.ts'
 import type { Database, MaterialType } from './schema.ts'
+import { inTransaction } from './transaction.ts'
 
 /** What a list shows of a record. */
 export interface ListRecord {
@@ -88,7 +89,10 @@ export interface ListStore {
 }
 
 export interface ListRepository extends ListStore {
-  /** Runs `work` in a transaction that holds the patron's row until it ends. */
+  /**
+   * Runs `work` in a transaction that holds the patron's row until it ends (run again from the
+   * start if the transaction is retried after a deadlock).
+   */
   locked<T>(libraryId: number, patronId: number, work: (store: ListStore) => Promise<T>): Promise<T>
 }
 
@@ -347,7 +351,7 @@ export function listRepository(db: Db): ListRepository {
   return {
     ...store(db),
     async locked(libraryId, patronId, work) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         await trx
           .selectFrom('patron')
           .select('id')

@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import type { Db } from './database.ts'
 import { ACTIVE_HOLD_STATUSES } from './schema.ts'
 import type { MaterialType } from './schema.ts'
+import { inTransaction } from './transaction.ts'
 
 export interface LoanRow {
   id: number
@@ -63,7 +64,8 @@ export function loanRepository(db: Db) {
 
     /**
      * Renews loans in one transaction: each loan row is locked (FOR UPDATE) and decide() sees
-     * it as it is now, so two concurrent requests cannot both renew the same loan.
+     * it as it is now, so two concurrent requests cannot both renew the same loan. decide() may
+     * be called again when the transaction is retried after a deadlock.
      */
     async renew<T>(
       libraryId: number,
@@ -72,7 +74,7 @@ export function loanRepository(db: Db) {
       now: string,
       decide: (loan: LoanRow) => { dueOn: string } | T,
     ): Promise<{ loan: LoanRow; outcome: { dueOn: string } | T }[]> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const locked = await trx
           .selectFrom('loan')
           .select('id')

@@ -16,6 +16,7 @@ import {
 } from '../services/search/search-index.ts'
 import type { IndexFacets } from '../services/search/search-index.ts'
 import type { BibRecord, CopyStatus, MaterialType, ShelfLocation } from './schema.ts'
+import { inTransaction } from './transaction.ts'
 
 /** The columns of a result-list hit, in a query over `record as r`. */
 export const HIT_COLUMNS = [
@@ -384,7 +385,7 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
       id: number,
       fields: Partial<SearchableRecord> & { pub_year?: number | null; ndc?: string },
     ): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const current = await trx
           .selectFrom('record')
           .selectAll()
@@ -406,7 +407,7 @@ export function recordRepository(db: Db, options: RecordRepositoryOptions = {}) 
 
     /** Deletes a record that has no copies left (a withdrawn title), with its list entries. */
     async remove(libraryId: number, id: number): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const copies = await trx
           .selectFrom('copy')
           .select('id')

@@ -51,6 +51,8 @@ export interface LibrarySettings {
   holdFlow: 'cart' | 'direct'
   /** Web holds wait as 依頼中 until the next opening morning (B). */
   webHoldsWaitForNextOpeningDay: boolean
+  /** That morning's time (Asia/Tokyo 'HH:MM', before the counter opens) when they become formal. */
+  webHoldsFormalTime: string
   /** Hold shelf period: calendar days after the notice (A) or opening days after securing (B). */
   shelfPeriodDays: number
   shelfPeriodCounts: 'calendar_days' | 'opening_days'
@@ -86,6 +88,7 @@ const PRESET_A: LibrarySettings = {
   latestMagazineIssueHoldable: false,
   holdFlow: 'cart',
   webHoldsWaitForNextOpeningDay: false,
+  webHoldsFormalTime: '08:30',
   shelfPeriodDays: 8,
   shelfPeriodCounts: 'calendar_days',
   loanPeriodDays: 14,
@@ -127,6 +130,7 @@ const PRESET_B: LibrarySettings = {
   latestMagazineIssueHoldable: false,
   holdFlow: 'direct',
   webHoldsWaitForNextOpeningDay: true,
+  webHoldsFormalTime: '08:30',
   shelfPeriodDays: 7,
   shelfPeriodCounts: 'opening_days',
   loanPeriodDays: 14,

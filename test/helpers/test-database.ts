@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { createDb, dropDatabase, ensureDatabase } from '../../server/db/database.ts'
 import type { Db } from '../../server/db/database.ts'
-import { loadDemo } from '../../server/db/demo/demo-loader.ts'
+import { loadDemo } from '../../server/demo/demo-loader.ts'
 import { migrate } from '../../server/db/migrator.ts'
 import { runRegistry } from './run-registry.ts'
 

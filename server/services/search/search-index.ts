@@ -42,9 +42,10 @@
 //
 // The same answers as likeSearchIds (the LIKE scan in search-index-repository.ts), which is
 // also what a library without a built index gets.
-import { sql } from 'kysely'
 import { MATERIAL_TYPES } from '../../db/schema.ts'
+import { withNamedLock } from '../../db/named-lock.ts'
 import * as repo from '../../db/search-index-repository.ts'
+import { inTransaction as transaction } from '../../db/transaction.ts'
 import { normaliseIsbn } from '../isbn.ts'
 import { codePointLength } from './fold.ts'
 import type {
@@ -546,19 +547,14 @@ export async function indexRecords(
   options: IndexBuildOptions = {},
 ): Promise<IndexBuildResult> {
   if (db.isTransaction) return build(db, libraryId, options, true)
-  return db.connection().execute(async (conn) => {
-    // Lock names are server-wide: name the database too (hashed: MySQL allows 64 characters).
-    const lock = sql`CONCAT('opac_search_', SHA1(CONCAT(DATABASE(), '/', ${libraryId})))`
-    const got = await sql<{ got: number | null }>`SELECT GET_LOCK(${lock}, 3600) AS got`.execute(
-      conn,
-    )
-    if (Number(got.rows[0]?.got) !== 1) throw new Error(`could not lock library ${libraryId}`)
-    try {
-      return await build(db, libraryId, options, false)
-    } finally {
-      await sql`SELECT RELEASE_LOCK(${lock})`.execute(conn)
-    }
-  })
+  const outcome = await withNamedLock(
+    db,
+    `search-index:${libraryId}`,
+    () => build(db, libraryId, options, false),
+    { waitSeconds: 3600 },
+  )
+  if (!outcome.ok) throw new Error(`could not lock library ${libraryId}`)
+  return outcome.value
 }
 
 async function build(
@@ -663,9 +659,7 @@ async function build(
     await repo.switchGeneration(db, libraryId, gen, ord, watermark)
     await repo.deleteOtherGenerations(db, libraryId, gen)
   } else {
-    await db
-      .transaction()
-      .execute((trx) => repo.switchGeneration(trx, libraryId, gen, ord, watermark))
+    await transaction(db, (trx) => repo.switchGeneration(trx, libraryId, gen, ord, watermark))
     const grace = options.graceMs ?? 2000
     if (grace > 0) await new Promise((resolve) => setTimeout(resolve, grace))
     await repo.deleteOtherGenerations(db, libraryId, gen)

@@ -5,7 +5,7 @@
 import { expect } from 'chai'
 import * as cheerio from 'cheerio'
 import { sql } from 'kysely'
-import { DEMO_ACCOUNTS } from '../../../server/db/demo/demo-accounts.ts'
+import { DEMO_ACCOUNTS } from '../../../server/demo/demo-accounts.ts'
 import { FormClient, formOf, textOf } from '../../helpers/form-client.ts'
 import type { Page } from '../../helpers/form-client.ts'
 import {

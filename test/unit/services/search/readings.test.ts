@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { readCatalogue } from '../../../../server/db/demo/demo-loader.ts'
+import { readCatalogue } from '../../../../server/demo/demo-loader.ts'
 import { fold } from '../../../../server/services/search/fold.ts'
 import {
   createReadingGenerator,

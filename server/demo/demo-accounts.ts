@@ -2,9 +2,14 @@
 // loans that make each renewal rule visible. Loaded with each demo library, inside its
 // transaction; the README's table of demo patrons is this list (a test keeps them equal).
 import type { Transaction } from 'kysely'
-import type { Database, MaterialType, Residency } from '../schema.ts'
-import { addDays } from '../../services/calendar-service.ts'
-import { hashPassword } from '../../services/password-service.ts'
+import { tokyoInstant } from '../clock.ts'
+import type { Database, MaterialType, Residency } from '../db/schema.ts'
+import { toDbDateTime } from '../db/session-store.ts'
+import { MAX_CLOSED_RUN_DAYS, addDays } from '../services/calendar-service.ts'
+import type { LibraryCalendar } from '../services/calendar-service.ts'
+import { holdFormalAt } from '../services/hold-rules.ts'
+import type { LibrarySettings } from '../services/library-settings.ts'
+import { hashPassword } from '../services/password-service.ts'
 
 /** What a demo loan shows: the renewal rule it exercises. */
 export type DemoLoanKind =
@@ -200,15 +205,31 @@ export function demoClosedDays(today: string): string[] {
   return days
 }
 
+/** The last opening day on or before day (when the counter last took a request). */
+export function lastOpeningDay(calendar: LibraryCalendar, day: string): string {
+  for (let d = day, tries = 0; tries <= MAX_CLOSED_RUN_DAYS; d = addDays(d, -1), tries++) {
+    if (calendar.isOpen(d)) return d
+  }
+  throw new Error(`library calendar has no opening day before ${day}`)
+}
+
 /**
  * Inserts the demo accounts of one library with their loans, the holds that make a loan
  * "reserved by another patron", and the library's closed days.
  */
 export async function loadDemoAccounts(
   trx: Transaction<Database>,
-  options: { libraryId: number; slug: string; today: string; pepper: string },
+  options: {
+    libraryId: number
+    slug: string
+    today: string
+    pepper: string
+    settings: LibrarySettings
+    /** The library's opening days, as built from the closed days inserted here. */
+    calendar: LibraryCalendar
+  },
 ): Promise<number> {
-  const { libraryId, today } = options
+  const { libraryId, today, settings, calendar } = options
   const accounts = DEMO_ACCOUNTS[options.slug] ?? []
 
   await trx
@@ -305,6 +326,9 @@ export async function loadDemoAccounts(
         })
         .execute()
       if (kind === 'reserved') {
+        // Placed at the counter two days ago (the last opening day by then): formal at once.
+        const requestedAt = tokyoInstant(lastOpeningDay(calendar, addDays(today, -2)), '11:00')
+        const formalAt = holdFormalAt(settings, calendar, { channel: 'counter', requestedAt })
         await trx
           .insertInto('hold')
           .values({
@@ -314,8 +338,8 @@ export async function loadDemoAccounts(
             pickup_branch_id: pickup.id,
             status: 'waiting',
             channel: 'counter',
-            requested_at: `${addDays(today, -2)} 02:00:00`,
-            formal_at: `${addDays(today, -2)} 02:00:00`,
+            requested_at: toDbDateTime(requestedAt),
+            formal_at: toDbDateTime(formalAt),
           })
           .execute()
       }

@@ -5,8 +5,8 @@ import {
   createReadingGenerator,
   fillReading,
   releaseReadingGenerator,
-} from '../../services/search/readings.ts'
-import { fold } from '../../services/search/fold.ts'
+} from '../services/search/readings.ts'
+import { fold } from '../services/search/fold.ts'
 import type { CatalogueRow } from './demo-loader.ts'
 
 export interface ReadingFlags {

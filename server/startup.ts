@@ -1,11 +1,11 @@
 // Brings a database to a usable state: create it if missing, apply migrations, load the demo
 // catalogue when no library exists yet. Data already there is kept. (Search indexes are built
 // by the server once it is ready: services/search/search-index.ts maintainSearchIndexes.)
-import { createDb, ensureDatabase } from './database.ts'
-import { migrate } from './migrator.ts'
+import { createDb, ensureDatabase } from './db/database.ts'
+import { migrate } from './db/migrator.ts'
 import { loadDemo } from './demo/demo-loader.ts'
-import { libraryRepository } from './library-repository.ts'
-import { refreshSearchFields } from './search-fields.ts'
+import { libraryRepository } from './db/library-repository.ts'
+import { refreshSearchFields } from './db/search-fields.ts'
 
 export async function prepareDatabase(
   url: string,

@@ -3,11 +3,16 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from 'chai'
 import { sql } from 'kysely'
+import type { RawBuilder } from 'kysely'
+import { tokyoDay } from '../../../server/clock.ts'
 import { createDb, dropDatabase, ensureDatabase } from '../../../server/db/database.ts'
 import type { Db } from '../../../server/db/database.ts'
-import { loadDemo, readCatalogue } from '../../../server/db/demo/demo-loader.ts'
-import type { LoadDemoResult } from '../../../server/db/demo/demo-loader.ts'
+import { loadDemo, readCatalogue } from '../../../server/demo/demo-loader.ts'
+import type { LoadDemoResult } from '../../../server/demo/demo-loader.ts'
 import { migrate } from '../../../server/db/migrator.ts'
+import { libraryCalendar } from '../../../server/services/calendar-service.ts'
+import { holdFormalAt, pickupDeadline } from '../../../server/services/hold-rules.ts'
+import { PRESETS, resolveSettings } from '../../../server/services/library-settings.ts'
 import { recordSearchText } from '../../../server/services/search/fold.ts'
 
 const SERVER = (process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306').replace(
@@ -189,6 +194,118 @@ describe('demo loader', function () {
       expect(row.pickup_branch_id).to.equal(row.branch_id)
       expect(row.pickup_deadline! >= TODAY).to.equal(true)
     }
+  })
+
+  /** A library's settings and the calendar the site builds from its stored rows. */
+  async function rulesOf(slug: string) {
+    const library = await db
+      .selectFrom('library')
+      .select(['rules_preset', 'settings_json'])
+      .where('id', '=', libraryId[slug]!)
+      .executeTakeFirstOrThrow()
+    const settings = resolveSettings(library.rules_preset, library.settings_json)
+    const days = await db
+      .selectFrom('calendar_day')
+      .select(['day', 'is_open'])
+      .where('library_id', '=', libraryId[slug]!)
+      .execute()
+    return { settings, calendar: libraryCalendar(settings.closedWeekdays, days) }
+  }
+  const instant = (utc: string): Date => new Date(`${utc.replace(' ', 'T')}Z`)
+
+  it('gives every 受取り可 hold the deadline of its preset’s shelf rule from the day it was secured', async () => {
+    for (const slug of ['aoba', 'minato']) {
+      const { settings, calendar } = await rulesOf(slug)
+      const ready = await db
+        .selectFrom('hold')
+        .select(['trapped_at', 'pickup_deadline'])
+        .where('library_id', '=', libraryId[slug]!)
+        .where('status', '=', 'ready')
+        .execute()
+      expect(ready.length).to.be.greaterThan(100)
+      for (const hold of ready) {
+        // The notice goes out the day the copy is secured, so rules A count from that day too.
+        const securedOn = tokyoDay(instant(hold.trapped_at!))
+        expect(calendar.isOpen(securedOn)).to.equal(true)
+        expect(hold.pickup_deadline).to.equal(pickupDeadline(settings, calendar, { securedOn }))
+      }
+    }
+    // Spot checks by hand on the example calendar (closed Mondays, TODAY is Mon 2026-11-23).
+    const deadlines = async (slug: string, securedOn: string) =>
+      (
+        await db
+          .selectFrom('hold')
+          .select('pickup_deadline')
+          .distinct()
+          .where('library_id', '=', libraryId[slug]!)
+          .where('status', '=', 'ready')
+          .where(sql<boolean>`DATE(trapped_at + INTERVAL 9 HOUR) = ${securedOn}`)
+          .execute()
+      ).map((r) => r.pickup_deadline)
+    // B: secured Fri 11-20 → Sat 21 (1), Sun 22 (2), Tue 24 (3) … Sat 28 (7).
+    expect(await deadlines('minato', '2026-11-20')).to.deep.equal(['2026-11-28'])
+    // A: secured and notified Sun 11-22 → 8 days is Mon 11-30, closed → Tue 12-01.
+    expect(await deadlines('aoba', '2026-11-22')).to.deep.equal(['2026-12-01'])
+  })
+
+  it('makes each hold formal when its rules say: rules B web holds on the next opening morning', async () => {
+    for (const slug of ['aoba', 'minato']) {
+      const { settings, calendar } = await rulesOf(slug)
+      const holds = await db
+        .selectFrom('hold')
+        .select(['status', 'channel', 'requested_at', 'formal_at', 'trapped_at'])
+        .where('library_id', '=', libraryId[slug]!)
+        .execute()
+      for (const hold of holds) {
+        const formal = holdFormalAt(settings, calendar, {
+          channel: hold.channel,
+          requestedAt: instant(hold.requested_at),
+        })
+        if (hold.status === 'requested') {
+          expect(hold.formal_at).to.equal(null)
+          expect(tokyoDay(formal) > TODAY).to.equal(true) // still 依頼中
+        } else {
+          expect(hold.formal_at, `${slug} ${hold.channel} ${hold.requested_at}`).to.equal(
+            formal.toISOString().slice(0, 19).replace('T', ' '),
+          )
+        }
+        if (hold.trapped_at) expect(hold.formal_at! <= hold.trapped_at).to.equal(true)
+      }
+      const waitingWeb = holds.filter((h) => h.channel === 'web' && h.formal_at !== null)
+      expect(waitingWeb.length).to.be.greaterThan(100)
+      const morning = waitingWeb.filter(
+        (h) => h.formal_at!.endsWith(' 23:30:00') && h.formal_at! > h.requested_at,
+      )
+      // 08:30 Tokyo is 23:30 UTC the evening before.
+      expect(morning.length).to.equal(slug === 'minato' ? waitingWeb.length : 0)
+    }
+  })
+
+  it('puts no pickup deadline, formal time or securing of a copy on a closed day', async () => {
+    // Closed days by SQL alone: the presets' weekly closed day (Monday) and calendar_day rows.
+    expect(PRESETS.A.closedWeekdays).to.deep.equal([1])
+    expect(PRESETS.B.closedWeekdays).to.deep.equal([1])
+    const closed = (day: RawBuilder<unknown>) =>
+      sql<boolean>`(DAYOFWEEK(${day}) = 2 OR EXISTS (SELECT 1 FROM calendar_day d
+        WHERE d.library_id = hold.library_id AND d.day = ${day} AND d.is_open = 0))`
+    const tokyo = (column: string) => sql`DATE(${sql.ref(column)} + INTERVAL 9 HOUR)`
+    const count = async (condition: RawBuilder<boolean>) =>
+      Number(
+        (
+          await db
+            .selectFrom('hold')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where(condition)
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    expect(await count(sql<boolean>`pickup_deadline IS NOT NULL`)).to.be.greaterThan(500)
+    expect(await count(closed(sql`pickup_deadline`))).to.equal(0)
+    expect(await count(sql<boolean>`formal_at IS NOT NULL`)).to.be.greaterThan(3000)
+    expect(await count(closed(tokyo('formal_at')))).to.equal(0)
+    expect(await count(closed(tokyo('trapped_at')))).to.equal(0)
+    const calendarRows = await db.selectFrom('calendar_day').select('day').execute()
+    expect(calendarRows.length).to.be.greaterThan(0)
   })
 
   it('has active holds on こころ in both libraries', async () => {

@@ -1,14 +1,16 @@
 // Loads the demo catalogue (sql/demo/catalogue.tsv.gz, built from real bibliographic data by
 // build-demo-catalogue.ts) into two fictional library systems, with fictional branches, copies,
 // patrons, loans and holds around it. Everything is deterministic: the same catalogue and the
-// same `today` give the same rows. Each library loads in one transaction and is skipped when a
+// same `today` give the same rows. Dates that a rule decides (hold-shelf deadlines, the moment a
+// hold becomes formal, renewed due dates) come from the rule services with the library's own
+// settings and calendar, so the demo can never disagree with them. Each library loads in one transaction and is skipped when a
 // library with its slug already exists, so running twice changes nothing.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { sql } from 'kysely'
-import type { Db } from '../database.ts'
-import { refreshSearchFields, searchFields } from '../search-fields.ts'
+import type { Db } from '../db/database.ts'
+import { refreshSearchFields, searchFields } from '../db/search-fields.ts'
 import type {
   CopyStatus,
   HoldChannel,
@@ -17,14 +19,21 @@ import type {
   NewBibRecord,
   Residency,
   ShelfLocation,
-} from '../schema.ts'
-import { AUDIO_VISUAL_TYPES, MATERIAL_TYPES } from '../schema.ts'
-import { loadConfig } from '../../config.ts'
-import { tokyoDay } from '../../clock.ts'
-import { addDays } from '../../services/calendar-service.ts'
-import { loadDemoAccounts } from './demo-accounts.ts'
+} from '../db/schema.ts'
+import { AUDIO_VISUAL_TYPES, MATERIAL_TYPES } from '../db/schema.ts'
+import { loadConfig } from '../config.ts'
+import { tokyoDay, tokyoInstant } from '../clock.ts'
+import { toDbDateTime } from '../db/session-store.ts'
+import { inTransaction } from '../db/transaction.ts'
+import { MAX_CLOSED_RUN_DAYS, addDays, libraryCalendar } from '../services/calendar-service.ts'
+import type { LibraryCalendar } from '../services/calendar-service.ts'
+import { holdFormalAt, pickupDeadline } from '../services/hold-rules.ts'
+import { resolveSettings } from '../services/library-settings.ts'
+import type { LibrarySettings } from '../services/library-settings.ts'
+import { renewedDueDate } from '../services/renewal-service.ts'
+import { demoClosedDays, lastOpeningDay, loadDemoAccounts } from './demo-accounts.ts'
 import { fillCatalogueReadings } from './demo-readings.ts'
-import { indexRecords } from '../../services/search/search-index.ts'
+import { indexRecords } from '../services/search/search-index.ts'
 import type { ReadingFlags } from './demo-readings.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -33,7 +42,6 @@ import type { ReadingFlags } from './demo-readings.ts'
 
 export const CATALOGUE_PATH = join(
   import.meta.dirname,
-  '..',
   '..',
   '..',
   'sql',
@@ -185,10 +193,6 @@ interface DemoLibrary {
   cardPrefix: string
   /** First digits of every copy barcode (10 digits in all). */
   barcodePrefix: string
-  /** Web holds wait as requested (依頼中) until the next opening morning. */
-  requestedHolds: boolean
-  /** Audio-visual items may not be held. */
-  avHoldable: boolean
   branches: DemoBranch[]
 }
 
@@ -201,8 +205,6 @@ export const DEMO_LIBRARIES: readonly DemoLibrary[] = [
     sortOrder: 1,
     cardPrefix: '1101',
     barcodePrefix: '91',
-    requestedHolds: false,
-    avHoldable: true,
     branches: [
       { code: 'central', name: '中央図書館', weight: 50, childrenWeight: 25 },
       { code: 'east', name: '東分館', weight: 25, childrenWeight: 10 },
@@ -218,8 +220,6 @@ export const DEMO_LIBRARIES: readonly DemoLibrary[] = [
     sortOrder: 2,
     cardPrefix: '2201',
     barcodePrefix: '92',
-    requestedHolds: true,
-    avHoldable: false,
     branches: [
       { code: 'main', name: '本館', weight: 40, childrenWeight: 30 },
       { code: 'east', name: '東部分館', weight: 12, childrenWeight: 14 },
@@ -302,8 +302,7 @@ function pickWeighted<T>(rng: Rng, items: readonly T[], weight: (item: T) => num
 
 /** A Tokyo wall-clock time on a business date, as a UTC DATETIME string. */
 function tokyoDateTime(day: string, hhmm: string): string {
-  const d = new Date(`${day}T${hhmm}:00+09:00`)
-  return d.toISOString().slice(0, 19).replace('T', ' ')
+  return toDbDateTime(tokyoInstant(day, hhmm))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,10 +456,13 @@ interface PlannedHold {
   requestedAt: string
   formalAt: string | null
   trappedBarcode: string | null
+  trappedAt: string | null
   pickupDeadline: string | null
 }
 
 interface LibraryPlan {
+  settings: LibrarySettings
+  calendar: LibraryCalendar
   records: NewBibRecordWithoutLibrary[]
   copies: PlannedCopy[]
   patrons: PlannedPatron[]
@@ -553,12 +555,28 @@ const GIVEN_NAMES: readonly [string, string][] = [
   ['和也', 'カズヤ'],
 ]
 
+/** The settings the demo libraries store: their presets as they are. */
+const DEMO_SETTINGS_JSON = '{}'
+
+/**
+ * The opening days the site will read for a demo library: the weekly closed days of its
+ * settings and the calendar_day rows the loader inserts (年末年始).
+ */
+export function demoCalendar(settings: LibrarySettings, today: string): LibraryCalendar {
+  return libraryCalendar(
+    settings.closedWeekdays,
+    demoClosedDays(today).map((day) => ({ day, is_open: 0 })),
+  )
+}
+
 function planLibrary(
   lib: DemoLibrary,
   catalogue: readonly CatalogueRow[],
   today: string,
 ): LibraryPlan {
   const slug = lib.slug
+  const settings = resolveSettings(lib.rulesPreset, DEMO_SETTINGS_JSON)
+  const calendar = demoCalendar(settings, today)
   const mainBranch = lib.branches[0]
   if (!mainBranch) throw new Error(`${slug}: no branches`)
 
@@ -652,7 +670,8 @@ function planLibrary(
       }
 
       const holdable =
-        !referenceOnly && (lib.avHoldable || !isAv) && row.material_type !== 'magazine'
+        (!referenceOnly || settings.referenceOnlyHoldable) &&
+        !settings.notHoldableMaterialTypes.includes(row.material_type)
       let status: CopyStatus
       const r = rng()
       if (referenceOnly) status = r < 0.97 ? 'available' : 'missing'
@@ -749,7 +768,7 @@ function planLibrary(
       const renewedOn = addDays(today, -intBetween(loanRng, 1, 10))
       return {
         loanedOn: addDays(renewedOn, -intBetween(loanRng, 3, 13)),
-        dueOn: addDays(renewedOn, 14),
+        dueOn: renewedDueDate(settings, calendar, renewedOn),
         renewalCount: 1,
       }
     }
@@ -802,7 +821,7 @@ function planLibrary(
   const holdKeys = new Set<string>()
   const holdLimit = 5 // the lower of the two presets; background patrons stay under it
   const canHold = (patron: PlannedPatron, recordKey: string): boolean =>
-    (lib.rulesPreset === 'A' || patron.residency !== 'non_resident') &&
+    settings.holdEligibleResidency.includes(patron.residency) &&
     !borrowed.has(`${patron.cardNumber}|${recordKey}`) &&
     !holdKeys.has(`${patron.cardNumber}|${recordKey}`) &&
     (activeHolds.get(patron.cardNumber) ?? 0) < holdLimit
@@ -817,11 +836,37 @@ function planLibrary(
     const r = holdRng()
     return r < 0.6 ? 'web' : r < 0.9 ? 'counter' : 'phone'
   }
-  // Rules B: a web hold becomes formal on the next opening morning; otherwise at once.
-  const formalAfter = (channel: HoldChannel, requestedDay: string, requestedAt: string): string =>
-    lib.requestedHolds && channel === 'web'
-      ? tokyoDateTime(addDays(requestedDay, 1), '09:30')
-      : requestedAt
+  /**
+   * A hold requested on `day` at `time` (Tokyo) through `channel`, and when it becomes formal
+   * (hold-rules: rules B make web holds wait for the next opening morning). A hold that would
+   * be formal on a closed day — one placed at the closed counter or by telephone, or a rules-A
+   * web hold, formal at once — is placed on an earlier day instead: the last opening day.
+   * Status: 依頼中 (requested) while its formal moment is after today, else waiting.
+   */
+  const placed = (channel: HoldChannel, day: string, time: string) => {
+    for (let d = day, tries = 0; tries <= MAX_CLOSED_RUN_DAYS; d = addDays(d, -1), tries++) {
+      const requested = tokyoInstant(d, time)
+      const formal = holdFormalAt(settings, calendar, { channel, requestedAt: requested })
+      if (!calendar.isOpen(tokyoDay(formal))) continue
+      const pending = tokyoDay(formal) > today
+      return {
+        channel,
+        requestedAt: toDbDateTime(requested),
+        status: pending ? ('requested' as const) : ('waiting' as const),
+        formalAt: pending ? null : toDbDateTime(formal),
+      }
+    }
+    throw new Error(`${slug}: no opening day before ${day}`)
+  }
+  /**
+   * Copies are secured on opening days: the day drawn when open, else the next opening day up
+   * to today, else the last opening day before it.
+   */
+  const securedDay = (day: string): string => {
+    if (calendar.isOpen(day)) return day
+    const next = calendar.nextOpeningDay(day)
+    return next <= today ? next : lastOpeningDay(calendar, day)
+  }
   const byCard = new Map(patrons.map((pt) => [pt.cardNumber, pt]))
   const holdPatron = (recordKey: string, preferred: string[] = []): PlannedPatron | undefined => {
     for (const card of preferred) {
@@ -843,39 +888,37 @@ function planLibrary(
     const patron = byCard.get(demoCard(index))
     if (!patron || !canHold(patron, kokoroKey)) return
     const last = order === kokoroHolders.length - 1
-    const requestedDay = addDays(today, -(10 - order * 3))
-    if (last && lib.requestedHolds) {
+    if (last && settings.webHoldsWaitForNextOpeningDay) {
+      // Placed on the web last night: 依頼中 until the next opening morning.
       addHold({
         recordKey: kokoroKey,
         cardNumber: patron.cardNumber,
         pickupBranchCode: mainBranch.code,
-        status: 'requested',
-        channel: 'web',
+        ...placed('web', today, '00:30'),
         contactMethod: contactFor(patron),
-        requestedAt: tokyoDateTime(today, '00:30'),
-        formalAt: null,
         trappedBarcode: null,
+        trappedAt: null,
         pickupDeadline: null,
       })
       return
     }
     const channel: HoldChannel = order === 1 ? 'counter' : 'web'
-    const requestedAt = tokyoDateTime(requestedDay, channel === 'web' ? '21:15' : '10:00')
+    const requestedDay = addDays(today, -(10 - order * 3))
     addHold({
       recordKey: kokoroKey,
       cardNumber: patron.cardNumber,
       pickupBranchCode: lib.branches[order % lib.branches.length]?.code ?? mainBranch.code,
-      status: 'waiting',
-      channel,
+      ...placed(channel, requestedDay, channel === 'web' ? '21:15' : '10:00'),
       contactMethod: contactFor(patron),
-      requestedAt,
-      formalAt: formalAfter(channel, requestedDay, requestedAt),
       trappedBarcode: null,
+      trappedAt: null,
       pickupDeadline: null,
     })
   })
 
-  // Ready holds for the copies on the hold shelf; the first few go to demo patrons.
+  // Ready holds for the copies on the hold shelf; the first few go to demo patrons. Each copy
+  // was secured on an opening day in the last week, and the notice (when there is one) went
+  // out that day, so both presets' shelf periods count from it.
   const preferredReady = [demoCard(0), demoCard(1), demoCard(9), demoCard(3)]
   for (const copy of copies.filter((c) => c.status === 'on_hold_shelf')) {
     const patron = holdPatron(copy.recordKey, preferredReady.splice(0, 1))
@@ -883,21 +926,27 @@ function planLibrary(
       copy.status = 'available'
       continue
     }
-    const trappedDay = addDays(today, -intBetween(holdRng, 0, 6))
+    const trappedDay = securedDay(addDays(today, -intBetween(holdRng, 0, 6)))
     const requestedDay = addDays(trappedDay, -intBetween(holdRng, 2, 30))
     const channel = channelFor(patron)
-    const requestedAt = tokyoDateTime(requestedDay, channel === 'web' ? '20:00' : '11:00')
+    const hold = placed(channel, requestedDay, channel === 'web' ? '20:00' : '11:00')
+    const trappedAt = tokyoDateTime(trappedDay, '10:30')
+    if (hold.formalAt === null || hold.formalAt > trappedAt) {
+      throw new Error(`${slug}: a hold secured on ${trappedDay} was not formal by then`)
+    }
     addHold({
       recordKey: copy.recordKey,
       cardNumber: patron.cardNumber,
       pickupBranchCode: copy.branchCode,
+      ...hold,
       status: 'ready',
-      channel,
       contactMethod: contactFor(patron),
-      requestedAt,
-      formalAt: formalAfter(channel, requestedDay, requestedAt),
       trappedBarcode: copy.barcode,
-      pickupDeadline: addDays(trappedDay, lib.rulesPreset === 'A' ? 8 : 9),
+      trappedAt,
+      pickupDeadline: pickupDeadline(settings, calendar, {
+        securedOn: trappedDay,
+        noticeOn: trappedDay,
+      }),
     })
   }
 
@@ -927,32 +976,18 @@ function planLibrary(
       const channel = channelFor(patron)
       const requestedDay = addDays(today, -intBetween(holdRng, 2, 40))
       const pickup = pickWeighted(holdRng, lib.branches, (b) => b.weight + b.childrenWeight)
-      if (lib.requestedHolds && channel === 'web' && holdRng() < 0.1) {
-        addHold({
-          recordKey,
-          cardNumber: patron.cardNumber,
-          pickupBranchCode: pickup.code,
-          status: 'requested',
-          channel,
-          contactMethod: contactFor(patron),
-          requestedAt: tokyoDateTime(today, '00:30'),
-          formalAt: null,
-          trappedBarcode: null,
-          pickupDeadline: null,
-        })
-        continue
-      }
-      const requestedAt = tokyoDateTime(requestedDay, channel === 'web' ? '19:45' : '14:00')
+      const lastNight =
+        settings.webHoldsWaitForNextOpeningDay && channel === 'web' && holdRng() < 0.1
       addHold({
         recordKey,
         cardNumber: patron.cardNumber,
         pickupBranchCode: pickup.code,
-        status: 'waiting',
-        channel,
+        ...(lastNight
+          ? placed(channel, today, '00:30')
+          : placed(channel, requestedDay, channel === 'web' ? '19:45' : '14:00')),
         contactMethod: contactFor(patron),
-        requestedAt,
-        formalAt: formalAfter(channel, requestedDay, requestedAt),
         trappedBarcode: null,
+        trappedAt: null,
         pickupDeadline: null,
       })
     }
@@ -960,7 +995,7 @@ function planLibrary(
   // Holds are listed in request order, as the queue positions are counted.
   holds.sort((a, b) => (a.requestedAt < b.requestedAt ? -1 : a.requestedAt > b.requestedAt ? 1 : 0))
 
-  return { records, copies, patrons, loans, holds }
+  return { settings, calendar, records, copies, patrons, loans, holds }
 }
 
 /** Monthly issues: the 12 issues up to next month's, the latest one for reading in the library. */
@@ -1069,14 +1104,14 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
     catalogue ??= await fillCatalogueReadings(readCatalogue(options.cataloguePath))
     const plan = planLibrary(lib, catalogue, today)
     try {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const inserted = await trx
           .insertInto('library')
           .values({
             slug: lib.slug,
             name: lib.name,
             rules_preset: lib.rulesPreset,
-            settings_json: '{}',
+            settings_json: DEMO_SETTINGS_JSON,
             phone: lib.phone,
             sort_order: lib.sortOrder,
           })
@@ -1197,6 +1232,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
                 requested_at: h.requestedAt,
                 formal_at: h.formalAt,
                 trapped_copy_id: h.trappedBarcode === null ? null : copyOf(h.trappedBarcode),
+                trapped_at: h.trappedAt,
                 pickup_deadline: h.pickupDeadline,
               })),
             )
@@ -1206,6 +1242,8 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
           libraryId,
           slug: lib.slug,
           today,
+          settings: plan.settings,
+          calendar: plan.calendar,
           pepper: options.pepper ?? loadConfig({}).passwordPepper,
         })
         await indexRecords(trx, libraryId)

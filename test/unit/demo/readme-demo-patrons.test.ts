@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { DEMO_ACCOUNTS } from '../../../server/db/demo/demo-accounts.ts'
+import { DEMO_ACCOUNTS } from '../../../server/demo/demo-accounts.ts'
 
 describe('README demo patrons', () => {
   const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8')

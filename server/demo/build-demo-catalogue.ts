@@ -3,7 +3,7 @@
 // extended index, NDL Search OpenSearch responses and NACSIS-CAT records. Run once by a
 // developer, not at start-up:
 //
-//   npx tsx server/db/demo/build-demo-catalogue.ts [path-to-shared-data]
+//   npx tsx server/demo/build-demo-catalogue.ts [path-to-shared-data]
 //
 // The default data path is ../shared/data relative to the repository root. Nothing is invented:
 // every title, name and date comes from those files. The only derived rows are the demo's
@@ -13,12 +13,12 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { normaliseIsbn } from '../../services/isbn.ts'
+import { normaliseIsbn } from '../services/isbn.ts'
 import { XMLParser } from 'fast-xml-parser'
-import type { MaterialType } from '../schema.ts'
+import type { MaterialType } from '../db/schema.ts'
 import { formatCatalogueTsv, type CatalogueRow } from './demo-loader.ts'
 
-const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..')
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..')
 const OUT_DIR = join(REPO_ROOT, 'sql', 'demo')
 
 // ---------------------------------------------------------------------------------------------

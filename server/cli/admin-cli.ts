@@ -12,9 +12,9 @@ import { buildDeps } from '../deps.ts'
 import { createLogger } from '../logger.ts'
 import { resolveSettings } from '../services/library-settings.ts'
 import { eligibilityMessage } from '../render/words.ts'
-import { createDb, ensureDatabase } from './database.ts'
-import { loadDemo } from './demo/demo-loader.ts'
-import { migrate } from './migrator.ts'
+import { createDb, ensureDatabase } from '../db/database.ts'
+import { loadDemo } from '../demo/demo-loader.ts'
+import { migrate } from '../db/migrator.ts'
 import { maintainSearchIndexes } from '../services/search/search-index.ts'
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`)
