@@ -41,3 +41,16 @@ export function tokyoInstant(day: string, time: string): Date {
   }
   return at
 }
+
+/**
+ * An instant as stored in DATETIME columns: UTC, whole seconds ('2026-11-23 05:00:00'). Every
+ * table keeps times this way (sessions, throttles, loans, holds, lists).
+ */
+export function utcDateTime(at: Date): string {
+  return at.toISOString().slice(0, 19).replace('T', ' ')
+}
+
+/** The instant of a stored UTC DATETIME ('2026-11-23 05:00:00'); Invalid Date when garbled. */
+export function fromUtcDateTime(stored: string): Date {
+  return new Date(`${stored.replace(' ', 'T')}Z`)
+}

@@ -6,13 +6,7 @@
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
 import { ACTIVE_HOLD_STATUSES, FORMAL_HOLD_STATUSES } from './schema.ts'
-import type {
-  CopyStatus,
-  HoldChannel,
-  HoldStatus,
-  MaterialType,
-  Residency,
-} from './schema.ts'
+import type { CopyStatus, HoldChannel, HoldStatus, MaterialType, Residency } from './schema.ts'
 import { inTransaction } from './transaction.ts'
 
 export type ContactMethod = 'none' | 'email'
@@ -293,7 +287,13 @@ function store(db: Db) {
         .leftJoin('copy as ic', (j) =>
           j.onRef('ic.library_id', '=', 'h.library_id').onRef('ic.id', '=', 'h.copy_id'),
         )
-        .select(['r.title', 'r.author', 'r.material_type', 'ic.issue_label', 'b.name as pickup_branch_name'])
+        .select([
+          'r.title',
+          'r.author',
+          'r.material_type',
+          'ic.issue_label',
+          'b.name as pickup_branch_name',
+        ])
         .select(
           sql<number | null>`CASE WHEN h.status IN (${sql.join(FORMAL_HOLD_STATUSES)}) THEN 1 + (
             SELECT COUNT(*) FROM hold o WHERE o.library_id = h.library_id
@@ -482,7 +482,9 @@ function store(db: Db) {
               .whereRef('h.library_id', '=', 'c.library_id')
               .whereRef('h.record_id', '=', 'c.record_id')
               .where('h.status', '=', 'waiting')
-              .where((eb) => eb.or([eb('h.copy_id', 'is', null), eb('h.copy_id', '=', eb.ref('c.id'))])),
+              .where((eb) =>
+                eb.or([eb('h.copy_id', 'is', null), eb('h.copy_id', '=', eb.ref('c.id'))]),
+              ),
           ),
         )
         .orderBy('c.record_id')

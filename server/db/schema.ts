@@ -286,13 +286,7 @@ export type Residency = 'resident' | 'worker' | 'student' | 'non_resident'
  * collected, cancelled or expired (not collected by the pickup deadline).
  */
 export type HoldStatus =
-  | 'requested'
-  | 'waiting'
-  | 'in_transit'
-  | 'ready'
-  | 'collected'
-  | 'cancelled'
-  | 'expired'
+  'requested' | 'waiting' | 'in_transit' | 'ready' | 'collected' | 'cancelled' | 'expired'
 /** Holds that count: against the limit, for renewals ("another patron holds it"), in lists. */
 export const ACTIVE_HOLD_STATUSES: readonly HoldStatus[] = [
   'requested',

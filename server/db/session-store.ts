@@ -5,15 +5,11 @@
 import session from 'express-session'
 import type { SessionData } from 'express-session'
 import type { Clock } from '../clock.ts'
+import { utcDateTime } from '../clock.ts'
 import type { Db } from './database.ts'
 
 /** Rows deleted per statement by purgeExpired, so a big purge never holds long locks. */
 const PURGE_BATCH = 1000
-
-/** A Date as MariaDB DATETIME text in UTC, whole seconds ('2026-11-23 05:00:00'). */
-export function toDbDateTime(at: Date): string {
-  return at.toISOString().slice(0, 19).replace('T', ' ')
-}
 
 type Callback = (err?: unknown) => void
 
@@ -35,7 +31,7 @@ export class MysqlSessionStore extends session.Store {
   }
 
   private now(): string {
-    return toDbDateTime(this.clock.now())
+    return utcDateTime(this.clock.now())
   }
 
   /** The row's expiry: the cookie's own expiry when it has one, otherwise now + ttl. */
@@ -43,9 +39,9 @@ export class MysqlSessionStore extends session.Store {
     const expires = data.cookie?.expires
     if (expires) {
       const at = new Date(expires)
-      if (!Number.isNaN(at.getTime())) return toDbDateTime(at)
+      if (!Number.isNaN(at.getTime())) return utcDateTime(at)
     }
-    return toDbDateTime(new Date(this.clock.now().getTime() + this.ttlSeconds * 1000))
+    return utcDateTime(new Date(this.clock.now().getTime() + this.ttlSeconds * 1000))
   }
 
   override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
 import type { ThrottleScope } from './schema.ts'
-import { toDbDateTime } from './session-store.ts'
+import { fromUtcDateTime, utcDateTime } from '../clock.ts'
 
 export interface ThrottleRule {
   /** Failures within the window that lock the subject. */
@@ -35,10 +35,6 @@ export function storedSubject(subject: string): string {
   return `#${createHash('sha256').update(subject, 'utf8').digest('base64url')}`
 }
 
-function fromDbDateTime(value: string): Date {
-  return new Date(`${value.replace(' ', 'T')}Z`)
-}
-
 export function throttleRepository(db: Db) {
   return {
     /**
@@ -62,9 +58,9 @@ export function throttleRepository(db: Db) {
       now: Date,
       rule: ThrottleRule,
     ): Promise<void> {
-      const at = toDbDateTime(now)
-      const windowFloor = toDbDateTime(new Date(now.getTime() - rule.windowMinutes * MINUTE))
-      const lockUntil = toDbDateTime(new Date(now.getTime() + rule.lockMinutes * MINUTE))
+      const at = utcDateTime(now)
+      const windowFloor = utcDateTime(new Date(now.getTime() - rule.windowMinutes * MINUTE))
+      const lockUntil = utcDateTime(new Date(now.getTime() + rule.lockMinutes * MINUTE))
       // True when this failure starts a new window (old column values).
       const restart = sql`(
         (locked_until IS NOT NULL AND locked_until <= ${at})
@@ -109,11 +105,11 @@ export function throttleRepository(db: Db) {
         .executeTakeFirst()
       if (!row) return { locked: false, failures: 0 }
       if (row.locked_until !== null) {
-        const until = fromDbDateTime(row.locked_until)
+        const until = fromUtcDateTime(row.locked_until)
         if (until > now) return { locked: true, lockedUntil: until, failures: row.failures }
         return { locked: false, failures: 0 } // the lock is over: the next failure restarts
       }
-      const windowEnd = fromDbDateTime(row.window_start).getTime() + rule.windowMinutes * MINUTE
+      const windowEnd = fromUtcDateTime(row.window_start).getTime() + rule.windowMinutes * MINUTE
       return { locked: false, failures: windowEnd > now.getTime() ? row.failures : 0 }
     },
 
@@ -124,9 +120,9 @@ export function throttleRepository(db: Db) {
     async purge(now: Date, windowStartBefore: Date): Promise<number> {
       const result = await db
         .deleteFrom('throttle')
-        .where('window_start', '<', toDbDateTime(windowStartBefore))
+        .where('window_start', '<', utcDateTime(windowStartBefore))
         .where((eb) =>
-          eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', toDbDateTime(now))]),
+          eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', utcDateTime(now))]),
         )
         .executeTakeFirst()
       return Number(result.numDeletedRows)

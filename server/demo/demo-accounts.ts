@@ -2,9 +2,8 @@
 // loans that make each renewal rule visible. Loaded with each demo library, inside its
 // transaction; the README's table of demo patrons is this list (a test keeps them equal).
 import type { Transaction } from 'kysely'
-import { tokyoInstant } from '../clock.ts'
+import { tokyoInstant, utcDateTime } from '../clock.ts'
 import type { Database, MaterialType, Residency } from '../db/schema.ts'
-import { toDbDateTime } from '../db/session-store.ts'
 import { MAX_CLOSED_RUN_DAYS, addDays } from '../services/calendar-service.ts'
 import type { LibraryCalendar } from '../services/calendar-service.ts'
 import { holdFormalAt } from '../services/hold-rules.ts'
@@ -338,8 +337,8 @@ export async function loadDemoAccounts(
             pickup_branch_id: pickup.id,
             status: 'waiting',
             channel: 'counter',
-            requested_at: toDbDateTime(requestedAt),
-            formal_at: toDbDateTime(formalAt),
+            requested_at: utcDateTime(requestedAt),
+            formal_at: utcDateTime(formalAt),
           })
           .execute()
       }

@@ -22,8 +22,7 @@ import type {
 } from '../db/schema.ts'
 import { AUDIO_VISUAL_TYPES, MATERIAL_TYPES } from '../db/schema.ts'
 import { loadConfig } from '../config.ts'
-import { tokyoDay, tokyoInstant } from '../clock.ts'
-import { toDbDateTime } from '../db/session-store.ts'
+import { tokyoDay, tokyoInstant, utcDateTime } from '../clock.ts'
 import { inTransaction } from '../db/transaction.ts'
 import { MAX_CLOSED_RUN_DAYS, addDays, libraryCalendar } from '../services/calendar-service.ts'
 import type { LibraryCalendar } from '../services/calendar-service.ts'
@@ -302,7 +301,7 @@ function pickWeighted<T>(rng: Rng, items: readonly T[], weight: (item: T) => num
 
 /** A Tokyo wall-clock time on a business date, as a UTC DATETIME string. */
 function tokyoDateTime(day: string, hhmm: string): string {
-  return toDbDateTime(tokyoInstant(day, hhmm))
+  return utcDateTime(tokyoInstant(day, hhmm))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -851,9 +850,9 @@ function planLibrary(
       const pending = tokyoDay(formal) > today
       return {
         channel,
-        requestedAt: toDbDateTime(requested),
+        requestedAt: utcDateTime(requested),
         status: pending ? ('requested' as const) : ('waiting' as const),
-        formalAt: pending ? null : toDbDateTime(formal),
+        formalAt: pending ? null : utcDateTime(formal),
       }
     }
     throw new Error(`${slug}: no opening day before ${day}`)

@@ -2,7 +2,7 @@
 // library A's self-registration (card + name + birth date) and password changes. One
 // message for every failed login: it never tells whether the card exists.
 import type { Clock } from '../clock.ts'
-import { today } from '../clock.ts'
+import { today, utcDateTime } from '../clock.ts'
 import type { PatronRepository } from '../db/patron-repository.ts'
 import type { Patron } from '../db/schema.ts'
 import type { LibrarySettings } from './library-settings.ts'
@@ -272,7 +272,7 @@ export function authService(deps: {
       const eligible = onlineServiceEligibility(patron, settings, today(clock))
       if (!eligible.ok) return { ok: false, reason: 'ineligible', eligibility: eligible.reason }
       const password = generateInitialPassword(settings.initialPasswordLength)
-      const now = clock.now().toISOString().slice(0, 19).replace('T', ' ')
+      const now = utcDateTime(clock.now())
       await patrons.setPassword(libraryId, patron.id, await hashPassword(password, pepper), {
         initial: true,
         expectedHash: undefined,
@@ -287,7 +287,7 @@ export function authService(deps: {
       patron: Pick<Patron, 'id' | 'password_hash'>,
       hash: string,
     ): Promise<boolean> {
-      const now = clock.now().toISOString().slice(0, 19).replace('T', ' ')
+      const now = utcDateTime(clock.now())
       return patrons.setPassword(libraryId, patron.id, hash, {
         initial: false,
         expectedHash: patron.password_hash,

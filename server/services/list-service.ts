@@ -2,7 +2,7 @@
 // named shelves of up to maxShelfItems records each. The rules live here: shelf names, the
 // limits of the library's settings, and "adding twice is harmless". Changes run under the
 // patron's lock (ListRepository.locked), so a limit holds even for two requests at once.
-import { tokyoDay } from '../clock.ts'
+import { fromUtcDateTime, tokyoDay, utcDateTime } from '../clock.ts'
 import type { Clock } from '../clock.ts'
 import type {
   ListEntry,
@@ -51,22 +51,20 @@ export function cleanShelfName(
   return { ok: true, name }
 }
 
-const toSqlTime = (at: Date) => at.toISOString().slice(0, 19).replace('T', ' ')
-
 /**
  * The time to stamp a new entry with: now, or one second after the newest entry of the list
  * when that is not earlier (DATETIME keeps whole seconds, and "newest first" must hold even
  * for entries added within one second or under a stopped clock).
  */
 export function nextStamp(latest: string | null, now: Date): string {
-  const stamp = toSqlTime(now)
+  const stamp = utcDateTime(now)
   if (latest === null || latest < stamp) return stamp
-  return toSqlTime(new Date(Date.parse(`${latest.replace(' ', 'T')}Z`) + 1000))
+  return utcDateTime(new Date(fromUtcDateTime(latest).getTime() + 1000))
 }
 
 /** The Asia/Tokyo day of a stored UTC DATETIME. */
 function dayOf(stored: string): string {
-  const at = new Date(`${stored.replace(' ', 'T')}Z`)
+  const at = fromUtcDateTime(stored)
   return Number.isNaN(at.getTime()) ? stored.slice(0, 10) : tokyoDay(at)
 }
 
@@ -124,7 +122,7 @@ export function listService(deps: { lists: ListRepository; clock: Clock }) {
     if (await s.shelfNamed(libraryId, patronId, name)) {
       return { ok: false, reason: 'name', problem: 'duplicate' }
     }
-    const id = await s.insertShelf(libraryId, patronId, name, toSqlTime(clock.now()))
+    const id = await s.insertShelf(libraryId, patronId, name, utcDateTime(clock.now()))
     if (id === 'duplicate') return { ok: false, reason: 'name', problem: 'duplicate' }
     return { ok: true, shelf: { id, name, items: 0 } }
   }

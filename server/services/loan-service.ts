@@ -2,7 +2,7 @@
 // gives them the loan as it is in the database, the library's calendar and today, and
 // renews under a row lock so a double click renews once.
 import type { Clock } from '../clock.ts'
-import { today } from '../clock.ts'
+import { fromUtcDateTime, today, utcDateTime } from '../clock.ts'
 import type { CalendarRepository } from '../db/calendar-repository.ts'
 import type { LoanRepository, LoanRow } from '../db/loan-repository.ts'
 import { addDays, libraryCalendar } from './calendar-service.ts'
@@ -25,7 +25,7 @@ const REPEAT_WINDOW_MS = 60_000
 
 function renewedJustNow(loan: LoanRow, now: Date): boolean {
   if (!loan.renewed_at) return false
-  const at = Date.parse(`${loan.renewed_at.replace(' ', 'T')}Z`)
+  const at = fromUtcDateTime(loan.renewed_at).getTime()
   return now.getTime() - at >= 0 && now.getTime() - at < REPEAT_WINDOW_MS
 }
 
@@ -77,7 +77,7 @@ export function loanService(deps: {
       const day = today(clock)
       const calendar = await calendarFor(libraryId, settings, day)
       const now = clock.now()
-      const stamp = now.toISOString().slice(0, 19).replace('T', ' ')
+      const stamp = utcDateTime(now)
       const results = await loans.renew(libraryId, patronId, loanIds, stamp, (loan) => {
         const outcome = check(loan, settings, calendar, day)
         return outcome.ok ? { dueOn: outcome.newDueOn } : outcome
