@@ -320,17 +320,18 @@ function store(db: Db) {
       }))
     },
 
-    /** One hold of the patron, locked. */
+    /** One hold of the patron, locked (lock: false only to learn which title to lock first). */
     async patronHold(
       libraryId: number,
       patronId: number,
       holdId: number,
+      lock = true,
     ): Promise<HoldRow | undefined> {
       return holds()
         .where('h.library_id', '=', libraryId)
         .where('h.patron_id', '=', patronId)
         .where('h.id', '=', holdId)
-        .forUpdate()
+        .$if(lock, (q) => q.forUpdate())
         .executeTakeFirst()
     },
 
@@ -394,6 +395,24 @@ function store(db: Db) {
         .orderBy(QUEUE_ORDER)
         .forUpdate()
         .execute()
+    },
+
+    /** A copy without locking it (to learn which title to lock first). */
+    async copy(libraryId: number, copyId: number): Promise<HoldCopy | undefined> {
+      return db
+        .selectFrom('copy')
+        .select([
+          'id',
+          'record_id',
+          'branch_id',
+          'status',
+          'reference_only',
+          'issue_label',
+          'issue_date',
+        ])
+        .where('library_id', '=', libraryId)
+        .where('id', '=', copyId)
+        .executeTakeFirst()
     },
 
     async copyForUpdate(libraryId: number, copyId: number): Promise<HoldCopy | undefined> {

@@ -2,6 +2,7 @@
 // calendar date written 'YYYY-MM-DD'; arithmetic here runs on integer day numbers (days since
 // 1970-01-01, proleptic Gregorian), never on local-time Date values, so the host's time zone
 // and daylight saving can never shift a day.
+import type { CalendarRepository } from '../db/calendar-repository.ts'
 import type { LibrarySettings } from './library-settings.ts'
 
 /** The opening days of one library system: a weekly pattern plus calendar_day exceptions. */
@@ -154,3 +155,27 @@ export function shelfDeadline(
   }
   return calendar.openingDayOnOrAfter(addDays(day, settings.shelfPeriodDays))
 }
+
+/** Exceptions read around a day: enough for every deadline and due date computed from it. */
+const CALENDAR_WINDOW = { before: 31, after: 400 } as const
+
+/**
+ * The library's calendar around a day, from its weekly closed days and its calendar_day rows
+ * (loans, renewals and holds all read it the same way).
+ */
+export function calendarSource(calendars: Pick<CalendarRepository, 'exceptions'>) {
+  return async (
+    libraryId: number,
+    settings: Pick<LibrarySettings, 'closedWeekdays'>,
+    day: string,
+  ): Promise<LibraryCalendar> => {
+    const exceptions = await calendars.exceptions(
+      libraryId,
+      addDays(day, -CALENDAR_WINDOW.before),
+      addDays(day, CALENDAR_WINDOW.after),
+    )
+    return libraryCalendar(settings.closedWeekdays, exceptions)
+  }
+}
+
+export type CalendarSource = ReturnType<typeof calendarSource>

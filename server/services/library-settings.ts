@@ -62,6 +62,13 @@ export interface LibrarySettings {
   /** Days before the due date from which renewal is possible; null = any time before it. */
   renewalWindowDays: number | null
   setHoldsEnabled: boolean
+  /**
+   * A 受取り可 hold may be cancelled online. Rules B: no — 「予約取消の連絡はお電話で」 (B l.368);
+   * rules A states no rule, and takes the same (ours, SPEC.md §4).
+   */
+  readyHoldsCancellableOnline: boolean
+  /** Items a hold cart (予約カート) may hold. */
+  maxCartItems: number
   /** The library's own words for the same steps (SPEC.md §3.1): patrons know their manual's. */
   words: LibraryWords
   /** Weekdays the library is closed every week (0 = Sunday … 6 = Saturday); calendar_day rows override. */
@@ -96,6 +103,8 @@ const PRESET_A: LibrarySettings = {
   maxRenewals: 1,
   renewalWindowDays: null,
   setHoldsEnabled: true,
+  readyHoldsCancellableOnline: false,
+  maxCartItems: 20,
   words: {
     loginScreen: 'ログイン',
     portal: '利用者ポータル',
@@ -138,6 +147,8 @@ const PRESET_B: LibrarySettings = {
   maxRenewals: 1,
   renewalWindowDays: null,
   setHoldsEnabled: false,
+  readyHoldsCancellableOnline: false,
+  maxCartItems: 20,
   words: {
     loginScreen: 'ユーザーログイン',
     portal: 'ご利用状況参照',

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts'
 import { fromUtcDateTime, today, utcDateTime } from '../clock.ts'
 import type { CalendarRepository } from '../db/calendar-repository.ts'
 import type { LoanRepository, LoanRow } from '../db/loan-repository.ts'
-import { addDays, libraryCalendar } from './calendar-service.ts'
+import { calendarSource } from './calendar-service.ts'
 import type { LibraryCalendar } from './calendar-service.ts'
 import type { LibrarySettings } from './library-settings.ts'
 import { checkRenewal } from './renewal-service.ts'
@@ -36,10 +36,8 @@ export function loanService(deps: {
 }) {
   const { loans, calendars, clock } = deps
 
-  async function calendarFor(libraryId: number, settings: LibrarySettings, day: string) {
-    const exceptions = await calendars.exceptions(libraryId, addDays(day, -31), addDays(day, 400))
-    return libraryCalendar(settings.closedWeekdays, exceptions)
-  }
+  const calendarFor = calendarSource(calendars)
+
 
   const check = (
     loan: LoanRow,
