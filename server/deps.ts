@@ -13,6 +13,7 @@ import { createLogger } from './logger.ts'
 import { createRenderer } from './render/views.ts'
 import { browseRepository } from './db/browse-repository.ts'
 import { calendarRepository } from './db/calendar-repository.ts'
+import { holdRepository } from './db/hold-repository.ts'
 import { listRepository } from './db/list-repository.ts'
 import { loanRepository } from './db/loan-repository.ts'
 import { patronRepository } from './db/patron-repository.ts'
@@ -23,6 +24,7 @@ import { accountService } from './services/account-service.ts'
 import { authService } from './services/auth-service.ts'
 import { browseService } from './services/browse-service.ts'
 import { healthService } from './services/health-service.ts'
+import { holdService } from './services/hold-service.ts'
 import { libraryService } from './services/library-service.ts'
 import { catalogueService } from './services/catalogue-service.ts'
 import { listService } from './services/list-service.ts'
@@ -51,6 +53,7 @@ export function buildDeps(
     throttles: throttleRepository(db),
     lists: listRepository(db),
     browse: browseRepository(db),
+    holds: holdRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
   const lifecycle = overrides.lifecycle ?? { ready: true, draining: false }
@@ -77,6 +80,7 @@ export function buildDeps(
       }),
       loans: loanService({ loans: repositories.loans, calendars: repositories.calendars, clock }),
       lists: listService({ lists: repositories.lists, clock }),
+      holds: holdService({ holds: repositories.holds, calendars: repositories.calendars, clock }),
     },
     renderer: createRenderer({ cache: config.env === 'production' }),
   }
