@@ -17,7 +17,10 @@ import type { Channel } from './paths.ts'
 import { VIEWS_DIR } from './render/views.ts'
 import { browseRoutes, isbnRoutes } from './routes/browse-routes.ts'
 import { KEITAI_LAYOUT, PC_LAYOUT, catalogueRoutes } from './routes/catalogue-routes.ts'
+import { cartRoutes } from './routes/cart-routes.ts'
 import { favouriteRoutes } from './routes/favourite-routes.ts'
+import { holdRequestRoutes } from './routes/hold-request-routes.ts'
+import { holdRoutes } from './routes/hold-routes.ts'
 import { newArrivalsFeedGet, openSearchGet, searchFeedGet } from './routes/feed-routes.ts'
 import { healthGet } from './routes/health-routes.ts'
 import { librariesGet } from './routes/home-routes.ts'
@@ -95,7 +98,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/:lib/new.atom', loadLibrary, newArrivalsFeedGet({ browse: services.browse, clock }))
 
   const sessions = sessionMiddleware({ store: deps.sessionStore, config, clock })
-  const { auth, accounts, loans, lists, browse, catalogue } = services
+  const { auth, accounts, loans, lists, browse, catalogue, holds } = services
   // One router per channel: the journeys in the order their paths must be tried.
   const channelRouter = (channel: Channel) => {
     const layout = channel === 'keitai' ? KEITAI_LAYOUT : PC_LAYOUT
@@ -104,11 +107,14 @@ export function createApp(deps: AppDeps): Express {
     router.use(portalRoutes({ accounts, renderer }, channel))
     router.use(loanRoutes({ loans, accounts, renderer, clock }, channel))
     router.use(passwordRoutes({ auth, accounts, renderer, clock }, channel))
+    router.use(cartRoutes({ holds, renderer }, channel))
+    router.use(holdRequestRoutes({ holds, accounts, renderer, clock }, channel))
+    router.use(holdRoutes({ holds, accounts, renderer }, channel))
     router.use(favouriteRoutes({ lists, accounts, renderer }, channel))
     router.use(shelfRoutes({ lists, accounts, renderer }, channel))
     router.use(browseRoutes({ browse, renderer }, channel))
     router.use(isbnRoutes({ catalogue }, channel))
-    router.use(catalogueRoutes({ catalogue, lists, accounts, renderer, layout }))
+    router.use(catalogueRoutes({ catalogue, lists, accounts, holds, renderer, layout }))
     return router
   }
   const keitai = channelRouter('keitai')

@@ -70,6 +70,27 @@ const TABLE = {
     pc: '/:lib/account/shelves/:id/items/:record/remove',
     keitai: '/:lib/k/account/shelves/:id/items/:record/remove',
   },
+  cart: { pc: '/:lib/cart', keitai: '/:lib/k/cart' },
+  cartAdd: { pc: '/:lib/cart/add', keitai: '/:lib/k/cart/add' },
+  cartRemove: { pc: '/:lib/cart/remove', keitai: '/:lib/k/cart/remove' },
+  holdRequest: { pc: '/:lib/holds/new', keitai: '/:lib/k/holds/new' },
+  holdConfirm: { pc: '/:lib/holds/confirm', keitai: '/:lib/k/holds/confirm' },
+  holdDone: { pc: '/:lib/holds/done/:key', keitai: '/:lib/k/holds/done/:key' },
+  holds: { pc: '/:lib/account/holds', keitai: '/:lib/k/account/holds' },
+  holdChange: {
+    pc: '/:lib/account/holds/:id/change',
+    keitai: '/:lib/k/account/holds/:id/change',
+  },
+  holdCancel: {
+    pc: '/:lib/account/holds/:id/cancel',
+    keitai: '/:lib/k/account/holds/:id/cancel',
+  },
+  holdSet: { pc: '/:lib/account/holds/sets/:id', keitai: '/:lib/k/account/holds/sets/:id' },
+  holdSetSplit: {
+    pc: '/:lib/account/holds/sets/:id/split',
+    keitai: '/:lib/k/account/holds/sets/:id/split',
+  },
+  holdUpdated: { pc: '/:lib/account/holds/updated', keitai: '/:lib/k/account/holds/updated' },
   keitaiQr: { pc: '/:lib/keitai-qr.svg', keitai: '/:lib/keitai-qr.svg' },
   stylesheet: { pc: '/static/opac.css', keitai: '/static/opac.css' },
 } as const satisfies Record<string, Record<Channel, string>>

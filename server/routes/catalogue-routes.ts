@@ -25,6 +25,8 @@ import type { AccountService } from '../services/account-service.ts'
 import type { ListService, ShelfSummary } from '../services/list-service.ts'
 import { SHELF_NAME_MAX } from '../services/list-service.ts'
 import { DEFAULT_SHELF_NAME } from '../render/words.ts'
+import { holdRefusalMessage } from '../render/hold-words.ts'
+import type { HoldService } from '../services/hold-service.ts'
 import { criteriaSummary, searchHeading } from '../render/search-summary.ts'
 import { currentPatronId, pageContext, publicUrlOf, takeFlash } from '../web.ts'
 import { csrfToken } from '../middleware/csrf.ts'
@@ -67,10 +69,11 @@ export function catalogueRoutes(deps: {
   catalogue: CatalogueService
   lists: ListService
   accounts: AccountService
+  holds: HoldService
   renderer: Renderer
   layout: ChannelLayout
 }): Router {
-  const { catalogue, lists, accounts, renderer, layout } = deps
+  const { catalogue, lists, accounts, holds, renderer, layout } = deps
   const router = Router({ mergeParams: true })
   const render = (res: Response, view: string, data: object, status = 200) =>
     renderer.page(res, layout.channel, view, data, status)
@@ -176,6 +179,43 @@ export function catalogueRoutes(deps: {
     }
   }
 
+  /**
+   * The hold button of the detail page (「カートに入れる」 / 「予約申込」), per issue for a
+   * magazine, or why the title cannot be held whoever asks.
+   */
+  const holdActions = async (
+    req: Request,
+    res: Response,
+    recordId: number,
+    materialType: string,
+    copies: readonly { id: number; issue_date: string | null }[],
+  ) => {
+    const lib = libraryOf(res)
+    const items =
+      materialType === 'magazine'
+        ? copies.filter((c) => c.issue_date).map((c) => ({ recordId, copyId: c.id }))
+        : [{ recordId }]
+    const checks = await holds.describe(lib, items)
+    const cart = req.session?.cart
+    const inCart = (copyId?: number) =>
+      Boolean(
+        cart &&
+        cart.libraryId === lib.library.id &&
+        cart.items.some((i) => i.recordId === recordId && (i.copyId ?? null) === (copyId ?? null)),
+      )
+    return {
+      flow: lib.settings.holdFlow,
+      button: lib.settings.words.holdButton,
+      perIssue: materialType === 'magazine',
+      items: checks.map((c) => ({
+        copyId: c.copyId,
+        ok: c.check.ok,
+        refusal: c.check.ok ? '' : holdRefusalMessage(c.check),
+        inCart: inCart(c.copyId),
+      })),
+    }
+  }
+
   const recordGet = async (req: Request, res: Response) => {
     const { library } = libraryOf(res)
     const id = parseRecordId(String(req.params.id))
@@ -198,6 +238,13 @@ export function catalogueRoutes(deps: {
     }
     const start = (copyPage - 1) * layout.copiesPerPage
     const actions = await listActions(req, res, detail.record.id)
+    const hold = await holdActions(
+      req,
+      res,
+      detail.record.id,
+      detail.record.material_type,
+      detail.copies,
+    )
     render(res, 'record', {
       ...pageContext(res, detail.record.title, {
         page: copyPage,
@@ -211,6 +258,7 @@ export function catalogueRoutes(deps: {
       copiesPerPage: layout.copiesPerPage,
       // お気に入り / My本棚 forms for a logged-in patron, else links.
       listActions: actions,
+      hold,
       latestIssueId:
         detail.record.material_type === 'magazine'
           ? detail.copies.find((c) => c.issue_date)?.id

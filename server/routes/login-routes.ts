@@ -99,9 +99,11 @@ export function loginRoutes(deps: LoginDeps, channel: Channel): Router {
       }
       return
     }
-    const terminal = req.session.terminal
+    // The hold cart survives the login (SPEC.md §4: it works before login).
+    const { terminal, cart } = req.session
     await regenerateSession(req)
     Object.assign(req.session, {
+      cart,
       patronId: outcome.patron.id,
       libraryId: library.id,
       cardNumber: outcome.patron.card_number,

@@ -88,6 +88,49 @@ export function latestIssueId(copies: HoldCandidate['copies']): number | undefin
   return latest?.id
 }
 
+export type ItemProblem = Extract<
+  HoldRefusal,
+  | 'audio_visual'
+  | 'not_holdable_type'
+  | 'reference_only'
+  | 'latest_issue'
+  | 'issue_required'
+  | 'no_copy'
+>
+
+/**
+ * May this title (or this magazine issue) be held at all, whoever asks? The part of checkHold
+ * that depends on the item only: what the detail page can say before anybody logs in.
+ */
+export function checkItem(
+  settings: Pick<
+    LibrarySettings,
+    'notHoldableMaterialTypes' | 'referenceOnlyHoldable' | 'latestMagazineIssueHoldable'
+  >,
+  record: HoldCandidate['record'],
+  copies: HoldCandidate['copies'],
+  copyId?: number,
+): { ok: true } | { ok: false; reason: ItemProblem } {
+  const type = record.material_type
+  if (settings.notHoldableMaterialTypes.includes(type)) {
+    return {
+      ok: false,
+      reason: AUDIO_VISUAL_TYPES.includes(type) ? 'audio_visual' : 'not_holdable_type',
+    }
+  }
+  const isMagazine = type === 'magazine'
+  if (isMagazine && copyId === undefined) return { ok: false, reason: 'issue_required' }
+  const wanted = copyId === undefined ? copies : copies.filter((x) => x.id === copyId)
+  if (wanted.length === 0) return { ok: false, reason: 'no_copy' }
+  if (isMagazine && !settings.latestMagazineIssueHoldable && copyId === latestIssueId(copies)) {
+    return { ok: false, reason: 'latest_issue' }
+  }
+  const lendable = wanted.filter((x) => settings.referenceOnlyHoldable || !Number(x.reference_only))
+  if (lendable.length === 0) return { ok: false, reason: 'reference_only' }
+  if (lendable.every((x) => GONE.includes(x.status))) return { ok: false, reason: 'no_copy' }
+  return { ok: true }
+}
+
 /**
  * May this hold be placed? When several rules refuse it, the answer is the one the patron can
  * do least about, so that a page never suggests waiting for something that will not help:
@@ -116,23 +159,8 @@ export function checkHold(
     if (!c.patron.password_hash) return { ok: false, reason: 'no_password' }
   }
 
-  const type = c.record.material_type
-  if (settings.notHoldableMaterialTypes.includes(type)) {
-    return {
-      ok: false,
-      reason: AUDIO_VISUAL_TYPES.includes(type) ? 'audio_visual' : 'not_holdable_type',
-    }
-  }
-  const isMagazine = type === 'magazine'
-  if (isMagazine && c.copyId === undefined) return { ok: false, reason: 'issue_required' }
-  const wanted = c.copyId === undefined ? c.copies : c.copies.filter((x) => x.id === c.copyId)
-  if (wanted.length === 0) return { ok: false, reason: 'no_copy' }
-  if (isMagazine && !settings.latestMagazineIssueHoldable && c.copyId === latestIssueId(c.copies)) {
-    return { ok: false, reason: 'latest_issue' }
-  }
-  const lendable = wanted.filter((x) => settings.referenceOnlyHoldable || !Number(x.reference_only))
-  if (lendable.length === 0) return { ok: false, reason: 'reference_only' }
-  if (lendable.every((x) => GONE.includes(x.status))) return { ok: false, reason: 'no_copy' }
+  const item = checkItem(settings, c.record, c.copies, c.copyId)
+  if (!item.ok) return item
 
   if (c.holdsThis) return { ok: false, reason: 'already_held' }
   if (c.borrowsThis) return { ok: false, reason: 'on_loan_to_patron' }

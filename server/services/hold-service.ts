@@ -25,7 +25,7 @@ import type { Branch, HoldChannel, HoldStatus } from '../db/schema.ts'
 import { calendarSource } from './calendar-service.ts'
 import type { CalendarRepository } from '../db/calendar-repository.ts'
 import type { LibraryCalendar } from './calendar-service.ts'
-import { checkHold, estimatedWaitWeeks } from './hold-eligibility.ts'
+import { checkHold, checkItem, estimatedWaitWeeks } from './hold-eligibility.ts'
 import type { HoldEligibility } from './hold-eligibility.ts'
 import { holdFormalAt, pickupDeadline } from './hold-rules.ts'
 import type { LibrarySettings } from './library-settings.ts'
@@ -309,6 +309,34 @@ export function holdService(deps: {
     calendarFor(lib.library.id, lib.settings, todayOf(clock))
 
   return {
+    /**
+     * The titles (and issues) of items with whether they could be held at all, whoever asks
+     * (the cart and the detail page before login); unknown items are left out.
+     */
+    async describe(lib: HoldLibrary, items: readonly HoldItem[]): Promise<ItemCheck[]> {
+      const recordIds = [...new Set(items.map((i) => i.recordId))]
+      const [titles, copies] = await Promise.all([
+        holds.titles(lib.library.id, recordIds),
+        holds.copies(lib.library.id, recordIds),
+      ])
+      return items.flatMap((item) => {
+        const title = titles.find((t) => t.id === item.recordId)
+        if (!title) return []
+        const own = copies.filter((c) => c.record_id === item.recordId)
+        const issue = item.copyId === undefined ? undefined : own.find((c) => c.id === item.copyId)
+        if (item.copyId !== undefined && !issue) return []
+        return [
+          {
+            recordId: item.recordId,
+            ...(item.copyId === undefined ? {} : { copyId: item.copyId }),
+            title: title.title,
+            issueLabel: issue?.issue_label ?? '',
+            check: checkItem(lib.settings, title, own, item.copyId),
+          },
+        ]
+      })
+    },
+
     /** Whether each item could be held now, before the patron confirms (no locks taken). */
     async preview(
       lib: HoldLibrary,

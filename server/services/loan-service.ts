@@ -38,7 +38,6 @@ export function loanService(deps: {
 
   const calendarFor = calendarSource(calendars)
 
-
   const check = (
     loan: LoanRow,
     settings: LibrarySettings,
