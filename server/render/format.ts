@@ -28,3 +28,16 @@ export function clip(text: string, max: number): string {
   const chars = Array.from(text)
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`
 }
+
+/**
+ * A telephone number as link text on PC pages: hyphens that never break the number across
+ * lines (U+2011). Keitai pages keep ASCII hyphens: CP932 has no U+2011.
+ */
+export function phoneText(phone: string): string {
+  return phone.replace(/-/g, '\u2011')
+}
+
+/** A tel: link target: digits and + only. */
+export function telHref(phone: string): string {
+  return `tel:${phone.replace(/[^\d+]/g, '')}`
+}
