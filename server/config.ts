@@ -1,5 +1,7 @@
 // Every setting the process reads from its environment, read once, typed, with safe
 // development defaults. The README lists each one; nothing else reads process.env.
+import { ScheduleError, parseSchedule } from './jobs/job-schedule.ts'
+import type { JobSchedule } from './jobs/job-schedule.ts'
 
 export interface Config {
   /** 'production' hides error details; anything else is development. */
@@ -41,6 +43,10 @@ export interface Config {
   searchCacheMb: number
   /** How old the copy snapshot used for large branch / available-now filters may get. */
   searchCopySnapshotSeconds: number
+  /** Run the job scheduler inside the web server; false: only `npm run worker` runs it. */
+  jobsInServer: boolean
+  /** When each scheduled job fires, by job name (server/jobs/opac-jobs.ts). */
+  jobSchedules: Readonly<Record<string, JobSchedule>>
 }
 
 type Env = Record<string, string | undefined>
@@ -63,6 +69,15 @@ function boolFrom(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true
   if (/^(0|false|no|off)$/i.test(raw)) return false
   throw new ConfigError(`${name} must be true or false, got "${raw}"`)
+}
+
+function scheduleFrom(env: Env, name: string, fallback: string): JobSchedule {
+  try {
+    return parseSchedule(env[name] || fallback)
+  } catch (err) {
+    if (err instanceof ScheduleError) throw new ConfigError(`${name}: ${err.message}`)
+    throw err
+  }
 }
 
 /** Development and tests get a fixed, public value; production must set its own. */
@@ -114,5 +129,14 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: env.TRUST_PROXY || 'false',
     searchCacheMb: intFrom(env, 'SEARCH_CACHE_MB', 128, 8, 4096),
     searchCopySnapshotSeconds: intFrom(env, 'SEARCH_COPY_SNAPSHOT_SECONDS', 60, 1, 3600),
+    jobsInServer: boolFrom(env, 'JOBS_IN_SERVER', true),
+    // One setting per scheduled job. The holds and mail issues add theirs here, e.g.
+    //   'hold-approval': scheduleFrom(env, 'JOB_HOLD_APPROVAL', 'daily 08:30'),
+    //   'hold-expiry': scheduleFrom(env, 'JOB_HOLD_EXPIRY', 'daily 00:15'),
+    //   'mail-send': scheduleFrom(env, 'JOB_MAIL_SEND', 'every 1m'),
+    jobSchedules: {
+      'session-purge': scheduleFrom(env, 'JOB_SESSION_PURGE', 'every 10m'),
+      'search-index': scheduleFrom(env, 'JOB_SEARCH_INDEX', 'every 10m'),
+    },
   }
 }

@@ -1,15 +1,18 @@
 // Starts the web server. It listens at once and answers 503 until the database is ready
-// (created, migrated, demo loaded on an empty server), retrying while the database is
-// down. SIGTERM/SIGINT drain in-flight requests before the process exits.
+// (created, migrated, demo loaded on an empty server: startup.ts), retrying while the
+// database is down; then it runs the job scheduler unless JOBS_IN_SERVER=false (a worker
+// process runs it then). SIGTERM/SIGINT stop the scheduler and drain in-flight requests and
+// jobs, within SHUTDOWN_GRACE_SECONDS, before the process exits.
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import type { Config } from './config.ts'
 import { buildDeps } from './deps.ts'
 import { createHttpServer } from './http-server.ts'
-import { prepareDatabase } from './startup.ts'
-import { maintainSearchIndexes } from './services/search/search-index.ts'
+import { startScheduler } from './jobs/job-scheduler.ts'
+import type { JobScheduler } from './jobs/job-scheduler.ts'
+import { opacJobRunner } from './jobs/opac-jobs.ts'
+import { buildSearchIndexesAfterStart, prepareUntilReady } from './startup.ts'
 
-const started = Date.now()
 function configOrExit(): Config {
   try {
     return loadConfig()
@@ -24,59 +27,20 @@ const lifecycle = { ready: false, draining: false }
 const deps = buildDeps(config, { lifecycle })
 const { logger } = deps
 const app = createApp(deps)
+const jobs = opacJobRunner(deps)
+let scheduler: JobScheduler | undefined
 
 const server = createHttpServer(app).listen(config.port, config.host, () => {
   logger.info(`listening on http://${config.host}:${config.port}/ (public URL ${config.publicUrl})`)
 })
 
-async function prepare(): Promise<void> {
-  for (let attempt = 1; !lifecycle.draining; attempt++) {
-    try {
-      const prepared = await prepareDatabase(config.databaseUrl, {
-        loadDemoOnEmpty: config.loadDemoOnEmpty,
-        log: (msg) => logger.info(msg),
-        pepper: config.passwordPepper,
-      })
-      lifecycle.ready = true
-      logger.info(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-      // Searches scan (same answers, slower) until a missing or outdated index is built.
-      maintainIndexes(prepared.searchFieldsRefreshed > 0)
-      return
-    } catch (err) {
-      const delay = Math.min(30, 2 * attempt)
-      logger.error({ err }, `database not ready (attempt ${attempt}); retrying in ${delay} s`)
-      await new Promise((resolve) => setTimeout(resolve, delay * 1000))
-    }
+void prepareUntilReady(config, logger, lifecycle).then((prepared) => {
+  if (!prepared || lifecycle.draining) return
+  buildSearchIndexesAfterStart(jobs, prepared)
+  if (config.jobsInServer) {
+    scheduler = startScheduler({ schedules: config.jobSchedules, run: jobs.run, logger })
   }
-}
-void prepare()
-
-/** Builds missing or outdated search indexes and compacts grown ones, in the background. */
-let maintaining = false
-function maintainIndexes(rebuild: boolean): void {
-  if (maintaining) return
-  maintaining = true
-  maintainSearchIndexes(deps.db, { rebuild, log: (msg) => logger.info(msg) })
-    .catch((err: unknown) => logger.warn({ err }, 'search index maintenance failed'))
-    .finally(() => {
-      maintaining = false
-    })
-}
-
-// Every 10 minutes (any instance may): expired sessions and old throttle rows are deleted, and
-// search indexes with many edits since their build are compacted.
-const PURGE_MS = 10 * 60_000
-const purge = setInterval(() => {
-  if (!lifecycle.ready || lifecycle.draining) return
-  maintainIndexes(false)
-  Promise.all([deps.sessionStore.purgeExpired(), deps.services.throttle.purge()])
-    .then(([sessions, throttles]) => {
-      if (sessions || throttles)
-        logger.info(`purged ${sessions} sessions, ${throttles} throttle rows`)
-    })
-    .catch((err: unknown) => logger.warn({ err }, 'purge failed'))
-}, PURGE_MS)
-purge.unref()
+})
 
 let stopping = false
 function shutdown(signal: string): void {
@@ -84,14 +48,20 @@ function shutdown(signal: string): void {
   stopping = true
   lifecycle.draining = true
   logger.info(`${signal}: draining requests`)
+  scheduler?.stop()
+  const graceMs = config.shutdownGraceSeconds * 1000
+  const jobsEnded = jobs.drain(graceMs)
   const force = setTimeout(() => {
     logger.warn('grace period over: closing remaining connections')
     server.closeAllConnections()
-  }, config.shutdownGraceSeconds * 1000)
+  }, graceMs)
   force.unref()
   server.close(() => {
-    deps.db
-      .destroy()
+    jobsEnded
+      .then((ended) => {
+        if (!ended) logger.warn(`grace period over: jobs ${jobs.running().join(', ')} abandoned`)
+        return deps.db.destroy()
+      })
       .catch((err: unknown) => logger.error({ err }, 'closing the database pool failed'))
       .finally(() => {
         logger.info('stopped')

@@ -15,9 +15,10 @@ import { eligibilityMessage } from '../render/words.ts'
 import { createDb, ensureDatabase } from '../db/database.ts'
 import { loadDemo } from '../demo/demo-loader.ts'
 import { migrate } from '../db/migrator.ts'
-import { maintainSearchIndexes } from '../services/search/search-index.ts'
+import { opacJobRunner } from '../jobs/opac-jobs.ts'
+import { lineLogger, out } from './cli-output.ts'
 
-const log = (msg: string) => process.stdout.write(`${msg}\n`)
+const log = out
 
 async function main(command: string | undefined): Promise<void> {
   const config = loadConfig()
@@ -30,13 +31,16 @@ async function main(command: string | undefined): Promise<void> {
     return
   }
   if (command === 'reindex') {
-    const db = createDb(config.databaseUrl, 4)
+    // The search-index jobs, waiting for a run another process has under way.
+    const deps = buildDeps(config, { logger: lineLogger('info') })
     try {
-      const rebuild = process.argv.includes('--all')
-      const { built, compacted } = await maintainSearchIndexes(db, { rebuild, log })
-      log(`search indexes: ${built} built, ${compacted} compacted`)
+      const job = process.argv.includes('--all') ? 'search-index-rebuild' : 'search-index'
+      const run = await opacJobRunner(deps).run(job, { waitSeconds: 3600 })
+      if (run.ok)
+        log(`search indexes: ${run.report.built} built, ${run.report.compacted} compacted`)
+      else log('search indexes: another process is still maintaining them')
     } finally {
-      await db.destroy()
+      await deps.db.destroy()
     }
     return
   }

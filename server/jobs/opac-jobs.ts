@@ -1,0 +1,36 @@
+// The jobs of this application, and how a process runs them with its dependencies. Adding a
+// job: a module beside this one exporting an OpacJob, its line in OPAC_JOBS, and — when it
+// runs on a schedule — its setting in config.ts (jobSchedules) and the README's table.
+import type { Deps } from '../deps.ts'
+import { jobRegistry, jobRunner } from './job-registry.ts'
+import type { Job, JobRunner } from './job-registry.ts'
+import { searchIndexJob, searchIndexRebuildJob } from './search-index-job.ts'
+import { sessionPurgeJob } from './session-purge-job.ts'
+
+export interface OpacJobContext {
+  deps: Deps
+  /** Progress lines for the log (a job's report is logged by the runner). */
+  log: (msg: string) => void
+}
+
+export type OpacJob = Job<OpacJobContext>
+
+export const OPAC_JOBS: readonly OpacJob[] = [
+  sessionPurgeJob,
+  searchIndexJob,
+  searchIndexRebuildJob,
+  // Slots for the jobs the holds, mail and staff-API issues add (each a module like the above):
+  //   hold-approval  — 依頼中 web holds whose formal moment has come become formal, in request
+  //                    order (rules B; hold-rules.ts holdFormalAt), each opening morning
+  //   hold-expiry    — 受取り可 holds past their pickup deadline are cancelled, the copy passes on
+  //   hold-notice    — queues the arrival notices of newly ready holds in the mail outbox
+  //   mail-send      — sends the outbox (retrying failures)
+]
+
+export const opacJobRegistry = jobRegistry(OPAC_JOBS)
+
+/** The runner of one process: every job gets the process's dependencies and logger. */
+export function opacJobRunner(deps: Deps): JobRunner {
+  const context: OpacJobContext = { deps, log: (msg) => deps.logger.info(msg) }
+  return jobRunner(opacJobRegistry, context, { db: deps.db, logger: deps.logger })
+}
