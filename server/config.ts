@@ -130,13 +130,14 @@ export function loadConfig(env: Env = process.env): Config {
     searchCacheMb: intFrom(env, 'SEARCH_CACHE_MB', 128, 8, 4096),
     searchCopySnapshotSeconds: intFrom(env, 'SEARCH_COPY_SNAPSHOT_SECONDS', 60, 1, 3600),
     jobsInServer: boolFrom(env, 'JOBS_IN_SERVER', true),
-    // One setting per scheduled job. The holds and mail issues add theirs here, e.g.
-    //   'hold-approval': scheduleFrom(env, 'JOB_HOLD_APPROVAL', 'daily 08:30'),
-    //   'hold-expiry': scheduleFrom(env, 'JOB_HOLD_EXPIRY', 'daily 00:15'),
-    //   'mail-send': scheduleFrom(env, 'JOB_MAIL_SEND', 'every 1m'),
+    // One setting per scheduled job (the mail issue adds 'mail-send' here).
     jobSchedules: {
       'session-purge': scheduleFrom(env, 'JOB_SESSION_PURGE', 'every 10m'),
       'search-index': scheduleFrom(env, 'JOB_SEARCH_INDEX', 'every 10m'),
+      // On the 5-minute grid, so a 08:30 formal time is acted on at 08:30; the same run
+      // secures shelf copies for holds that are formal at once (rules A) through the day.
+      'hold-approval': scheduleFrom(env, 'JOB_HOLD_APPROVAL', 'every 5m'),
+      'hold-expiry': scheduleFrom(env, 'JOB_HOLD_EXPIRY', 'daily 00:15'),
     },
   }
 }

@@ -4,6 +4,7 @@
 import type { Deps } from '../deps.ts'
 import { jobRegistry, jobRunner } from './job-registry.ts'
 import type { Job, JobRunner } from './job-registry.ts'
+import { holdApprovalJob, holdExpiryJob } from './hold-jobs.ts'
 import { searchIndexJob, searchIndexRebuildJob } from './search-index-job.ts'
 import { sessionPurgeJob } from './session-purge-job.ts'
 
@@ -19,12 +20,10 @@ export const OPAC_JOBS: readonly OpacJob[] = [
   sessionPurgeJob,
   searchIndexJob,
   searchIndexRebuildJob,
-  // Slots for the jobs the holds, mail and staff-API issues add (each a module like the above):
-  //   hold-approval  — 依頼中 web holds whose formal moment has come become formal, in request
-  //                    order (rules B; hold-rules.ts holdFormalAt), each opening morning
-  //   hold-expiry    — 受取り可 holds past their pickup deadline are cancelled, the copy passes on
-  //   hold-notice    — queues the arrival notices of newly ready holds in the mail outbox
-  //   mail-send      — sends the outbox (retrying failures)
+  holdApprovalJob,
+  holdExpiryJob,
+  // Slots for the jobs the mail and staff-API issues add (each a module like the above):
+  //   mail-send      — composes mails from hold_notice and the outbox, sends them (retrying)
 ]
 
 export const opacJobRegistry = jobRegistry(OPAC_JOBS)

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { toDbDateTime } from '../../server/db/session-store.ts'
+import { utcDateTime as toDbDateTime } from '../../server/clock.ts'
 import { withNamedLock } from '../../server/db/named-lock.ts'
 import { createTestDatabase, testDatabaseUrl } from '../helpers/test-database.ts'
 import type { TestDatabase } from '../helpers/test-database.ts'

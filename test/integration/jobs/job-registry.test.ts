@@ -5,7 +5,7 @@
 import { expect } from 'chai'
 import { loadConfig } from '../../../server/config.ts'
 import { buildDeps } from '../../../server/deps.ts'
-import { toDbDateTime } from '../../../server/db/session-store.ts'
+import { utcDateTime as toDbDateTime } from '../../../server/clock.ts'
 import { jobRegistry, jobRunner } from '../../../server/jobs/job-registry.ts'
 import type { Job } from '../../../server/jobs/job-registry.ts'
 import { OPAC_JOBS, opacJobRunner } from '../../../server/jobs/opac-jobs.ts'
