@@ -9,6 +9,8 @@ import type { LibraryCalendar } from '../services/calendar-service.ts'
 import { holdFormalAt } from '../services/hold-rules.ts'
 import type { LibrarySettings } from '../services/library-settings.ts'
 import { hashPassword } from '../services/password-service.ts'
+import { placeDemoHolds } from './demo-holds.ts'
+import type { DemoHoldKind } from './demo-holds.ts'
 
 /** What a demo loan shows: the renewal rule it exercises. */
 export type DemoLoanKind =
@@ -27,6 +29,8 @@ export interface DemoAccount {
   disabilityService?: boolean
   email?: string
   loans: DemoLoanKind[]
+  /** Holds placed through the hold service (demo-holds.ts). */
+  holds?: DemoHoldKind[]
   /** The README's "what it shows". */
   shows: string
 }
@@ -95,6 +99,30 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       loans: ['renewable'],
       shows: 'disability-service patron: rules A let them have a password',
     },
+    {
+      card: '1101900007',
+      password: 'yoyk7777',
+      fullName: '予約 七海',
+      fullNameReading: 'ヨヤク ナナミ',
+      birthDate: '1983-07-07',
+      residency: 'resident',
+      email: 'nanami@example.jp',
+      loans: [],
+      holds: ['waiting', 'ready', 'set'],
+      shows:
+        'holds: N位 on a popular title, 受取り可 with its deadline, a set hold of three (順番を指定する, 解除)',
+    },
+    {
+      card: '1101900008',
+      password: 'full8888',
+      fullName: '上限 八郎',
+      fullNameReading: 'ジョウゲン ハチロウ',
+      birthDate: '1972-08-08',
+      residency: 'resident',
+      loans: [],
+      holds: ['limit'],
+      shows: 'at the hold limit (10): another hold is refused with the rule',
+    },
   ],
   minato: [
     {
@@ -148,7 +176,8 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       birthDate: '1980-08-08',
       residency: 'non_resident',
       loans: ['renewable'],
-      shows: 'non-resident: may log in and renew (holds need residence, later)',
+      shows:
+        'non-resident: may log in and renew; holds are refused (residents, workers and students only)',
     },
     {
       card: '2201900006',
@@ -179,6 +208,29 @@ export const DEMO_ACCOUNTS: Readonly<Record<string, readonly DemoAccount[]>> = {
       residency: 'student',
       loans: ['audio_visual', 'renewable'],
       shows: 'an AV loan: not renewable under rules B',
+    },
+    {
+      card: '2201900009',
+      password: 'yoyk9999',
+      fullName: '予約 九美',
+      fullNameReading: 'ヨヤク クミ',
+      birthDate: '1986-09-09',
+      residency: 'resident',
+      email: 'kumi@example.jp',
+      loans: [],
+      holds: ['requested', 'waiting', 'ready'],
+      shows: 'holds: 依頼中 until the next opening morning, N位, 受取り可 (cancel by telephone)',
+    },
+    {
+      card: '2201900010',
+      password: 'full1010',
+      fullName: '上限 十子',
+      fullNameReading: 'ジョウゲン トオコ',
+      birthDate: '1979-10-10',
+      residency: 'student',
+      loans: [],
+      holds: ['limit'],
+      shows: 'at the hold limit (5, counter and web together): another hold is refused',
     },
   ],
 }
@@ -289,6 +341,7 @@ export async function loadDemoAccounts(
     .orderBy('sort_order')
     .executeTakeFirstOrThrow()
 
+  const withHolds: { patronId: number; holds: readonly DemoHoldKind[] }[] = []
   for (const account of accounts) {
     const inserted = await trx
       .insertInto('patron')
@@ -309,6 +362,7 @@ export async function loadDemoAccounts(
       })
       .executeTakeFirstOrThrow()
     const patronId = Number(inserted.insertId)
+    if (account.holds?.length) withHolds.push({ patronId, holds: account.holds })
     for (const kind of account.loans) {
       const copy = await freeCopy(kind === 'audio_visual' ? ['cd', 'dvd'] : ['book'])
       const shape = LOAN_SHAPE[kind]
@@ -344,5 +398,13 @@ export async function loadDemoAccounts(
       }
     }
   }
+  await placeDemoHolds(trx, {
+    libraryId,
+    today,
+    settings,
+    calendar,
+    patrons: withHolds,
+    lastOpeningDay: (day) => lastOpeningDay(calendar, day),
+  })
   return accounts.length
 }

@@ -852,7 +852,7 @@ function planLibrary(
         channel,
         requestedAt: utcDateTime(requested),
         status: pending ? ('requested' as const) : ('waiting' as const),
-        formalAt: pending ? null : utcDateTime(formal),
+        formalAt: utcDateTime(formal),
       }
     }
     throw new Error(`${slug}: no opening day before ${day}`)

@@ -261,14 +261,11 @@ describe('demo loader', function () {
           channel: hold.channel,
           requestedAt: instant(hold.requested_at),
         })
-        if (hold.status === 'requested') {
-          expect(hold.formal_at).to.equal(null)
-          expect(tokyoDay(formal) > TODAY).to.equal(true) // still 依頼中
-        } else {
-          expect(hold.formal_at, `${slug} ${hold.channel} ${hold.requested_at}`).to.equal(
-            formal.toISOString().slice(0, 19).replace('T', ' '),
-          )
-        }
+        // 依頼中 holds carry the moment they become formal (the approval job acts on it).
+        expect(hold.formal_at, `${slug} ${hold.channel} ${hold.requested_at}`).to.equal(
+          formal.toISOString().slice(0, 19).replace('T', ' '),
+        )
+        if (hold.status === 'requested') expect(tokyoDay(formal) > TODAY).to.equal(true)
         if (hold.trapped_at) expect(hold.formal_at! <= hold.trapped_at).to.equal(true)
       }
       const waitingWeb = holds.filter((h) => h.channel === 'web' && h.formal_at !== null)
@@ -328,6 +325,36 @@ describe('demo loader', function () {
       .groupBy('library_id')
       .execute()
     expect(requested.map((r) => r.library_id)).to.deep.equal([libraryId.minato])
+  })
+
+  it('gives the hold demo patrons a hold in each state, placed by the hold service', async () => {
+    const holdsOf = async (card: string) =>
+      (
+        await db
+          .selectFrom('hold as h')
+          .innerJoin('patron as p', (j) =>
+            j.onRef('p.id', '=', 'h.patron_id').onRef('p.library_id', '=', 'h.library_id'),
+          )
+          .where('p.card_number', '=', card)
+          .select(['h.status', 'h.set_id', 'h.set_order', 'h.pickup_deadline', 'h.request_key'])
+          .orderBy('h.id')
+          .execute()
+      ).map((h) => ({ ...h, placedByService: h.request_key !== null }))
+    const a = await holdsOf('1101900007')
+    expect(a.map((h) => h.status)).to.deep.equal([
+      'waiting',
+      'ready',
+      'waiting',
+      'waiting',
+      'waiting',
+    ])
+    expect(a.every((h) => h.placedByService)).to.equal(true)
+    expect(a.filter((h) => h.set_id !== null).map((h) => h.set_order)).to.deep.equal([1, 2, 3])
+    expect(a[1]!.pickup_deadline! > TODAY).to.equal(true)
+    const b = await holdsOf('2201900009')
+    expect(b.map((h) => h.status)).to.deep.equal(['requested', 'waiting', 'ready'])
+    expect((await holdsOf('1101900008')).length).to.equal(10)
+    expect((await holdsOf('2201900010')).length).to.equal(5)
   })
 
   it('gives each library its fictional demo patrons with 10-digit cards of its own prefix', async () => {
