@@ -6,7 +6,7 @@
 import { Router } from 'express'
 import type { Request, Response } from 'express'
 import { HttpError } from '../errors.ts'
-import { formField } from '../middleware/form-body.ts'
+import { formField, formOf } from '../middleware/form-body.ts'
 import { libraryOf } from '../middleware/library.ts'
 import { param } from '../middleware/query.ts'
 import { routeWithinLibrary } from '../paths.ts'
@@ -24,7 +24,7 @@ import {
   setFlash,
   takeFlash,
 } from '../web.ts'
-import { holdItemOf, quoteTitle, sameItem } from './hold-pages.ts'
+import { holdItemOf, itemsField, itemsFromField, quoteTitle, sameItem } from './hold-pages.ts'
 
 export function cartRoutes(
   deps: { holds: HoldService; renderer: Renderer },
@@ -53,7 +53,11 @@ export function cartRoutes(
     renderPage(renderer, res, 'cart', {
       ...formPageContext(req, res, '予約カート'),
       notice: takeFlash(req),
-      items: items.map((i) => ({ ...i, refusal: i.check.ok ? '' : holdRefusalMessage(i.check) })),
+      items: items.map((i) => ({
+        ...i,
+        field: itemsField([i]),
+        refusal: i.check.ok ? '' : holdRefusalMessage(i.check),
+      })),
       holdable: items.filter((i) => i.check.ok).length,
       loggedIn: currentPatronId(req, res) !== null,
     })
@@ -100,16 +104,25 @@ export function cartRoutes(
     else redirectToPage(req, res, 'cart')
   })
 
+  // One title (record, copy) from a PC row's button, or the ticked titles (item=12:301 …) of
+  // the keitai page's one form.
   router.post(route('cartRemove'), ...postChain, async (req, res) => {
     cartLibrary(res)
     const lib = libraryOf(res)
-    const item = holdItemOf(formField(res, 'record'), formField(res, 'copy'))
+    const ticked = itemsFromField((formOf(res).item ?? []).join(','), lib.settings.maxCartItems)
+    const one = holdItemOf(formField(res, 'record'), formField(res, 'copy'))
+    const removing = one ? [one] : ticked
     const items = cartOf(req, res)
-    const kept = item ? items.filter((i) => !sameItem(i, item)) : items
-    if (item && kept.length < items.length) {
+    const kept = items.filter((i) => !removing.some((r) => sameItem(i, r)))
+    if (kept.length < items.length) {
       req.session.cart = { libraryId: lib.library.id, items: kept }
-      const [found] = await holds.describe(lib, [item])
-      setFlash(req, `${found ? quoteTitle(found) : 'この資料'}を予約カートから削除しました。`)
+      const [found] = removing.length === 1 ? await holds.describe(lib, removing) : []
+      setFlash(
+        req,
+        found
+          ? `${quoteTitle(found)}を予約カートから削除しました。`
+          : `${items.length - kept.length}件を予約カートから削除しました。`,
+      )
     }
     redirectToPage(req, res, 'cart')
   })

@@ -124,4 +124,121 @@ describe('account journeys in real clients', function () {
     const done = await w3m('-dump', `${app.baseUrl}${renewUrl}`, `_csrf=${csrfOf(confirm)}`)
     expect(done).to.match(/返却12\/8\(火\)に延長/)
   })
+
+  it('lynx: puts a title in the cart, logs in, places the hold, sees it, and cancels it', async () => {
+    const cookies = join(dir, 'lynx-holds')
+    writeFileSync(cookies, '')
+    const post = (path: string, body: string) =>
+      lynx(['-source', '-post_data', `${app.baseUrl}${path}`], cookies, `${body}\n---\n`)
+    const search = await lynx(
+      ['-source', `${app.baseUrl}/aoba/search?q=%E5%9D%8A%E3%81%A3%E3%81%A1%E3%82%83%E3%82%93`],
+      cookies,
+    )
+    const cartAdd = cheerio.load(search)('a[href*="/cart/add?record="]').first().attr('href')!
+    const addPage = await lynx(['-source', `${app.baseUrl}${cartAdd}`], cookies)
+    const record = cheerio.load(addPage)('input[name=record]').attr('value')!
+    const cart = await post('/aoba/cart/add', `_csrf=${csrfOf(addPage)}&record=${record}`)
+    expect(cart).to.include('予約カートに入れただけでは予約は完了しません。')
+    const login = await lynx(
+      ['-source', `${app.baseUrl}/aoba/login?next=/holds/new?cart=1`],
+      cookies,
+    )
+    const next = encodeURIComponent('/holds/new?cart=1')
+    const form = await post(
+      '/aoba/login',
+      `_csrf=${csrfOf(login)}&next=${next}&card=1101900007&password=yoyk7777`,
+    )
+    const $ = cheerio.load(form)
+    expect($('h1').text()).to.equal('予約する')
+    const pickup = $('#pickup-0 option').first().attr('value')!
+    const items = $('input[name=items]').attr('value')!
+    const confirm = await post(
+      '/aoba/holds/new',
+      `_csrf=${csrfOf(form)}&items=${items}&from=cart&pickup-0=${pickup}&contact-0=none`,
+    )
+    expect(cheerio.load(confirm)('h1').text()).to.equal('予約内容の確認')
+    const key = cheerio.load(confirm)('input[name=key]').attr('value')!
+    const done = await lynx(
+      ['-dump', '-post_data', `${app.baseUrl}/aoba/holds/confirm`],
+      cookies,
+      `_csrf=${csrfOf(confirm)}&key=${key}\n---\n`,
+    )
+    expect(done).to.include('予約完了')
+    expect(done).to.include('1件の予約を受け付けました')
+    const list = await lynx(['-source', `${app.baseUrl}/aoba/account/holds`], cookies)
+    const cancelHref = cheerio.load(list)(`a[href$="/cancel"]`).last().attr('href')!
+    const cancelPage = await lynx(['-source', `${app.baseUrl}${cancelHref}`], cookies)
+    const cancelled = await lynx(
+      ['-dump', '-post_data', `${app.baseUrl}${cancelHref}`],
+      cookies,
+      `_csrf=${csrfOf(cancelPage)}\n---\n`,
+    )
+    expect(cancelled).to.include('予約の取消が完了しました。')
+  })
+
+  it('w3m with cookies off: 予約申込 on the keitai pages, then cancels it', async () => {
+    const w3m = async (mode: '-dump' | '-dump_source', url: string, post?: string) => {
+      const args = [mode, '-no-cookie', '-O', 'UTF-8', '-o', `user_agent=${KEITAI_UA}`]
+      if (post !== undefined) {
+        const file = join(dir, 'post-hold')
+        writeFileSync(file, post)
+        args.push('-post', file)
+      }
+      const { stdout } = await run('w3m', [...args, url], { encoding: 'buffer', timeout: 20_000 })
+      return mode === '-dump'
+        ? stdout.toString('utf8')
+        : new TextDecoder('shift_jis').decode(stdout)
+    }
+    const loginPage = await w3m('-dump_source', `${app.baseUrl}/minato/k/login`)
+    const action = cheerio.load(loginPage)('form').attr('action')!
+    const portal = await w3m(
+      '-dump_source',
+      `${app.baseUrl}${action}`,
+      `_csrf=${csrfOf(loginPage)}&next=&card=2201900001&password=minato123`,
+    )
+    const session = /\/minato\/k\/s\/([^/]+)\//.exec(
+      cheerio.load(portal)('a').first().attr('href')!,
+    )![1]!
+    const results = await w3m(
+      '-dump_source',
+      `${app.baseUrl}/minato/k/s/${session}/search?q=%82%B1%82%B1%82%EB`,
+    )
+    const recordHref = cheerio.load(results)('a[href*="/records/"]').first().attr('href')!
+    const detail = await w3m('-dump_source', `${app.baseUrl}${recordHref}`)
+    const apply = cheerio
+      .load(detail)('a')
+      .filter((_, a) => cheerio.load(a).text() === '予約申込')
+      .attr('href')!
+    const form = await w3m('-dump_source', `${app.baseUrl}${apply}`)
+    const $ = cheerio.load(form)
+    const pickup = $('#pickup option').first().attr('value')!
+    const items = $('input[name=items]').attr('value')!
+    const formAction = $('form').first().attr('action')!
+    const confirm = await w3m(
+      '-dump_source',
+      `${app.baseUrl}${formAction}`,
+      `_csrf=${csrfOf(form)}&items=${items}&from=record&pickup=${pickup}&contact=none`,
+    )
+    const key = cheerio.load(confirm)('input[name=key]').attr('value')!
+    const confirmAction = cheerio.load(confirm)('form').first().attr('action')!
+    const done = await w3m(
+      '-dump',
+      `${app.baseUrl}${confirmAction}`,
+      `_csrf=${csrfOf(confirm)}&key=${key}`,
+    )
+    expect(done).to.include('予約受付')
+    expect(done).to.include('依頼中')
+    const doneSource = await w3m(
+      '-dump_source',
+      `${app.baseUrl}${confirmAction.replace('/holds/confirm', '/account/holds')}`,
+    )
+    const cancelHref = cheerio.load(doneSource)('a[href$="/cancel"]').last().attr('href')!
+    const cancelPage = await w3m('-dump_source', `${app.baseUrl}${cancelHref}`)
+    const cancelled = await w3m(
+      '-dump',
+      `${app.baseUrl}${cancelHref}`,
+      `_csrf=${csrfOf(cancelPage)}`,
+    )
+    expect(cancelled).to.include('予約の取消が完了しました。')
+  })
 })
