@@ -14,7 +14,6 @@ import { FORMAL_HOLD_STATUSES } from '../../../server/db/schema.ts'
 import { holdService, newRequestKey } from '../../../server/services/hold-service.ts'
 import type { HoldChoice, HoldService } from '../../../server/services/hold-service.ts'
 import { holdFixture } from '../../helpers/hold-fixture.ts'
-import type { FixtureLibrary } from '../../helpers/hold-fixture.ts'
 import { createTestDatabase } from '../../helpers/test-database.ts'
 import type { TestDatabase } from '../../helpers/test-database.ts'
 
