@@ -18,6 +18,7 @@ import { VIEWS_DIR } from './render/views.ts'
 import { browseRoutes, isbnRoutes } from './routes/browse-routes.ts'
 import { KEITAI_LAYOUT, PC_LAYOUT, catalogueRoutes } from './routes/catalogue-routes.ts'
 import { cartRoutes } from './routes/cart-routes.ts'
+import { emailRoutes } from './routes/email-routes.ts'
 import { favouriteRoutes } from './routes/favourite-routes.ts'
 import { holdRequestRoutes } from './routes/hold-request-routes.ts'
 import { holdRoutes } from './routes/hold-routes.ts'
@@ -98,18 +99,19 @@ export function createApp(deps: AppDeps): Express {
   app.get('/:lib/new.atom', loadLibrary, newArrivalsFeedGet({ browse: services.browse, clock }))
 
   const sessions = sessionMiddleware({ store: deps.sessionStore, config, clock })
-  const { auth, accounts, loans, lists, browse, catalogue, holds } = services
+  const { auth, accounts, loans, lists, browse, catalogue, holds, mail } = services
   // One router per channel: the journeys in the order their paths must be tried.
   const channelRouter = (channel: Channel) => {
     const layout = channel === 'keitai' ? KEITAI_LAYOUT : PC_LAYOUT
     const router = express.Router({ mergeParams: true })
     router.use(loginRoutes({ config, auth, renderer, clock }, channel))
-    router.use(portalRoutes({ accounts, renderer }, channel))
+    router.use(portalRoutes({ accounts, mail, renderer }, channel))
     router.use(loanRoutes({ loans, accounts, renderer, clock }, channel))
     router.use(passwordRoutes({ auth, accounts, renderer, clock }, channel))
     router.use(cartRoutes({ holds, renderer }, channel))
     router.use(holdRequestRoutes({ holds, accounts, renderer, clock }, channel))
     router.use(holdRoutes({ holds, accounts, renderer }, channel))
+    router.use(emailRoutes({ mail, accounts, renderer, clock }, channel))
     router.use(favouriteRoutes({ lists, accounts, renderer }, channel))
     router.use(shelfRoutes({ lists, accounts, renderer }, channel))
     router.use(browseRoutes({ browse, renderer }, channel))

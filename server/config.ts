@@ -45,6 +45,14 @@ export interface Config {
   searchCopySnapshotSeconds: number
   /** Run the job scheduler inside the web server; false: only `npm run worker` runs it. */
   jobsInServer: boolean
+  /** smtp://user:pass@host:port (or smtps://); empty: mail is written as .eml files to mailDir. */
+  smtpUrl: string
+  /** Where mail goes when no SMTP server is set. */
+  mailDir: string
+  /** Hours an e-mail confirmation link (and its code) stays valid. */
+  mailTokenHours: number
+  /** Hours after which an undeliverable mail is given up on (staff see it). */
+  mailGiveUpHours: number
   /** When each scheduled job fires, by job name (server/jobs/opac-jobs.ts). */
   jobSchedules: Readonly<Record<string, JobSchedule>>
 }
@@ -91,6 +99,14 @@ function secretFrom(env: Env, name: string, nodeEnv: Config['env']): string {
   return `development-only-${name.toLowerCase()}`
 }
 
+function smtpUrlFrom(env: Env): string {
+  const raw = env.SMTP_URL ?? ''
+  if (raw && !/^smtps?:\/\/[^/]+/.test(raw)) {
+    throw new ConfigError(`SMTP_URL must be smtp://host:port or smtps://…, got "${raw}"`)
+  }
+  return raw
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv =
     env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development'
@@ -130,7 +146,11 @@ export function loadConfig(env: Env = process.env): Config {
     searchCacheMb: intFrom(env, 'SEARCH_CACHE_MB', 128, 8, 4096),
     searchCopySnapshotSeconds: intFrom(env, 'SEARCH_COPY_SNAPSHOT_SECONDS', 60, 1, 3600),
     jobsInServer: boolFrom(env, 'JOBS_IN_SERVER', true),
-    // One setting per scheduled job (the mail issue adds 'mail-send' here).
+    smtpUrl: smtpUrlFrom(env),
+    mailDir: env.MAIL_DIR || 'mail-out',
+    mailTokenHours: intFrom(env, 'MAIL_TOKEN_HOURS', 24, 1, 24 * 14),
+    mailGiveUpHours: intFrom(env, 'MAIL_GIVE_UP_HOURS', 48, 1, 24 * 14),
+    // One setting per scheduled job.
     jobSchedules: {
       'session-purge': scheduleFrom(env, 'JOB_SESSION_PURGE', 'every 10m'),
       'search-index': scheduleFrom(env, 'JOB_SEARCH_INDEX', 'every 10m'),
@@ -138,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
       // secures shelf copies for holds that are formal at once (rules A) through the day.
       'hold-approval': scheduleFrom(env, 'JOB_HOLD_APPROVAL', 'every 5m'),
       'hold-expiry': scheduleFrom(env, 'JOB_HOLD_EXPIRY', 'daily 00:15'),
+      'mail-send': scheduleFrom(env, 'JOB_MAIL_SEND', 'every 1m'),
     },
   }
 }

@@ -1,6 +1,7 @@
 // The composition root: builds database → repositories → services once. createApp takes
 // the services (never the repositories), so tests build the app with their own database,
 // clock and logger.
+import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { systemClock } from './clock.ts'
 import type { Clock } from './clock.ts'
@@ -15,6 +16,12 @@ import { browseRepository } from './db/browse-repository.ts'
 import { calendarRepository } from './db/calendar-repository.ts'
 import { holdRepository } from './db/hold-repository.ts'
 import { listRepository } from './db/list-repository.ts'
+import { mailRepository } from './db/mail-repository.ts'
+import { mailComposer } from './mail/mail-bodies.ts'
+import { mailTransport, outboxSender } from './mail/mail-sender.ts'
+import type { MailTransport } from './mail/mail-sender.ts'
+import { mailVerificationService } from './services/mail-verification-service.ts'
+import { urlFor } from './paths.ts'
 import { loanRepository } from './db/loan-repository.ts'
 import { patronRepository } from './db/patron-repository.ts'
 import { MysqlSessionStore } from './db/session-store.ts'
@@ -36,7 +43,13 @@ export type { Lifecycle }
 
 export function buildDeps(
   config: Config,
-  overrides: { db?: Db; clock?: Clock; logger?: Logger; lifecycle?: Lifecycle } = {},
+  overrides: {
+    db?: Db
+    clock?: Clock
+    logger?: Logger
+    lifecycle?: Lifecycle
+    mailTransport?: MailTransport
+  } = {},
 ) {
   const db = overrides.db ?? createDb(config.databaseUrl, config.databasePoolSize)
   const clock = overrides.clock ?? systemClock
@@ -54,8 +67,11 @@ export function buildDeps(
     lists: listRepository(db),
     browse: browseRepository(db),
     holds: holdRepository(db),
+    mails: mailRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
+  const transport = overrides.mailTransport ?? mailTransport(config)
+  const composer = mailComposer({ cache: config.env === 'production' })
   const lifecycle = overrides.lifecycle ?? { ready: true, draining: false }
   return {
     config,
@@ -81,7 +97,25 @@ export function buildDeps(
       loans: loanService({ loans: repositories.loans, calendars: repositories.calendars, clock }),
       lists: listService({ lists: repositories.lists, clock }),
       holds: holdService({ holds: repositories.holds, calendars: repositories.calendars, clock }),
+      mail: mailVerificationService({
+        mails: repositories.mails,
+        throttle,
+        composer,
+        clock,
+        confirmUrl: (slug, token) =>
+          `${config.publicUrl}${urlFor('pc', 'emailConfirm', { lib: slug, token })}`,
+        tokenHours: config.mailTokenHours,
+        messageId: (from) =>
+          `<${randomBytes(12).toString('base64url')}@${from.slice(from.lastIndexOf('@') + 1) || 'localhost'}>`,
+      }),
+      outbox: outboxSender({
+        mails: repositories.mails,
+        transport,
+        clock,
+        giveUpHours: config.mailGiveUpHours,
+      }),
     },
+    mailTransport: transport,
     renderer: createRenderer({ cache: config.env === 'production' }),
   }
 }

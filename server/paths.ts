@@ -91,6 +91,13 @@ const TABLE = {
     keitai: '/:lib/k/account/holds/sets/:id/split',
   },
   holdUpdated: { pc: '/:lib/account/holds/updated', keitai: '/:lib/k/account/holds/updated' },
+  email: { pc: '/:lib/account/email', keitai: '/:lib/k/account/email' },
+  emailSent: { pc: '/:lib/account/email/sent', keitai: '/:lib/k/account/email/sent' },
+  emailCode: { pc: '/:lib/account/email/code', keitai: '/:lib/k/account/email/code' },
+  emailTest: { pc: '/:lib/account/email/test', keitai: '/:lib/k/account/email/test' },
+  emailConfirm: { pc: '/:lib/email/confirm/:token', keitai: '/:lib/k/email/confirm/:token' },
+  emailConfirmed: { pc: '/:lib/email/confirmed', keitai: '/:lib/k/email/confirmed' },
+  emailHelp: { pc: '/:lib/email/help', keitai: '/:lib/k/email/help' },
   keitaiQr: { pc: '/:lib/keitai-qr.svg', keitai: '/:lib/keitai-qr.svg' },
   stylesheet: { pc: '/static/opac.css', keitai: '/static/opac.css' },
 } as const satisfies Record<string, Record<Channel, string>>

@@ -87,6 +87,8 @@ export interface PatronTable {
   residency: Residency
   disability_service: Flag
   email: string | null
+  /** 'pc' or 'mobile' (rules B's アドレスの種類; sql/0030). */
+  email_kind: ColumnType<EmailKind, EmailKind | undefined, EmailKind>
   password_hash: ColumnType<string | null, string | null | undefined, string | null>
   password_is_initial: Flag
   password_changed_at: ColumnType<string | null, string | null | undefined, string | null>
@@ -131,6 +133,43 @@ export interface HoldTable {
   pickup_deadline: string | null
   created_at: CreatedAt
   updated_at: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+export type EmailKind = 'pc' | 'mobile'
+
+export interface EmailChangeTable {
+  id: Generated<number>
+  library_id: number
+  patron_id: number
+  address: string
+  address_kind: EmailKind
+  token_hash: string
+  code_hash: string
+  code_failures: ColumnType<number, number | undefined, number>
+  created_at: string
+  expires_at: string
+  confirmed_at: ColumnType<string | null, string | null | undefined, string | null>
+  ended_at: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+export interface MailOutboxTable {
+  id: Generated<number>
+  library_id: number
+  patron_id: number | null
+  kind: string
+  to_address: string
+  from_address: string
+  subject: string
+  body: string
+  message_id: string
+  created_at: string
+  next_attempt_at: string
+  attempts: ColumnType<number, number | undefined, number>
+  claim: ColumnType<string | null, string | null | undefined, string | null>
+  claimed_until: ColumnType<string | null, string | null | undefined, string | null>
+  sent_at: ColumnType<string | null, string | null | undefined, string | null>
+  failed_at: ColumnType<string | null, string | null | undefined, string | null>
+  last_error: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface HoldRequestTable {
@@ -228,6 +267,8 @@ export interface Database {
   hold: HoldTable
   hold_request: HoldRequestTable
   hold_notice: HoldNoticeTable
+  email_change: EmailChangeTable
+  mail_outbox: MailOutboxTable
   calendar_day: CalendarDayTable
   session: SessionTable
   throttle: ThrottleTable
@@ -240,7 +281,7 @@ export interface Database {
 }
 
 /** login: per card; address: per client address; verify: identity checks (name + birth date). */
-export type ThrottleScope = 'login' | 'address' | 'verify'
+export type ThrottleScope = 'login' | 'address' | 'verify' | 'mail_patron' | 'mail_address'
 
 /** 資料種別. cd, dvd, video and cassette are audio-visual (視聴覚資料). */
 export const MATERIAL_TYPES = [

@@ -7,6 +7,7 @@ import { sql } from 'kysely'
 import type { Db } from './database.ts'
 import type { ThrottleScope } from './schema.ts'
 import { fromUtcDateTime, utcDateTime } from '../clock.ts'
+import { inTransaction } from './transaction.ts'
 
 export interface ThrottleRule {
   /** Failures within the window that lock the subject. */
@@ -24,6 +25,9 @@ export interface ThrottleStatus {
 }
 
 const MINUTE = 60_000
+
+/** Scopes counted with countRequest (rate limits), not failures. */
+const REQUEST_SCOPES: ThrottleScope[] = ['mail_patron', 'mail_address']
 
 /**
  * The subject column is ASCII, at most 128 characters. Card numbers are normalised digits and
@@ -114,13 +118,57 @@ export function throttleRepository(db: Db) {
     },
 
     /**
+     * Counts one request in the subject's window and answers how many the window holds now,
+     * this one included, atomically: concurrent requests each get a different count, so a
+     * limit checked against it lets exactly `limit` through (rate limits of mail requests).
+     * The window restarts when windowMinutes have passed since it began.
+     */
+    async countRequest(
+      scope: ThrottleScope,
+      subject: string,
+      now: Date,
+      windowMinutes: number,
+    ): Promise<number> {
+      const at = utcDateTime(now)
+      const windowFloor = utcDateTime(new Date(now.getTime() - windowMinutes * MINUTE))
+      return inTransaction(db, async (trx) => {
+        // LAST_INSERT_ID(expr) hands this connection the row's new count.
+        await sql`
+          INSERT INTO throttle (scope, subject, window_start, failures, locked_until)
+          VALUES (${scope}, ${storedSubject(subject)}, ${at}, LAST_INSERT_ID(1), NULL)
+          ON DUPLICATE KEY UPDATE
+            failures = LAST_INSERT_ID(IF(window_start <= ${windowFloor}, 1, failures + 1)),
+            window_start = IF(window_start <= ${windowFloor}, ${at}, window_start)
+        `.execute(trx)
+        const row = await sql<{ n: number }>`SELECT LAST_INSERT_ID() AS n`.execute(trx)
+        return Number(row.rows[0]?.n ?? 0)
+      })
+    },
+
+    /**
      * Deletes rows that no longer matter: not locked and last window started before
      * `windowStartBefore`. Returns the number of rows deleted.
      */
-    async purge(now: Date, windowStartBefore: Date): Promise<number> {
+    async purge(
+      now: Date,
+      windowStartBefore: Date,
+      /** Request counters (countRequest) live longer: their windows are up to a day. */
+      requestWindowStartBefore: Date = windowStartBefore,
+    ): Promise<number> {
       const result = await db
         .deleteFrom('throttle')
-        .where('window_start', '<', utcDateTime(windowStartBefore))
+        .where((eb) =>
+          eb.or([
+            eb.and([
+              eb('scope', 'not in', REQUEST_SCOPES),
+              eb('window_start', '<', utcDateTime(windowStartBefore)),
+            ]),
+            eb.and([
+              eb('scope', 'in', REQUEST_SCOPES),
+              eb('window_start', '<', utcDateTime(requestWindowStartBefore)),
+            ]),
+          ]),
+        )
         .where((eb) =>
           eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', utcDateTime(now))]),
         )

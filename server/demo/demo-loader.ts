@@ -188,6 +188,8 @@ interface DemoLibrary {
   rulesPreset: 'A' | 'B'
   phone: string
   sortOrder: number
+  /** The library's own settings beside its preset (settings_json): its mail sender, hours. */
+  settings: Record<string, unknown>
   /** First digits of every patron card number (10 digits in all). */
   cardPrefix: string
   /** First digits of every copy barcode (10 digits in all). */
@@ -202,6 +204,10 @@ export const DEMO_LIBRARIES: readonly DemoLibrary[] = [
     rulesPreset: 'A',
     phone: '0465-00-0000',
     sortOrder: 1,
+    settings: {
+      mailFrom: 'opac@aoba-library.example.jp',
+      openingHours: '9:00〜19:00（土・日・祝日は17:00まで）、月曜休館',
+    },
     cardPrefix: '1101',
     barcodePrefix: '91',
     branches: [
@@ -217,6 +223,10 @@ export const DEMO_LIBRARIES: readonly DemoLibrary[] = [
     rulesPreset: 'B',
     phone: '047-000-0000',
     sortOrder: 2,
+    settings: {
+      mailFrom: 'yoyaku@minato-library.example.jp',
+      openingHours: '9:30〜18:00（金曜は19:00まで）、月曜休館',
+    },
     cardPrefix: '2201',
     barcodePrefix: '92',
     branches: [
@@ -554,8 +564,8 @@ const GIVEN_NAMES: readonly [string, string][] = [
   ['和也', 'カズヤ'],
 ]
 
-/** The settings the demo libraries store: their presets as they are. */
-const DEMO_SETTINGS_JSON = '{}'
+/** The settings a demo library stores beside its preset (its own sender and hours). */
+const demoSettingsJson = (lib: DemoLibrary) => JSON.stringify(lib.settings)
 
 /**
  * The opening days the site will read for a demo library: the weekly closed days of its
@@ -574,7 +584,7 @@ function planLibrary(
   today: string,
 ): LibraryPlan {
   const slug = lib.slug
-  const settings = resolveSettings(lib.rulesPreset, DEMO_SETTINGS_JSON)
+  const settings = resolveSettings(lib.rulesPreset, demoSettingsJson(lib))
   const calendar = demoCalendar(settings, today)
   const mainBranch = lib.branches[0]
   if (!mainBranch) throw new Error(`${slug}: no branches`)
@@ -1110,7 +1120,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
             slug: lib.slug,
             name: lib.name,
             rules_preset: lib.rulesPreset,
-            settings_json: DEMO_SETTINGS_JSON,
+            settings_json: demoSettingsJson(lib),
             phone: lib.phone,
             sort_order: lib.sortOrder,
           })

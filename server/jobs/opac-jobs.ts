@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts'
 import { jobRegistry, jobRunner } from './job-registry.ts'
 import type { Job, JobRunner } from './job-registry.ts'
 import { holdApprovalJob, holdExpiryJob } from './hold-jobs.ts'
+import { mailSendJob } from './mail-jobs.ts'
 import { searchIndexJob, searchIndexRebuildJob } from './search-index-job.ts'
 import { sessionPurgeJob } from './session-purge-job.ts'
 
@@ -22,8 +23,7 @@ export const OPAC_JOBS: readonly OpacJob[] = [
   searchIndexRebuildJob,
   holdApprovalJob,
   holdExpiryJob,
-  // Slots for the jobs the mail and staff-API issues add (each a module like the above):
-  //   mail-send      — composes mails from hold_notice and the outbox, sends them (retrying)
+  mailSendJob,
 ]
 
 export const opacJobRegistry = jobRegistry(OPAC_JOBS)

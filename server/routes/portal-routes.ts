@@ -6,13 +6,14 @@ import { routeWithinLibrary } from '../paths.ts'
 import type { Channel } from '../paths.ts'
 import type { Renderer } from '../render/views.ts'
 import type { AccountService } from '../services/account-service.ts'
+import type { MailVerificationService } from '../services/mail-verification-service.ts'
 import { formPageContext, loginRequired, patronOf, personal, renderPage } from '../web.ts'
 
 export function portalRoutes(
-  deps: { accounts: AccountService; renderer: Renderer },
+  deps: { accounts: AccountService; mail: MailVerificationService; renderer: Renderer },
   channel: Channel,
 ): Router {
-  const { accounts, renderer } = deps
+  const { accounts, mail, renderer } = deps
   const router = Router({ mergeParams: true })
   router.get(
     routeWithinLibrary(channel, 'account'),
@@ -26,6 +27,7 @@ export function portalRoutes(
         patron,
         summary: await accounts.summary(library.id, patron.id),
         initialPassword: Number(patron.password_is_initial) === 1,
+        emailPending: Boolean(await mail.pending({ library, settings }, patron.id)),
       })
     },
   )

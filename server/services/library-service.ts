@@ -26,6 +26,12 @@ export function libraryService(libraries: LibraryRepository, now: () => number =
       return libraries.list()
     },
 
+    /** The library with this id (jobs that meet libraries by id), or null. */
+    async byId(id: number): Promise<LibraryContext | null> {
+      const library = (await libraries.list()).find((l) => l.id === id)
+      return library ? this.bySlug(library.slug) : null
+    },
+
     /** The library with this slug (settings resolved, branches in order), or null. */
     async bySlug(slug: string): Promise<LibraryContext | null> {
       if (!LIBRARY_SLUG.test(slug)) return null

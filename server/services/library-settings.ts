@@ -29,6 +29,10 @@ export interface LibraryWords {
   emailPage: string
   /** パスワード変更 (A l.118) / パスワードの変更 (B l.129). */
   passwordChange: string
+  /** The confirmation mail's subject (B l.459 names it; A l.33 sends a 登録完了メール). */
+  emailConfirmSubject: string
+  /** The button of the page the mail's link opens: 確定する (ours) / 確定 (B l.433). */
+  emailConfirmButton: string
 }
 
 export interface LibrarySettings {
@@ -69,6 +73,17 @@ export interface LibrarySettings {
   readyHoldsCancellableOnline: boolean
   /** Items a hold cart (予約カート) may hold. */
   maxCartItems: number
+  /** Who may register an e-mail address (rules B: residents, workers and students). */
+  emailEligibleResidency: readonly Residency[]
+  /**
+   * The one sender of the library's mail, which keitai users must allow (指定受信). Each library
+   * sets its own; the presets' is a placeholder (library A and B's real senders are in SPEC.md).
+   */
+  mailFrom: string
+  /** Opening hours as a line for mails and pages (「9:00〜19:00（土日は17:00まで）」). */
+  openingHours: string
+  /** The e-mail change has a confirmation step before it is sent (B l.386: 確認 → 送信). */
+  emailConfirmStep: boolean
   /** The library's own words for the same steps (SPEC.md §3.1): patrons know their manual's. */
   words: LibraryWords
   /** Weekdays the library is closed every week (0 = Sunday … 6 = Saturday); calendar_day rows override. */
@@ -105,6 +120,10 @@ const PRESET_A: LibrarySettings = {
   setHoldsEnabled: true,
   readyHoldsCancellableOnline: false,
   maxCartItems: 20,
+  emailEligibleResidency: ['resident', 'worker', 'student', 'non_resident'],
+  mailFrom: 'opac@library.example.jp',
+  openingHours: '',
+  emailConfirmStep: false,
   words: {
     loginScreen: 'ログイン',
     portal: '利用者ポータル',
@@ -117,6 +136,8 @@ const PRESET_A: LibrarySettings = {
     cancelHold: '取消',
     emailPage: '利用者情報変更',
     passwordChange: 'パスワード変更',
+    emailConfirmSubject: 'メールアドレス登録確認のお知らせ',
+    emailConfirmButton: '確定する',
   },
   closedWeekdays: [1],
   maxShelves: 5,
@@ -149,6 +170,10 @@ const PRESET_B: LibrarySettings = {
   setHoldsEnabled: false,
   readyHoldsCancellableOnline: false,
   maxCartItems: 20,
+  emailEligibleResidency: ['resident', 'worker', 'student'],
+  mailFrom: 'opac@library.example.jp',
+  openingHours: '',
+  emailConfirmStep: true,
   words: {
     loginScreen: 'ユーザーログイン',
     portal: 'ご利用状況参照',
@@ -161,6 +186,8 @@ const PRESET_B: LibrarySettings = {
     cancelHold: '取消する',
     emailPage: 'メールアドレス変更',
     passwordChange: 'パスワードの変更',
+    emailConfirmSubject: 'メールアドレス変更確認のお知らせ',
+    emailConfirmButton: '確定',
   },
   closedWeekdays: [1],
   maxShelves: 5,

@@ -45,6 +45,19 @@ export function throttleService(repo: ThrottleRepository, config: ThrottleConfig
       return check(scope, subject)
     },
 
+    /**
+     * Counts a request against a limit per window (mail requests per patron and per address),
+     * atomically: true while the window holds at most `limit` requests, this one included.
+     */
+    async allow(
+      scope: ThrottleScope,
+      subject: string,
+      limit: number,
+      windowMinutes: number,
+    ): Promise<boolean> {
+      return (await repo.countRequest(scope, subject, clock.now(), windowMinutes)) <= limit
+    },
+
     /** Forgets the subject's failures (after a successful login or identity check). */
     async succeed(scope: ThrottleScope, subject: string): Promise<void> {
       await repo.reset(scope, subject)
@@ -53,7 +66,12 @@ export function throttleService(repo: ThrottleRepository, config: ThrottleConfig
     /** Deletes counters whose window and lock are over (housekeeping); returns the count. */
     async purge(): Promise<number> {
       const now = clock.now()
-      return repo.purge(now, new Date(now.getTime() - config.loginWindowMinutes * 60_000))
+      return repo.purge(
+        now,
+        new Date(now.getTime() - config.loginWindowMinutes * 60_000),
+        // Mail request counters (mail-verification-service) count over a day at most.
+        new Date(now.getTime() - 24 * 60 * 60_000),
+      )
     },
   }
 }

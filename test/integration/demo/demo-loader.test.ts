@@ -71,9 +71,28 @@ describe('demo loader', function () {
       .select(['slug', 'name', 'rules_preset', 'settings_json'])
       .orderBy('sort_order')
       .execute()
-    expect(libraries).to.deep.equal([
-      { slug: 'aoba', name: 'あおば市立図書館', rules_preset: 'A', settings_json: '{}' },
-      { slug: 'minato', name: 'みなと市立図書館', rules_preset: 'B', settings_json: '{}' },
+    expect(libraries.map((l) => ({ ...l, settings: JSON.parse(l.settings_json) }))).to.deep.equal([
+      {
+        slug: 'aoba',
+        name: 'あおば市立図書館',
+        rules_preset: 'A',
+        settings_json: libraries[0]?.settings_json,
+        // The library's own sender (指定受信) and hours; the rules are its preset's.
+        settings: {
+          mailFrom: 'opac@aoba-library.example.jp',
+          openingHours: '9:00〜19:00（土・日・祝日は17:00まで）、月曜休館',
+        },
+      },
+      {
+        slug: 'minato',
+        name: 'みなと市立図書館',
+        rules_preset: 'B',
+        settings_json: libraries[1]?.settings_json,
+        settings: {
+          mailFrom: 'yoyaku@minato-library.example.jp',
+          openingHours: '9:30〜18:00（金曜は19:00まで）、月曜休館',
+        },
+      },
     ])
     const branches = async (slug: string) =>
       (

@@ -516,12 +516,20 @@ describe('patron accounts', function () {
 
     describe('with the library’s own settings', () => {
       let custom: TestServer
+      let original = '{}'
       before(async () => {
         // minato renews twice, from 3 days before the due date; 2201900007's renewed loan has
         // used both renewals.
+        const row = await t.db
+          .selectFrom('library')
+          .select('settings_json')
+          .where('slug', '=', 'minato')
+          .executeTakeFirstOrThrow()
+        original = row.settings_json
+        const own = JSON.parse(original) as Record<string, unknown>
         await t.db
           .updateTable('library')
-          .set({ settings_json: JSON.stringify({ maxRenewals: 2, renewalWindowDays: 3 }) })
+          .set({ settings_json: JSON.stringify({ ...own, maxRenewals: 2, renewalWindowDays: 3 }) })
           .where('slug', '=', 'minato')
           .execute()
         const renewed = (await loans('2201900007')).find((l) => l.renewal_count === 1)!
@@ -536,7 +544,7 @@ describe('patron accounts', function () {
         await custom.close()
         await t.db
           .updateTable('library')
-          .set({ settings_json: '{}' })
+          .set({ settings_json: original })
           .where('slug', '=', 'minato')
           .execute()
       })

@@ -1,0 +1,366 @@
+// Mail storage: the outbox (mail_outbox) with claims for the senders, the e-mail address
+// changes waiting for their confirmation (email_change), and the hold notices waiting to be
+// put into mails (hold_notice). Storage only: what a mail says, who may register an address
+// and when a link expires are decided in services/mail-verification-service.ts and server/mail/.
+import { sql } from 'kysely'
+import type { Db } from './database.ts'
+import type { EmailKind } from './schema.ts'
+import { inTransaction } from './transaction.ts'
+
+export interface NewMail {
+  library_id: number
+  patron_id: number | null
+  kind: string
+  to_address: string
+  from_address: string
+  subject: string
+  body: string
+  message_id: string
+  created_at: string
+  next_attempt_at: string
+}
+
+export interface OutboxMail extends NewMail {
+  id: number
+  attempts: number
+}
+
+export interface EmailChangeRow {
+  id: number
+  library_id: number
+  patron_id: number
+  address: string
+  address_kind: EmailKind
+  code_hash: string
+  code_failures: number
+  created_at: string
+  expires_at: string
+  confirmed_at: string | null
+  ended_at: string | null
+}
+
+/** A hold notice waiting for its mail, with what the mail says about the hold. */
+export interface NoticeRow {
+  id: number
+  library_id: number
+  patron_id: number
+  hold_id: number
+  kind: 'ready' | 'expired'
+  title: string
+  issue_label: string | null
+  pickup_branch_name: string
+  pickup_deadline: string | null
+  email: string | null
+  email_kind: EmailKind
+  full_name: string
+}
+
+const CHANGE_COLUMNS = [
+  'id',
+  'library_id',
+  'patron_id',
+  'address',
+  'address_kind',
+  'code_hash',
+  'code_failures',
+  'created_at',
+  'expires_at',
+  'confirmed_at',
+  'ended_at',
+] as const
+
+function patronQuery(db: Db, libraryId: number, patronId: number) {
+  return db
+    .selectFrom('patron')
+    .select([
+      'id',
+      'email',
+      'email_kind',
+      'full_name',
+      'residency',
+      'birth_date',
+      'disability_service',
+    ])
+    .where('library_id', '=', libraryId)
+    .where('id', '=', patronId)
+}
+
+function store(db: Db) {
+  return {
+    async queueMail(mail: NewMail): Promise<number> {
+      const result = await db.insertInto('mail_outbox').values(mail).executeTakeFirstOrThrow()
+      return Number(result.insertId)
+    },
+
+    /** Locks the patron's row (changes of one patron's address run one at a time). */
+    async lockPatron(libraryId: number, patronId: number) {
+      return patronQuery(db, libraryId, patronId).forUpdate().executeTakeFirst()
+    },
+
+    async patron(libraryId: number, patronId: number) {
+      return patronQuery(db, libraryId, patronId).executeTakeFirst()
+    },
+
+    async tokenHash(changeId: number): Promise<string> {
+      const row = await db
+        .selectFrom('email_change')
+        .select('token_hash')
+        .where('id', '=', changeId)
+        .executeTakeFirstOrThrow()
+      return row.token_hash
+    },
+
+    async setEmail(libraryId: number, patronId: number, email: string | null, kind: EmailKind) {
+      await db
+        .updateTable('patron')
+        .set({ email, email_kind: kind })
+        .where('library_id', '=', libraryId)
+        .where('id', '=', patronId)
+        .execute()
+    },
+
+    /** Ends every open change of the patron (a newer request supersedes them). */
+    async endOpenChanges(libraryId: number, patronId: number, now: string): Promise<number> {
+      const result = await db
+        .updateTable('email_change')
+        .set({ ended_at: now })
+        .where('library_id', '=', libraryId)
+        .where('patron_id', '=', patronId)
+        .where('confirmed_at', 'is', null)
+        .where('ended_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
+
+    async insertChange(change: {
+      library_id: number
+      patron_id: number
+      address: string
+      address_kind: EmailKind
+      token_hash: string
+      code_hash: string
+      created_at: string
+      expires_at: string
+    }): Promise<number> {
+      const result = await db.insertInto('email_change').values(change).executeTakeFirstOrThrow()
+      return Number(result.insertId)
+    },
+
+    async setCodeHash(id: number, codeHash: string): Promise<void> {
+      await db
+        .updateTable('email_change')
+        .set({ code_hash: codeHash })
+        .where('id', '=', id)
+        .execute()
+    },
+
+    /** The change a link's token belongs to (in this library), locked. */
+    async changeByToken(libraryId: number, tokenHash: string): Promise<EmailChangeRow | undefined> {
+      return db
+        .selectFrom('email_change')
+        .select(CHANGE_COLUMNS)
+        .where('library_id', '=', libraryId)
+        .where('token_hash', '=', tokenHash)
+        .forUpdate()
+        .executeTakeFirst()
+    },
+
+    /** The patron's newest change that is neither done nor ended, locked. */
+    async openChange(libraryId: number, patronId: number): Promise<EmailChangeRow | undefined> {
+      return db
+        .selectFrom('email_change')
+        .select(CHANGE_COLUMNS)
+        .where('library_id', '=', libraryId)
+        .where('patron_id', '=', patronId)
+        .where('confirmed_at', 'is', null)
+        .where('ended_at', 'is', null)
+        .orderBy('id', 'desc')
+        .forUpdate()
+        .executeTakeFirst()
+    },
+
+    async updateChange(
+      id: number,
+      changes: Partial<Pick<EmailChangeRow, 'confirmed_at' | 'ended_at' | 'code_failures'>>,
+    ): Promise<void> {
+      await db.updateTable('email_change').set(changes).where('id', '=', id).execute()
+    },
+
+    /**
+     * Hold notices not yet in a mail, of patrons with an address, locked (SKIP LOCKED: two
+     * senders take different notices), oldest first.
+     */
+    async unmailedNotices(limit: number): Promise<NoticeRow[]> {
+      // Lock the notices alone (MariaDB has no FOR UPDATE OF), then read what the mail says.
+      const locked = await db
+        .selectFrom('hold_notice')
+        .select('id')
+        .where('mail_id', 'is', null)
+        .orderBy('id')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute()
+      if (locked.length === 0) return []
+      const rows = await sql<NoticeRow>`
+        SELECT n.id, n.library_id, n.patron_id, n.hold_id, n.kind, r.title, c.issue_label,
+          b.name AS pickup_branch_name, h.pickup_deadline, p.email, p.email_kind, p.full_name
+        FROM hold_notice n
+        JOIN hold h ON h.library_id = n.library_id AND h.id = n.hold_id
+        JOIN record r ON r.library_id = h.library_id AND r.id = h.record_id
+        JOIN branch b ON b.library_id = h.library_id AND b.id = h.pickup_branch_id
+        JOIN patron p ON p.library_id = n.library_id AND p.id = n.patron_id
+        LEFT JOIN copy c ON c.library_id = h.library_id AND c.id = h.copy_id
+        WHERE n.id IN (${sql.join(locked.map((l) => l.id))})
+        ORDER BY n.id
+      `.execute(db)
+      return rows.rows
+    },
+
+    async markNotices(ids: readonly number[], mailId: number): Promise<void> {
+      if (ids.length === 0) return
+      await db
+        .updateTable('hold_notice')
+        .set({ mail_id: mailId })
+        .where('id', 'in', [...ids])
+        .execute()
+    },
+
+    /**
+     * Claims up to `limit` due mails for this sender until `until` (SKIP LOCKED: a row another
+     * sender is claiming is passed over; a claim that ran out may be taken again).
+     */
+    async claimDue(
+      now: string,
+      until: string,
+      claim: string,
+      limit: number,
+    ): Promise<OutboxMail[]> {
+      const due = await db
+        .selectFrom('mail_outbox')
+        .select('id')
+        .where('sent_at', 'is', null)
+        .where('failed_at', 'is', null)
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+        .orderBy('id')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute()
+      if (due.length === 0) return []
+      const ids = due.map((d) => d.id)
+      await db
+        .updateTable('mail_outbox')
+        .set({ claim, claimed_until: until })
+        .where('id', 'in', ids)
+        .execute()
+      return db
+        .selectFrom('mail_outbox')
+        .select([
+          'id',
+          'library_id',
+          'patron_id',
+          'kind',
+          'to_address',
+          'from_address',
+          'subject',
+          'body',
+          'message_id',
+          'created_at',
+          'next_attempt_at',
+          'attempts',
+        ])
+        .where('id', 'in', ids)
+        .orderBy('id')
+        .execute()
+    },
+
+    /** Sent: the body (it may hold a confirmation link) is cleared. Only the claim's holder. */
+    async markSent(id: number, claim: string, now: string): Promise<boolean> {
+      const result = await db
+        .updateTable('mail_outbox')
+        .set({ sent_at: now, body: '', claim: null, claimed_until: null, last_error: null })
+        .where('id', '=', id)
+        .where('claim', '=', claim)
+        .where('sent_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    async markFailed(
+      id: number,
+      claim: string,
+      outcome: { error: string; attempts: number; retryAt: string | null; now: string },
+    ): Promise<void> {
+      await db
+        .updateTable('mail_outbox')
+        .set({
+          attempts: outcome.attempts,
+          last_error: outcome.error.slice(0, 500),
+          claim: null,
+          claimed_until: null,
+          ...(outcome.retryAt === null
+            ? { failed_at: outcome.now }
+            : { next_attempt_at: outcome.retryAt }),
+        })
+        .where('id', '=', id)
+        .where('claim', '=', claim)
+        .execute()
+    },
+
+    /** Mails a patron had queued since `since` (rate limits of test mails, pages). */
+    async countMails(
+      libraryId: number,
+      patronId: number,
+      kind: string,
+      since: string,
+    ): Promise<number> {
+      const row = await db
+        .selectFrom('mail_outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('library_id', '=', libraryId)
+        .where('patron_id', '=', patronId)
+        .where('kind', '=', kind)
+        .where('created_at', '>=', since)
+        .executeTakeFirstOrThrow()
+      return Number(row.n)
+    },
+
+    /** Mails given up on (staff see them), newest first. */
+    async failed(libraryId: number, limit: number) {
+      return db
+        .selectFrom('mail_outbox')
+        .select([
+          'id',
+          'patron_id',
+          'kind',
+          'to_address',
+          'subject',
+          'created_at',
+          'failed_at',
+          'attempts',
+          'last_error',
+        ])
+        .where('library_id', '=', libraryId)
+        .where('failed_at', 'is not', null)
+        .orderBy('failed_at', 'desc')
+        .limit(limit)
+        .execute()
+    },
+  }
+}
+
+export type MailStore = ReturnType<typeof store>
+
+export function mailRepository(db: Db) {
+  return {
+    ...store(db),
+    /** Runs work in one transaction (retried on deadlock) with a store bound to it. */
+    unit<T>(work: (store: MailStore) => Promise<T>): Promise<T> {
+      return inTransaction(db, (trx) => work(store(trx)))
+    },
+  }
+}
+
+export type MailRepository = ReturnType<typeof mailRepository>
