@@ -6,6 +6,7 @@ import { sql } from 'kysely'
 import type { Db } from './database.ts'
 import type { EmailKind } from './schema.ts'
 import { inTransaction } from './transaction.ts'
+import type { TransactionOptions } from './transaction.ts'
 
 export interface NewMail {
   library_id: number
@@ -357,8 +358,8 @@ export function mailRepository(db: Db) {
   return {
     ...store(db),
     /** Runs work in one transaction (retried on deadlock) with a store bound to it. */
-    unit<T>(work: (store: MailStore) => Promise<T>): Promise<T> {
-      return inTransaction(db, (trx) => work(store(trx)))
+    unit<T>(work: (store: MailStore) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+      return inTransaction(db, (trx) => work(store(trx)), options)
     },
   }
 }

@@ -63,7 +63,7 @@ export function mailComposer(options: { cache: boolean }): MailComposer {
     views: join(VIEWS_DIR, 'mail'),
     cache: options.cache,
     autoEscape: false,
-    autoTrim: [false, 'nl'],
+    autoTrim: false,
   })
   const render = (view: string, lib: MailLibrary, kind: EmailKind, data: object): string =>
     tidyBody(

@@ -81,8 +81,10 @@ export function outboxSender(deps: {
       const claim = randomBytes(16).toString('base64url')
       const now = clock.now()
       const until = new Date(now.getTime() + (deps.claimMinutes ?? 5) * 60_000)
-      const due = await mails.unit((store) =>
-        store.claimDue(utcDateTime(now), utcDateTime(until), claim, limit),
+      // READ COMMITTED: rows the claim reads but does not take are not kept locked.
+      const due = await mails.unit(
+        (store) => store.claimDue(utcDateTime(now), utcDateTime(until), claim, limit),
+        { isolationLevel: 'read committed' },
       )
       const counts = { sent: 0, retrying: 0, failed: 0 }
       for (const mail of due) {

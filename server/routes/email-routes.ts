@@ -130,15 +130,15 @@ export function emailRoutes(
       return
     }
     // Rules B: 「変更」 → 確認 → 「送信」. The confirmation page carries the address back.
-    if (lib.settings.emailConfirmStep && formField(res, 'confirmed') !== '1') {
-      await emailPage(req, res, { ...shown, confirming: true })
+    const confirming = lib.settings.emailConfirmStep && formField(res, 'confirmed') !== '1'
+    const input = { address, confirmation, kind }
+    const outcome = confirming
+      ? await mail.check(mailLib(res), patronOf(res).id, input)
+      : await mail.request(mailLib(res), patronOf(res).id, input)
+    if (confirming && outcome.ok) {
+      await emailPage(req, res, { ...shown, address: outcome.address, confirming: true })
       return
     }
-    const outcome = await mail.request(mailLib(res), patronOf(res).id, {
-      address,
-      confirmation,
-      kind,
-    })
     if (!outcome.ok) {
       if (outcome.reason === 'fields') {
         const errors: Record<string, string> = {}
@@ -160,6 +160,7 @@ export function emailRoutes(
       } else throw new HttpError(404, 'ログインし直してください。')
       return
     }
+    if (!outcome.ok) return
     req.session.emailSent = { libraryId: lib.library.id, address: outcome.address }
     redirectToPage(req, res, 'emailSent')
   })

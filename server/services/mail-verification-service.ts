@@ -228,7 +228,35 @@ export function mailVerificationService(deps: {
     }
   }
 
+  /** Whether a request would be taken (the confirmation step shows it first). */
+  async function check(
+    lib: MailLibrary,
+    patronId: number,
+    input: { address: string; confirmation?: string; kind?: EmailKind },
+  ): Promise<
+    | { ok: true; address: string; kind: EmailKind; patron: { full_name: string } }
+    | Exclude<RequestOutcome, { ok: true } | { reason: 'rate_limited' }>
+  > {
+    const checked = checkAddress(input.address)
+    if (!checked.ok) return { ok: false, reason: 'fields', errors: { address: checked.problem } }
+    if (input.confirmation !== undefined && input.confirmation.trim() !== checked.address) {
+      return { ok: false, reason: 'fields', errors: { confirmation: 'mismatch' } }
+    }
+    const address = checked.address
+    const kind: EmailKind = input.kind ?? (isCarrierAddress(address) ? 'mobile' : 'pc')
+    const patron = await mails.patron(lib.library.id, patronId)
+    if (!patron) return { ok: false, reason: 'not_found' }
+    const eligible = emailEligibility(lib.settings, patron, today(clock))
+    if (!eligible.ok) return { ok: false, reason: 'ineligible', eligibility: eligible.reason }
+    if (patron.email === address && patron.email_kind === kind) {
+      return { ok: false, reason: 'fields', errors: { address: 'same' } }
+    }
+    return { ok: true, address, kind, patron }
+  }
+
   return {
+    check,
+
     /**
      * A patron asks for an address (first registration or a change): checked, rate-limited,
      * then a confirmation mail goes out and any earlier open request ends.
@@ -238,21 +266,10 @@ export function mailVerificationService(deps: {
       patronId: number,
       input: { address: string; confirmation?: string; kind?: EmailKind },
     ): Promise<RequestOutcome> {
-      const checked = checkAddress(input.address)
-      if (!checked.ok) return { ok: false, reason: 'fields', errors: { address: checked.problem } }
-      if (input.confirmation !== undefined && input.confirmation.trim() !== checked.address) {
-        return { ok: false, reason: 'fields', errors: { confirmation: 'mismatch' } }
-      }
-      const address = checked.address
-      const kind: EmailKind = input.kind ?? (isCarrierAddress(address) ? 'mobile' : 'pc')
+      const checked = await check(lib, patronId, input)
+      if (!checked.ok) return checked
+      const { address, kind } = checked
       const libraryId = lib.library.id
-      const patron = await mails.patron(libraryId, patronId)
-      if (!patron) return { ok: false, reason: 'not_found' }
-      const eligible = emailEligibility(lib.settings, patron, today(clock))
-      if (!eligible.ok) return { ok: false, reason: 'ineligible', eligibility: eligible.reason }
-      if (patron.email === address && patron.email_kind === kind) {
-        return { ok: false, reason: 'fields', errors: { address: 'same' } }
-      }
       const allowed =
         (await throttle.allow(
           'mail_patron',
