@@ -7,7 +7,6 @@ import type { Config } from './config.ts'
 import { buildDeps } from './deps.ts'
 import { createHttpServer } from './http-server.ts'
 import { prepareDatabase } from './db/setup.ts'
-import { maintainSearchIndexes } from './services/search/search-index.ts'
 
 const started = Date.now()
 function configOrExit(): Config {
@@ -56,7 +55,8 @@ let maintaining = false
 function maintainIndexes(rebuild: boolean): void {
   if (maintaining) return
   maintaining = true
-  maintainSearchIndexes(deps.db, { rebuild, log: (msg) => logger.info(msg) })
+  deps.searchEngine
+    .maintain({ rebuild, log: (msg) => logger.info(msg) })
     .catch((err: unknown) => logger.warn({ err }, 'search index maintenance failed'))
     .finally(() => {
       maintaining = false

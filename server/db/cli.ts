@@ -15,7 +15,7 @@ import { eligibilityMessage } from '../services/password-service.ts'
 import { createDb, ensureDatabase } from './database.ts'
 import { loadDemo } from './demo/demo-loader.ts'
 import { migrate } from './migrator.ts'
-import { maintainSearchIndexes } from '../services/search/search-index.ts'
+import { createSearchEngine } from '../services/search/search-engine.ts'
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`)
 
@@ -33,7 +33,7 @@ async function main(command: string | undefined): Promise<void> {
     const db = createDb(config.databaseUrl, 4)
     try {
       const rebuild = process.argv.includes('--all')
-      const { built, compacted } = await maintainSearchIndexes(db, { rebuild, log })
+      const { built, compacted } = await createSearchEngine({ db }).maintain({ rebuild, log })
       log(`search indexes: ${built} built, ${compacted} compacted`)
     } finally {
       await db.destroy()

@@ -15,7 +15,7 @@ import { normaliseIsbn } from '../services/isbn.ts'
 import type { Channel, PathName } from '../paths.ts'
 import type { Renderer } from '../render/views.ts'
 import { addDays } from '../services/calendar-service.ts'
-import { parsePage } from '../services/catalogue-service.ts'
+import { parsePage } from './search-params.ts'
 import { ndcChildren, ndcLabel, ndcPath, parseNdcNotation } from '../services/ndc.ts'
 import { pageContext } from './page-context.ts'
 

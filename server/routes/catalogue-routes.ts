@@ -10,18 +10,18 @@ import { routeWithinLibrary, urlFor } from '../paths.ts'
 import { ndcLabel } from '../services/ndc.ts'
 import type { Channel, PathName } from '../paths.ts'
 import type { Renderer } from '../render/views.ts'
-import {
-  MAX_QUERY_LENGTH,
-  SORTS,
-  TITLE_MODES,
-  parsePage,
-  parseRecordId,
-  readSearchRequest,
-  searchParams,
-} from '../services/catalogue-service.ts'
+import { MAX_QUERY_LENGTH } from '../services/catalogue-service.ts'
 import type { SearchRequest } from '../services/catalogue-service.ts'
 import { MATERIAL_TYPE_LABELS } from '../render/labels.ts'
+import { SORT_LABELS, TITLE_MODE_LABELS, searchErrorMessages } from '../render/search-words.ts'
 import type { CatalogueService } from '../services/catalogue-service.ts'
+import {
+  parsePage,
+  parseRecordId,
+  readSearchPage,
+  readSearchRequest,
+  searchParams,
+} from './search-params.ts'
 import { recordListActionsOf } from './list-routes.ts'
 import { pageContext } from './page-context.ts'
 
@@ -67,18 +67,20 @@ export function catalogueRoutes(deps: {
 
   const searchGet = async (_req: Request, res: Response) => {
     const { library, branches } = libraryOf(res)
-    const outcome = await catalogue.search(library.id, branches, {
-      params: queryOf(res),
+    const query = queryOf(res)
+    const outcome = await catalogue.search(library.id, branches, readSearchRequest(query), {
+      page: readSearchPage(query),
       perPage: layout.hitsPerPage,
     })
     const common = {
       maxQueryLength: MAX_QUERY_LENGTH,
-      sorts: SORTS,
-      titleModes: TITLE_MODES,
+      sorts: SORT_LABELS,
+      titleModes: TITLE_MODE_LABELS,
       branches,
       materialTypes: MATERIAL_TYPE_LABELS,
       ndcLabel,
     }
+    const params = searchParams(outcome.request)
     if (outcome.ok) {
       const refine = layout.channel === 'keitai' && param(res, 'refine') === '1'
       const facets =
@@ -89,11 +91,11 @@ export function catalogueRoutes(deps: {
         ...pageContext(res, searchHeading(outcome.request) + (refine ? '：絞り込み' : ''), {
           page: outcome.page,
           switchTo: 'search',
-          switchQuery: { ...outcome.params, page: pageOnOtherChannel(outcome.page, layout) },
+          switchQuery: { ...params, page: pageOnOtherChannel(outcome.page, layout) },
         }),
         ...common,
-        feedUrl: urlFor('pc', 'searchFeed', { lib: library.slug }, outcome.params),
-        result: outcome,
+        feedUrl: urlFor('pc', 'searchFeed', { lib: library.slug }, params),
+        result: { ...outcome, params },
         request: outcome.request,
         facets,
         criteria: criteriaSummary(outcome.request, branches),
@@ -101,6 +103,7 @@ export function catalogueRoutes(deps: {
       return
     }
     const status = outcome.reason === 'page_out_of_range' ? 404 : 400
+    const { page, ...fieldErrors } = searchErrorMessages(outcome.errors)
     render(
       res,
       outcome.simpleForm === false ? 'advanced' : 'search',
@@ -110,10 +113,10 @@ export function catalogueRoutes(deps: {
         result: null,
         request: outcome.request,
         // A page number is no field of the form: say it without a link to a field.
-        errors: outcome.errors.page ? {} : outcome.errors,
-        message: outcome.errors.page ?? '',
+        errors: page ? {} : fieldErrors,
+        message: page ?? '',
         lastPage: outcome.reason === 'page_out_of_range' ? outcome.lastPage : 1,
-        params: searchParams(outcome.request),
+        params,
       },
       status,
     )
@@ -124,8 +127,8 @@ export function catalogueRoutes(deps: {
     render(res, 'advanced', {
       ...pageContext(res, '詳細検索'),
       maxQueryLength: MAX_QUERY_LENGTH,
-      sorts: SORTS,
-      titleModes: TITLE_MODES,
+      sorts: SORT_LABELS,
+      titleModes: TITLE_MODE_LABELS,
       branches,
       materialTypes: MATERIAL_TYPE_LABELS,
       request: readSearchRequest(queryOf(res)),
@@ -204,7 +207,7 @@ export function criteriaSummary(
     if (value) items.push({ label, value })
   }
   add('キーワード', r.q)
-  add('タイトル', r.title ? `${r.title}（${TITLE_MODES[r.titleMode]}）` : '')
+  add('タイトル', r.title ? `${r.title}（${TITLE_MODE_LABELS[r.titleMode]}）` : '')
   add('著者名', r.author)
   add('出版者', r.publisher)
   add('件名', r.subject)

@@ -10,6 +10,7 @@ import { HttpError } from '../errors.ts'
 import { libraryOf } from '../middleware/library.ts'
 import { queryOf } from '../middleware/query.ts'
 import { searchHeading } from './catalogue-routes.ts'
+import { readSearchPage, readSearchRequest, searchParams } from './search-params.ts'
 import { urlFor } from '../paths.ts'
 import { addDays } from '../services/calendar-service.ts'
 import type { CatalogueService } from '../services/catalogue-service.ts'
@@ -90,12 +91,16 @@ export function openSearchGet(): RequestHandler {
 export function searchFeedGet(deps: { catalogue: CatalogueService; clock: Clock }): RequestHandler {
   return async (_req, res) => {
     const { library, branches } = libraryOf(res)
-    const outcome = await deps.catalogue.search(library.id, branches, {
-      params: queryOf(res),
+    const query = queryOf(res)
+    const outcome = await deps.catalogue.search(library.id, branches, readSearchRequest(query), {
+      page: readSearchPage(query),
       perPage: FEED_SIZE,
     })
     if (!outcome.ok) throw new HttpError(400, '検索の条件とページを正しく指定してください。')
-    const q = { ...outcome.params, page: outcome.page > 1 ? outcome.page : undefined }
+    const q = {
+      ...searchParams(outcome.request),
+      page: outcome.page > 1 ? outcome.page : undefined,
+    }
     atom(
       res,
       {

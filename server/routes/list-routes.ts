@@ -17,7 +17,7 @@ import type { Channel, PathName } from '../paths.ts'
 import { clip } from '../render/format.ts'
 import { redirectTo } from '../render/redirect.ts'
 import type { Renderer } from '../render/views.ts'
-import { parsePage, parseRecordId } from '../services/catalogue-service.ts'
+import { parsePage, parseRecordId } from './search-params.ts'
 import {
   ALREADY_FAVOURITE,
   DEFAULT_SHELF_NAME,

@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { sql } from 'kysely'
 import type { Db } from '../database.ts'
-import { refreshSearchFields, searchFields } from '../search-fields.ts'
+import { recordRepository } from '../record-repository.ts'
+import { refreshSearchFields, searchFields } from '../../services/search/search-fields.ts'
 import type {
   CopyStatus,
   HoldChannel,
@@ -24,7 +25,7 @@ import { tokyoDay } from '../../clock.ts'
 import { addDays } from '../../services/calendar-service.ts'
 import { loadDemoAccounts } from './demo-accounts.ts'
 import { fillCatalogueReadings } from './demo-readings.ts'
-import { indexRecords } from '../../services/search/search-index.ts'
+import { indexRecords } from '../../services/search/index-build.ts'
 import type { ReadingFlags } from './demo-readings.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -1235,7 +1236,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
     )
   }
   if (result.loaded) {
-    await refreshSearchFields(db, { log })
+    await refreshSearchFields(recordRepository(db), { log })
     // Fresh bulk loads leave InnoDB without statistics; plans are poor until they exist.
     await sql`ANALYZE TABLE record, copy, patron, loan, hold`.execute(db)
   }
