@@ -5,7 +5,6 @@ import type { RequestHandler, Response } from 'express'
 import type { Clock } from '../clock.ts'
 import { today } from '../clock.ts'
 import type { BrowseRepository } from '../db/browse-repository.ts'
-import type { RecordHit } from '../db/record-repository.ts'
 import { HttpError } from '../errors.ts'
 import { libraryOf } from '../middleware/library.ts'
 import { queryOf } from '../middleware/query.ts'
@@ -13,7 +12,7 @@ import { searchHeading } from './catalogue-routes.ts'
 import { readSearchPage, readSearchRequest, searchParams } from './search-params.ts'
 import { urlFor } from '../paths.ts'
 import { addDays } from '../services/calendar-service.ts'
-import type { CatalogueService } from '../services/catalogue-service.ts'
+import type { CatalogueService, RecordHit } from '../services/catalogue-service.ts'
 
 const FEED_SIZE = 20
 

@@ -3,9 +3,12 @@
 // ids read from the URL. The catalogue, feed, browse and list pages share these; the search
 // service itself takes the typed request (services/catalogue-service.ts).
 import type { Params } from '../middleware/query.ts'
-import { MATERIAL_TYPES } from '../db/schema.ts'
-import type { MaterialType } from '../db/schema.ts'
-import { MAX_PAGE, SEARCH_SORTS, TITLE_MODES } from '../services/catalogue-service.ts'
+import {
+  MAX_PAGE,
+  SEARCH_MATERIAL_TYPES,
+  SEARCH_SORTS,
+  TITLE_MODES,
+} from '../services/catalogue-service.ts'
 import type { SearchRequest, SearchSort, TitleMode } from '../services/catalogue-service.ts'
 
 const last = (p: Params, name: string) => (p[name]?.[p[name].length - 1] ?? '').trim()
@@ -25,9 +28,7 @@ export function readSearchRequest(p: Params): SearchRequest {
     isbn: last(p, 'isbn'),
     from: last(p, 'from'),
     to: last(p, 'to'),
-    type: (p.type ?? []).filter((t): t is MaterialType =>
-      (MATERIAL_TYPES as readonly string[]).includes(t),
-    ),
+    type: (p.type ?? []).flatMap((t) => oneOf(SEARCH_MATERIAL_TYPES, t) ?? []),
     branch: last(p, 'branch'),
     ndc: last(p, 'ndc'),
     call: last(p, 'call'),

@@ -3,6 +3,7 @@
 // SRU will build it from theirs), folds it into criteria and returns an outcome with codes —
 // never sentences — that every front end words its own way; the search itself is the search
 // service's (services/search/search-service.ts).
+import { MATERIAL_TYPES } from '../db/schema.ts'
 import type { BibRecord, MaterialType } from '../db/schema.ts'
 import type { CopyRow, RecordHit, RecordRepository } from '../db/record-repository.ts'
 import type { SearchCriteria, SearchSort, TitleMode } from '../db/search-repository.ts'
@@ -10,7 +11,7 @@ import { looksLikeIsbn, normaliseIsbn } from './isbn.ts'
 import { foldWords } from './search/fold.ts'
 import type { SearchService } from './search/search-service.ts'
 
-export type { SearchSort, TitleMode }
+export type { RecordHit, SearchSort, TitleMode }
 
 export const MAX_QUERY_LENGTH = 200
 export const MAX_CALL_NUMBER_LENGTH = 20
@@ -24,6 +25,9 @@ export const SEARCH_SORTS: readonly SearchSort[] = [
   'year_desc',
   'year_asc',
 ]
+
+/** The material types a search may ask for. */
+export const SEARCH_MATERIAL_TYPES: readonly MaterialType[] = MATERIAL_TYPES
 
 /** How a title is matched (the first is the default). */
 export const TITLE_MODES: readonly TitleMode[] = ['contains', 'prefix', 'exact']

@@ -41,7 +41,7 @@ export interface DocTable {
   size: number
 }
 
-export async function loadDocTable(
+async function loadDocTable(
   db: repo.Queryable,
   libraryId: number,
   gen: number,

@@ -32,7 +32,7 @@ export interface DeltaView {
   live: DeltaDoc[]
 }
 
-export function toDeltaDoc(row: DeltaRow): DeltaDoc | null {
+function toDeltaDoc(row: DeltaRow): DeltaDoc | null {
   const r = row.record
   if (!r) return null
   const sep = r.search_text.indexOf(KEY_SEPARATOR)

@@ -1,6 +1,6 @@
 // Matching with the index: the documents of a library that contain every word and pass the
-// filters and field terms (steps 1–5 of a search; ranking.ts and facets.ts take it from
-// there). A 1-character word is its character list, a 2-character word its bigram list; a
+// filters and field terms (steps 1–5 of a search; index-ranking.ts and index-facets.ts take
+// it from there). A 1-character word is its character list, a 2-character word its bigram list; a
 // longer word is the intersection of the bigram lists covering it, checked with positions
 // (the bigrams at their offsets from one start), which is exact: nothing is verified against
 // the text. Words are ANDed rarest first. A detailed search's field word must have an
@@ -57,6 +57,7 @@ export interface SearchFilters {
 
 const NDC_PREFIX = /^[0-9.]{1,16}$/
 
+/** A list a search needs: its key, and whether its positions are wanted. */
 export interface Needed {
   key: Buffer
   positional: boolean
