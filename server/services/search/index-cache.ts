@@ -8,6 +8,7 @@ import type { DocTable } from './doc-table.ts'
 import type { DeltaView } from './index-delta.ts'
 import type { PostingList } from './postings.ts'
 
+/** Posting lists by name, the least recently used dropped first when over maxBytes. */
 export class Lru {
   private readonly map = new Map<string, PostingList>()
   bytes = 0
