@@ -11,7 +11,7 @@ import {
   SORT_KEY_MAX_LENGTH,
   SUBJECT_KEY_MAX_LENGTH,
 } from '../../db/search-layout.ts'
-import type { SearchFields, SearchableRecord } from '../../db/search-layout.ts'
+import type { KeyGroup, SearchFields, SearchableRecord } from '../../db/search-layout.ts'
 import type { RecordRepository } from '../../db/record-repository.ts'
 import { codePointLength, fold, searchParts } from './fold.ts'
 
@@ -21,8 +21,9 @@ function frame(parts: string[], max: number): string {
   return inner ? `${KEY_SEPARATOR}${inner}${KEY_SEPARATOR}`.slice(0, max) : ''
 }
 
-const key = (parts: string[], group: (typeof KEY_GROUPS)[keyof typeof KEY_GROUPS]) =>
-  frame(parts.slice(group.from, group.to), group.maxLength)
+/** A field key: the group's parts of the layout, framed. */
+const key = (parts: string[], group: KeyGroup) =>
+  frame(parts.slice(KEY_GROUPS[group].from, KEY_GROUPS[group].to), KEY_GROUPS[group].maxLength)
 
 export function searchFields(r: SearchableRecord): SearchFields {
   const parts = searchParts(r)
@@ -30,9 +31,9 @@ export function searchFields(r: SearchableRecord): SearchFields {
   const [author = '', authorReading = ''] = parts.slice(KEY_GROUPS.author.from)
   return {
     search_text: parts.filter(Boolean).join(KEY_SEPARATOR),
-    title_key: key(parts, KEY_GROUPS.title),
-    author_key: key(parts, KEY_GROUPS.author),
-    publisher_key: key(parts, KEY_GROUPS.publisher),
+    title_key: key(parts, 'title'),
+    author_key: key(parts, 'author'),
+    publisher_key: key(parts, 'publisher'),
     subject_key: frame(r.subjects.split(/[;；／/]/).map(fold), SUBJECT_KEY_MAX_LENGTH),
     sort_title: (r.title_reading ? reading : title).slice(0, SORT_KEY_MAX_LENGTH),
     sort_author: (r.author_reading ? authorReading : author).slice(0, SORT_KEY_MAX_LENGTH),
