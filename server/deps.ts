@@ -10,6 +10,7 @@ import { createDb, ping } from './db/database.ts'
 import type { Db } from './db/database.ts'
 import { libraryRepository } from './db/library-repository.ts'
 import { recordRepository } from './db/record-repository.ts'
+import { searchRepository } from './db/search-repository.ts'
 import { createLogger } from './logger.ts'
 import { createRenderer } from './render/views.ts'
 import { browseRepository } from './db/browse-repository.ts'
@@ -35,7 +36,8 @@ import { holdService } from './services/hold-service.ts'
 import { libraryService } from './services/library-service.ts'
 import { catalogueService } from './services/catalogue-service.ts'
 import { listService } from './services/list-service.ts'
-import { configureSearchIndex } from './services/search/search-index.ts'
+import { createSearchEngine } from './services/search/search-engine.ts'
+import { searchService } from './services/search/search-service.ts'
 import { loanService } from './services/loan-service.ts'
 import { throttleService } from './services/throttle-service.ts'
 
@@ -53,7 +55,9 @@ export function buildDeps(
 ) {
   const db = overrides.db ?? createDb(config.databaseUrl, config.databasePoolSize)
   const clock = overrides.clock ?? systemClock
-  configureSearchIndex({
+  // The search index engine: one per process, with its bounded cache (main.ts maintains it).
+  const searchEngine = createSearchEngine({
+    db,
     cacheBytes: config.searchCacheMb * 1024 * 1024,
     copySnapshotMaxAgeMs: config.searchCopySnapshotSeconds * 1000,
   })
@@ -80,13 +84,17 @@ export function buildDeps(
     logger: overrides.logger ?? createLogger(config.logLevel),
     lifecycle,
     repositories,
+    searchEngine,
     sessionStore: new MysqlSessionStore(db, { ttlSeconds: config.sessionIdleMinutes * 60, clock }),
     services: {
       libraries: libraryService(repositories.libraries),
       accounts: accountService({ patrons: repositories.patrons, clock }),
       browse: browseService({ browse: repositories.browse, clock }),
       health: healthService({ ping: () => ping(db), lifecycle }),
-      catalogue: catalogueService(repositories.records),
+      catalogue: catalogueService({
+        records: repositories.records,
+        search: searchService({ repository: searchRepository(db), engine: searchEngine }),
+      }),
       throttle,
       auth: authService({
         patrons: repositories.patrons,

@@ -7,7 +7,8 @@ import type { Config } from './config.ts'
 import { createDb, ensureDatabase } from './db/database.ts'
 import { libraryRepository } from './db/library-repository.ts'
 import { migrate } from './db/migrator.ts'
-import { refreshSearchFields } from './db/search-fields.ts'
+import { recordRepository } from './db/record-repository.ts'
+import { refreshSearchFields } from './services/search/search-fields.ts'
 import type { Lifecycle } from './deps.ts'
 import { loadDemo } from './demo/demo-loader.ts'
 import type { JobRunner } from './jobs/job-registry.ts'
@@ -21,7 +22,7 @@ export async function prepareDatabase(
   if (applied.length) options.log(`applied migrations: ${applied.join(', ')}`)
   const db = createDb(url, 2)
   try {
-    const refreshed = await refreshSearchFields(db, { log: options.log })
+    const refreshed = await refreshSearchFields(recordRepository(db), { log: options.log })
     if (refreshed) options.log(`search fields refreshed for ${refreshed} records`)
     if (options.loadDemoOnEmpty && (await libraryRepository(db).count()) === 0) {
       const result = await loadDemo(db, { log: options.log, pepper: options.pepper })

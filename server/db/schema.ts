@@ -233,7 +233,7 @@ export interface ShelfItemTable {
   added_at: CreatedAt
 }
 
-/** The catalogue search index of a library (server/services/search/search-index.ts). */
+/** The catalogue search index of a library (server/services/search/search-engine.ts). */
 export interface SearchStateTable {
   library_id: number
   gen: ColumnType<number, number | undefined, number>

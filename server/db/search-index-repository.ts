@@ -1,26 +1,17 @@
-// SQL of the catalogue search index (server/services/search/search-index.ts): its state row,
-// posting rows, delta rows, the copy-based filters, and likeSearchIds — the same search done
-// with LIKE '%word%' scans, used as the fallback before an index exists and as the reference
-// the index is tested and benchmarked against. Every statement works the same on MariaDB 10.11
-// and MySQL 8 (plain indexed reads, IN lists, binary comparisons).
+// The tables of the catalogue search index (services/search/): its state row, posting rows
+// and delta rows, the record data an index build reads, the copy facts the index filters and
+// counts by, and the named lock of a build. Plain reads and writes: the engine decides what
+// they mean. (The same search done by SQL alone is search-repository.ts.) Every statement
+// works the same on MariaDB 10.11 and MySQL 8 (plain indexed reads, IN lists, binary
+// comparisons).
 import { sql } from 'kysely'
 import type { Kysely, RawBuilder } from 'kysely'
-import type { Database, MaterialType } from './schema.ts'
+import type { Database } from './schema.ts'
+import { withNamedLock } from './named-lock.ts'
+import { rankedReading } from './search-layout.ts'
 
 /** The pool or a transaction. */
 export type Queryable = Kysely<Database>
-
-const SEP = '\u0001'
-
-/**
- * The folded title reading a title-ranked search compares with, or '' : sort_title when the
- * record has a reading and sort_title holds all of it (it is cut at 255 characters). Then it
- * is also the second field of search_text. Both the index and the LIKE scan rank by it.
- */
-export const rankedReading = (alias: 'r' | 'record') =>
-  sql<string>`CASE WHEN ${sql.ref(`${alias}.title_reading`)} <> ''
-    AND CHAR_LENGTH(${sql.ref(`${alias}.sort_title`)}) BETWEEN 1 AND 254
-    THEN ${sql.ref(`${alias}.sort_title`)} ELSE '' END`
 
 export interface SearchState {
   gen: number
@@ -40,7 +31,7 @@ export interface IndexSourceRow {
   search_text: string
   /** rankedReading: '' or the second field of search_text. */
   reading: string
-  /** The lengths of the eight folded fields (search-fields.ts). */
+  /** The lengths of the eight folded parts (search-layout.ts). */
   search_layout: string
   material_type: string
   ndc: string
@@ -62,31 +53,9 @@ export interface DeltaRow {
   } | null
 }
 
-/** The filters a search may add to its words (all ANDed). */
-export interface SearchFilters {
-  /** Any of these material types. */
-  materialTypes?: readonly MaterialType[]
-  /** pub_year ≥ yearFrom (records without a year are left out). */
-  yearFrom?: number
-  /** pub_year ≤ yearTo (records without a year are left out). */
-  yearTo?: number
-  /** NDC starting with this (digits and dots: '9', '91', '913.6'). */
-  ndcPrefix?: string
-  /** Held at this branch: a copy there (with availableNow: an available copy there). */
-  branchId?: number
-  /** A copy on the shelf now: status available and not reference-only. */
-  availableNow?: boolean
-  /** This ISBN-13 (as stored in record.isbn). */
-  isbn?: string
-}
-
 export interface CopyFilter {
   branchId?: number
   availableNow?: boolean
-}
-
-export function hasCopyFilter(f: CopyFilter): boolean {
-  return f.branchId !== undefined || f.availableNow === true
 }
 
 export async function readState(db: Queryable, libraryId: number): Promise<SearchState | null> {
@@ -445,155 +414,33 @@ export async function recordsWithIsbn(
   return rows.map((r) => r.id)
 }
 
-// ---------------------------------------------------------------------------------------------
-// The LIKE scan: fallback and reference
-// ---------------------------------------------------------------------------------------------
+/** How many records the library's delta holds (edited since the index was built). */
+export async function deltaSize(db: Queryable, libraryId: number): Promise<number> {
+  const row = await db
+    .selectFrom('search_delta')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('library_id', '=', libraryId)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
 
-const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
-
-export interface SearchPage {
-  offset: number
-  limit: number
-  filters?: SearchFilters
-  /** Words that must occur within given fields (detailed search). */
-  fields?: FieldTerms
-  /** The folded text compared with titles for ranking; default: the words joined. */
-  rankText?: string
+/** Every library, in id order (for building and compacting their indexes). */
+export async function listLibraries(db: Queryable): Promise<{ id: number; slug: string }[]> {
+  return db.selectFrom('library').select(['id', 'slug']).orderBy('id').execute()
 }
 
 /**
- * Folded words of a detailed search that must occur within one field group: the title group
- * (title, reading, subtitle, series: title_key), the author group (author and its reading:
- * author_key), the publisher (publisher_key). Title words match anywhere in one of its parts
- * (contains), or their joined text starts (prefix) or is (exact) one of its parts. Words
- * that folded to nothing ask for nothing.
+ * Runs `work` holding the server-wide named lock of the library's index build (on one
+ * connection of the pool, waiting up to an hour for it), so that one build per library runs
+ * at a time whatever the number of processes.
  */
-export interface FieldTerms {
-  title?: { words: readonly string[]; mode: 'prefix' | 'contains' | 'exact' }
-  author?: readonly string[]
-  publisher?: readonly string[]
-}
-
-/** The SQL conditions of field terms, on the keys of `record as r`. */
-export function fieldConditions(fields: FieldTerms): RawBuilder<boolean>[] {
-  const like = (column: 'title_key' | 'author_key' | 'publisher_key', pattern: string) =>
-    sql<boolean>`${sql.ref(`r.${column}`)} LIKE ${pattern}`
-  const contains = (word: string) => `%${likeEscape(word)}%`
-  const out: RawBuilder<boolean>[] = []
-  if (fields.title) {
-    const { words, mode } = fields.title
-    if (mode === 'contains') for (const word of words) out.push(like('title_key', contains(word)))
-    else if (words.join('') !== '') {
-      // Prefix and exact compare the title (or its reading, subtitle, series) as a whole.
-      const text = likeEscape(words.join(''))
-      out.push(like('title_key', mode === 'exact' ? `%${SEP}${text}${SEP}%` : `%${SEP}${text}%`))
-    }
-  }
-  for (const word of fields.author ?? []) out.push(like('author_key', contains(word)))
-  for (const word of fields.publisher ?? []) out.push(like('publisher_key', contains(word)))
-  return out
-}
-
-/** The same test on one record's keys (for the index's delta records). */
-export function fieldsMatch(
-  fields: FieldTerms,
-  keys: { title_key: string; author_key: string; publisher_key: string },
-): boolean {
-  if (fields.title) {
-    const { words, mode } = fields.title
-    const text = words.join('')
-    const ok =
-      mode === 'contains' || text === ''
-        ? words.every((w) => keys.title_key.includes(w))
-        : keys.title_key.includes(mode === 'exact' ? `${SEP}${text}${SEP}` : `${SEP}${text}`)
-    if (!ok) return false
-  }
-  return (
-    (fields.author ?? []).every((w) => keys.author_key.includes(w)) &&
-    (fields.publisher ?? []).every((w) => keys.publisher_key.includes(w))
-  )
-}
-
-/**
- * The ranking tiers of a folded text, for `record as r`: (title or reading equal to it, title
- * or reading starting with it), each 1 or 0. The title is the first field of search_text;
- * readings (rankedReading) count from two characters. The index ranks the same way.
- */
-export function titleRankTiers(rank: string): [RawBuilder<number>, RawBuilder<number>] {
-  const title = sql`SUBSTRING_INDEX(r.search_text, ${SEP}, 1)`
-  const starts = `${likeEscape(rank)}%`
-  if (Array.from(rank).length < 2) {
-    return [sql<number>`(${title} = ${rank})`, sql<number>`(${title} LIKE ${starts})`]
-  }
-  const reading = rankedReading('r')
-  return [
-    sql<number>`(${title} = ${rank} OR ${reading} = ${rank})`,
-    sql<number>`(${title} LIKE ${starts} OR ${reading} LIKE ${starts})`,
-  ]
-}
-
-/**
- * The search done by scanning: every word a substring of search_text (LIKE on a binary
- * collation), the filters, ranked exact title, title prefix, the rest; then pub_year
- * descending (no year last) and id. "Title" is the first field of search_text and, for a
- * ranking text of two or more characters, also the title's reading (rankedReading).
- */
-export async function likeSearchIds(
+export async function withBuildLock<T>(
   db: Queryable,
   libraryId: number,
-  words: readonly string[],
-  page: SearchPage,
-): Promise<{ total: number; ids: number[] }> {
-  const f = page.filters ?? {}
-  const matching = () => {
-    let q = db.selectFrom('record as r').where('r.library_id', '=', libraryId)
-    for (const word of words) q = q.where('r.search_text', 'like', `%${likeEscape(word)}%`)
-    for (const condition of fieldConditions(page.fields ?? {})) q = q.where(condition)
-    if (f.materialTypes) {
-      q =
-        f.materialTypes.length === 0
-          ? q.where(sql<boolean>`FALSE`)
-          : q.where('r.material_type', 'in', f.materialTypes)
-    }
-    if (f.yearFrom !== undefined) q = q.where('r.pub_year', '>=', f.yearFrom)
-    if (f.yearTo !== undefined) q = q.where('r.pub_year', '<=', f.yearTo)
-    if (f.ndcPrefix !== undefined) {
-      q = q.where('r.ndc', 'like', `${likeEscape(f.ndcPrefix)}%`)
-    }
-    if (f.isbn !== undefined) q = q.where('r.isbn', '=', f.isbn)
-    if (hasCopyFilter(f)) {
-      const { branchId, availableNow } = f
-      q = q.where(({ exists, selectFrom }) => {
-        let copies = selectFrom('copy as c')
-          .select(sql`1`.as('one'))
-          .whereRef('c.library_id', '=', 'r.library_id')
-          .whereRef('c.record_id', '=', 'r.id')
-        if (branchId !== undefined) copies = copies.where('c.branch_id', '=', branchId)
-        if (availableNow) {
-          copies = copies.where('c.status', '=', 'available').where('c.reference_only', '=', 0)
-        }
-        return exists(copies)
-      })
-    }
-    return q
-  }
-  const countRow = await matching()
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow()
-  const total = Number(countRow.n)
-  if (total === 0 || page.offset >= total || page.limit <= 0) return { total, ids: [] }
-  const rank = page.rankText ?? words.join('')
-  let q = matching().select('r.id')
-  if (rank !== '') {
-    const [exact, starts] = titleRankTiers(rank)
-    q = q.orderBy(exact, 'desc').orderBy(starts, 'desc')
-  }
-  const rows = await q
-    .orderBy(sql`r.pub_year IS NULL`)
-    .orderBy('r.pub_year', 'desc')
-    .orderBy('r.id')
-    .offset(page.offset)
-    .limit(page.limit)
-    .execute()
-  return { total, ids: rows.map((r) => r.id) }
+  work: () => Promise<T>,
+): Promise<T> {
+  // One build per library at a time, in any process (named-lock.ts names the database too).
+  const outcome = await withNamedLock(db, `search-index:${libraryId}`, work, { waitSeconds: 3600 })
+  if (!outcome.ok) throw new Error(`could not lock library ${libraryId}`)
+  return outcome.value
 }

@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { sql } from 'kysely'
 import type { Db } from '../db/database.ts'
-import { refreshSearchFields, searchFields } from '../db/search-fields.ts'
+import { recordRepository } from '../db/record-repository.ts'
+import { refreshSearchFields, searchFields } from '../services/search/search-fields.ts'
 import type {
   CopyStatus,
   HoldChannel,
@@ -32,7 +33,7 @@ import type { LibrarySettings } from '../services/library-settings.ts'
 import { renewedDueDate } from '../services/renewal-service.ts'
 import { demoClosedDays, lastOpeningDay, loadDemoAccounts } from './demo-accounts.ts'
 import { fillCatalogueReadings } from './demo-readings.ts'
-import { indexRecords } from '../services/search/search-index.ts'
+import { indexRecords } from '../services/search/index-build.ts'
 import type { ReadingFlags } from './demo-readings.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -1282,7 +1283,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
     )
   }
   if (result.loaded) {
-    await refreshSearchFields(db, { log })
+    await refreshSearchFields(recordRepository(db), { log })
     // Fresh bulk loads leave InnoDB without statistics; plans are poor until they exist.
     await sql`ANALYZE TABLE record, copy, patron, loan, hold`.execute(db)
   }

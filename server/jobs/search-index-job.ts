@@ -1,8 +1,7 @@
 // Keeps every library's search index usable: builds the ones that are missing or of an older
 // format and compacts those with many edits since their build (search-index-rebuild: rebuilds
 // them all, as after a change of the normaliser). Both hold one lock, so they never overlap.
-// maintainIndexes is the one call into the search engine's maintenance.
-import { maintainSearchIndexes } from '../services/search/search-index.ts'
+// maintainIndexes is the one call into the search engine's maintenance (deps.searchEngine).
 import type { JobReport } from './job-registry.ts'
 import type { OpacJob, OpacJobContext } from './opac-jobs.ts'
 
@@ -10,7 +9,7 @@ async function maintainIndexes(
   { deps, log }: OpacJobContext,
   rebuild: boolean,
 ): Promise<JobReport> {
-  const { built, compacted } = await maintainSearchIndexes(deps.db, { rebuild, log })
+  const { built, compacted } = await deps.searchEngine.maintain({ rebuild, log })
   return { built, compacted }
 }
 

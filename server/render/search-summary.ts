@@ -1,9 +1,9 @@
 // A search in words: the heading of its result page (「こころ」の検索結果) and the list of its
 // criteria shown above the results, for both channels and the Atom feed of a search.
 import type { SearchRequest } from '../services/catalogue-service.ts'
-import { TITLE_MODES } from '../services/catalogue-service.ts'
 import { ndcLabel } from '../services/ndc.ts'
 import { MATERIAL_TYPE_LABELS } from './labels.ts'
+import { TITLE_MODE_LABELS } from './search-words.ts'
 
 /** The page heading of a search: 「こころ」の検索結果, or the first criterion of a detailed one. */
 export function searchHeading(r: SearchRequest): string {
@@ -22,7 +22,7 @@ export function criteriaSummary(
     if (value) items.push({ label, value })
   }
   add('キーワード', r.q)
-  add('タイトル', r.title ? `${r.title}（${TITLE_MODES[r.titleMode]}）` : '')
+  add('タイトル', r.title ? `${r.title}（${TITLE_MODE_LABELS[r.titleMode]}）` : '')
   add('著者名', r.author)
   add('出版者', r.publisher)
   add('件名', r.subject)

@@ -10,16 +10,9 @@ import { routeWithinLibrary, urlFor } from '../paths.ts'
 import { ndcLabel } from '../services/ndc.ts'
 import type { Channel, PathName } from '../paths.ts'
 import type { Renderer } from '../render/views.ts'
-import {
-  MAX_QUERY_LENGTH,
-  SORTS,
-  TITLE_MODES,
-  parsePage,
-  parseRecordId,
-  readSearchRequest,
-  searchParams,
-} from '../services/catalogue-service.ts'
+import { MAX_QUERY_LENGTH } from '../services/catalogue-service.ts'
 import { MATERIAL_TYPE_LABELS } from '../render/labels.ts'
+import { SORT_LABELS, TITLE_MODE_LABELS, searchErrorMessages } from '../render/search-words.ts'
 import type { CatalogueService } from '../services/catalogue-service.ts'
 import type { AccountService } from '../services/account-service.ts'
 import type { ListService, ShelfSummary } from '../services/list-service.ts'
@@ -30,6 +23,13 @@ import type { HoldService } from '../services/hold-service.ts'
 import { criteriaSummary, searchHeading } from '../render/search-summary.ts'
 import { currentPatronId, pageContext, publicUrlOf, takeFlash } from '../web.ts'
 import { csrfToken } from '../middleware/csrf.ts'
+import {
+  parsePage,
+  parseRecordId,
+  readSearchPage,
+  readSearchRequest,
+  searchParams,
+} from './search-params.ts'
 
 export interface ChannelLayout {
   channel: Channel
@@ -89,18 +89,20 @@ export function catalogueRoutes(deps: {
 
   const searchGet = async (_req: Request, res: Response) => {
     const { library, branches } = libraryOf(res)
-    const outcome = await catalogue.search(library.id, branches, {
-      params: queryOf(res),
+    const query = queryOf(res)
+    const outcome = await catalogue.search(library.id, branches, readSearchRequest(query), {
+      page: readSearchPage(query),
       perPage: layout.hitsPerPage,
     })
     const common = {
       maxQueryLength: MAX_QUERY_LENGTH,
-      sorts: SORTS,
-      titleModes: TITLE_MODES,
+      sorts: SORT_LABELS,
+      titleModes: TITLE_MODE_LABELS,
       branches,
       materialTypes: MATERIAL_TYPE_LABELS,
       ndcLabel,
     }
+    const params = searchParams(outcome.request)
     if (outcome.ok) {
       const refine = layout.channel === 'keitai' && param(res, 'refine') === '1'
       const facets =
@@ -111,11 +113,11 @@ export function catalogueRoutes(deps: {
         ...pageContext(res, searchHeading(outcome.request) + (refine ? '：絞り込み' : ''), {
           page: outcome.page,
           switchTo: 'search',
-          switchQuery: { ...outcome.params, page: pageOnOtherChannel(outcome.page, layout) },
+          switchQuery: { ...params, page: pageOnOtherChannel(outcome.page, layout) },
         }),
         ...common,
-        feedUrl: urlFor('pc', 'searchFeed', { lib: library.slug }, outcome.params),
-        result: outcome,
+        feedUrl: urlFor('pc', 'searchFeed', { lib: library.slug }, params),
+        result: { ...outcome, params },
         request: outcome.request,
         facets,
         criteria: criteriaSummary(outcome.request, branches),
@@ -123,6 +125,7 @@ export function catalogueRoutes(deps: {
       return
     }
     const status = outcome.reason === 'page_out_of_range' ? 404 : 400
+    const { page, ...fieldErrors } = searchErrorMessages(outcome.errors)
     render(
       res,
       outcome.simpleForm === false ? 'advanced' : 'search',
@@ -132,10 +135,10 @@ export function catalogueRoutes(deps: {
         result: null,
         request: outcome.request,
         // A page number is no field of the form: say it without a link to a field.
-        errors: outcome.errors.page ? {} : outcome.errors,
-        message: outcome.errors.page ?? '',
+        errors: page ? {} : fieldErrors,
+        message: page ?? '',
         lastPage: outcome.reason === 'page_out_of_range' ? outcome.lastPage : 1,
-        params: searchParams(outcome.request),
+        params,
       },
       status,
     )
@@ -146,8 +149,8 @@ export function catalogueRoutes(deps: {
     render(res, 'advanced', {
       ...pageContext(res, '詳細検索'),
       maxQueryLength: MAX_QUERY_LENGTH,
-      sorts: SORTS,
-      titleModes: TITLE_MODES,
+      sorts: SORT_LABELS,
+      titleModes: TITLE_MODE_LABELS,
       branches,
       materialTypes: MATERIAL_TYPE_LABELS,
       request: readSearchRequest(queryOf(res)),

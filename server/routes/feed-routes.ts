@@ -11,6 +11,7 @@ import { searchHeading } from '../render/search-summary.ts'
 import type { BrowseService } from '../services/browse-service.ts'
 import type { CatalogueService, RecordHit } from '../services/catalogue-service.ts'
 import { publicUrlOf } from '../web.ts'
+import { readSearchPage, readSearchRequest, searchParams } from './search-params.ts'
 
 const FEED_SIZE = 20
 
@@ -88,12 +89,16 @@ export function openSearchGet(): RequestHandler {
 export function searchFeedGet(deps: { catalogue: CatalogueService; clock: Clock }): RequestHandler {
   return async (_req, res) => {
     const { library, branches } = libraryOf(res)
-    const outcome = await deps.catalogue.search(library.id, branches, {
-      params: queryOf(res),
+    const query = queryOf(res)
+    const outcome = await deps.catalogue.search(library.id, branches, readSearchRequest(query), {
+      page: readSearchPage(query),
       perPage: FEED_SIZE,
     })
     if (!outcome.ok) throw new HttpError(400, '検索の条件とページを正しく指定してください。')
-    const q = { ...outcome.params, page: outcome.page > 1 ? outcome.page : undefined }
+    const q = {
+      ...searchParams(outcome.request),
+      page: outcome.page > 1 ? outcome.page : undefined,
+    }
     atom(
       res,
       {

@@ -5,7 +5,7 @@ import type { Response } from 'express'
 import { libraryOf } from '../middleware/library.ts'
 import { clip } from '../render/format.ts'
 import { CONTACT_LABELS } from '../render/hold-words.ts'
-import { parseRecordId } from '../services/catalogue-service.ts'
+import { parseRecordId } from './search-params.ts'
 import type { ContactMethod, HoldItem } from '../services/hold-service.ts'
 
 /** A title (record=…) or one magazine issue (record=…&copy=…), or null. */

@@ -15,7 +15,7 @@ import { CONTACT_LABELS, holdStatusLabel } from '../render/hold-words.ts'
 import { dateFor } from '../render/words.ts'
 import type { Renderer } from '../render/views.ts'
 import type { AccountService } from '../services/account-service.ts'
-import { parsePage, parseRecordId } from '../services/catalogue-service.ts'
+import { parsePage, parseRecordId } from './search-params.ts'
 import type { HoldService, HoldView } from '../services/hold-service.ts'
 import {
   formPageContext,

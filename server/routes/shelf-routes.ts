@@ -11,7 +11,7 @@ import { routeWithinLibrary } from '../paths.ts'
 import type { Channel, PathName } from '../paths.ts'
 import type { Renderer } from '../render/views.ts'
 import { DEFAULT_SHELF_NAME, limitMessage, shelfNameMessage } from '../render/words.ts'
-import { parseRecordId } from '../services/catalogue-service.ts'
+import { parseRecordId } from './search-params.ts'
 import type { AccountService } from '../services/account-service.ts'
 import type { ListRecord, ListService, ShelfSummary } from '../services/list-service.ts'
 import {

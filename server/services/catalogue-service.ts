@@ -1,28 +1,42 @@
-// Catalogue search and record detail: validates what the patron asked for and returns an
-// outcome both channels render. Matching is naive folded substring search for now; the
-// catalogue-search issue replaces the repository behind it, not this contract.
+// Catalogue search and record detail: validates what a patron asked for (a typed search
+// request, however it arrived: the web pages read it from query parameters, the staff API and
+// SRU will build it from theirs), folds it into criteria and returns an outcome with codes —
+// never sentences — that every front end words its own way; the search itself is the search
+// service's (services/search/search-service.ts).
 import { MATERIAL_TYPES } from '../db/schema.ts'
 import type { BibRecord, MaterialType } from '../db/schema.ts'
+import type { CopyRow, RecordHit, RecordRepository } from '../db/record-repository.ts'
+import type { SearchCriteria, SearchSort, TitleMode } from '../db/search-repository.ts'
 import { looksLikeIsbn, normaliseIsbn } from './isbn.ts'
-import type {
-  CopyRow,
-  RecordHit,
-  RecordRepository,
-  SearchCriteria,
-  SearchSort,
-} from '../db/record-repository.ts'
 import { foldWords } from './search/fold.ts'
+import type { SearchService } from './search/search-service.ts'
 
-export type { RecordHit }
+export type { RecordHit, SearchSort, TitleMode }
 
 export const MAX_QUERY_LENGTH = 200
+export const MAX_CALL_NUMBER_LENGTH = 20
 export const MAX_PAGE = 10_000
+
+/** The sorts a search may ask for (the first is the default). */
+export const SEARCH_SORTS: readonly SearchSort[] = [
+  'relevance',
+  'title',
+  'author',
+  'year_desc',
+  'year_asc',
+]
+
+/** The material types a search may ask for. */
+export const SEARCH_MATERIAL_TYPES: readonly MaterialType[] = MATERIAL_TYPES
+
+/** How a title is matched (the first is the default). */
+export const TITLE_MODES: readonly TitleMode[] = ['contains', 'prefix', 'exact']
 
 /** The search as the patron asked for it: what links and pre-filled forms repeat. */
 export interface SearchRequest {
   q: string
   title: string
-  titleMode: 'prefix' | 'contains' | 'exact'
+  titleMode: TitleMode
   author: string
   publisher: string
   subject: string
@@ -37,22 +51,36 @@ export interface SearchRequest {
   sort: SearchSort
 }
 
-export const SORTS: Record<SearchSort, string> = {
-  relevance: '適合順',
-  title: 'タイトル順（50音）',
-  author: '著者名順（50音）',
-  year_desc: '出版年の新しい順',
-  year_asc: '出版年の古い順',
+/** Which page of how many hits a search wants: page 1 … MAX_PAGE. */
+export interface SearchPageRequest {
+  page: number
+  perPage: number
 }
 
-export const TITLE_MODES = { contains: '部分一致', prefix: '前方一致', exact: '完全一致' } as const
+/** What is wrong with a request, by field (a page number is no field of a form). */
+export interface SearchErrors {
+  q?: 'too_long' | 'empty'
+  title?: 'too_long'
+  author?: 'too_long'
+  publisher?: 'too_long'
+  subject?: 'too_long'
+  isbn?: 'isbn_invalid'
+  from?: 'year_format'
+  to?: 'year_format' | 'year_order'
+  branch?: 'unknown_branch'
+  ndc?: 'ndc_invalid'
+  call?: 'too_long'
+  page?: 'bad_page' | 'page_out_of_range'
+}
+
+export type SearchErrorField = keyof SearchErrors
 
 export type SearchRefusal =
   | {
       ok: false
       reason: 'empty_query' | 'invalid' | 'bad_page'
       request: SearchRequest
-      errors: FieldErrors
+      errors: SearchErrors
       /** True when the search came from the simple box (re-show that form, else 詳細検索). */
       simpleForm: boolean
     }
@@ -60,7 +88,7 @@ export type SearchRefusal =
       ok: false
       reason: 'page_out_of_range'
       request: SearchRequest
-      errors: FieldErrors
+      errors: SearchErrors
       simpleForm: boolean
       lastPage: number
     }
@@ -68,8 +96,6 @@ export type SearchRefusal =
 export interface SearchResult {
   ok: true
   request: SearchRequest
-  /** The query parameters that reproduce this search (paging links, feeds, the other channel). */
-  params: Record<string, string>
   /** True when only the simple box was used. */
   simple: boolean
   page: number
@@ -80,7 +106,6 @@ export interface SearchResult {
 }
 
 export type SearchOutcome = SearchResult | SearchRefusal
-export type FieldErrors = Record<string, string>
 
 export interface RecordDetail {
   record: BibRecord
@@ -89,74 +114,32 @@ export interface RecordDetail {
   available: boolean
 }
 
-type Params = Record<string, string[] | undefined>
-const last = (p: Params, name: string) => (p[name]?.[p[name].length - 1] ?? '').trim()
-
-/** Reads a search from query parameters; the values are kept as typed for the form. */
-export function readSearchRequest(p: Params): SearchRequest {
-  const mode = last(p, 'mode')
-  const sort = last(p, 'sort')
-  return {
-    q: last(p, 'q'),
-    title: last(p, 'title'),
-    titleMode: mode === 'prefix' || mode === 'exact' ? mode : 'contains',
-    author: last(p, 'author'),
-    publisher: last(p, 'publisher'),
-    subject: last(p, 'subject'),
-    isbn: last(p, 'isbn'),
-    from: last(p, 'from'),
-    to: last(p, 'to'),
-    type: (p.type ?? []).filter((t): t is MaterialType =>
-      (MATERIAL_TYPES as readonly string[]).includes(t),
-    ),
-    branch: last(p, 'branch'),
-    ndc: last(p, 'ndc'),
-    call: last(p, 'call'),
-    avail: last(p, 'avail') === '1',
-    sort: sort in SORTS ? (sort as SearchSort) : 'relevance',
-  }
+/** True when a request asks only what the simple search box asks: words and a sort. */
+export function isSimpleSearch(r: SearchRequest): boolean {
+  return (
+    !r.title &&
+    !r.author &&
+    !r.publisher &&
+    !r.subject &&
+    !r.isbn &&
+    !r.from &&
+    !r.to &&
+    r.type.length === 0 &&
+    !r.branch &&
+    !r.ndc &&
+    !r.call &&
+    !r.avail
+  )
 }
 
-/** The query parameters of a request, without empty ones (for links). */
-export function searchParams(r: SearchRequest): Record<string, string> {
-  const out: Record<string, string> = {}
-  const put = (k: string, v: string) => {
-    if (v) out[k] = v
-  }
-  put('q', r.q)
-  put('title', r.title)
-  if (r.title && r.titleMode !== 'contains') put('mode', r.titleMode)
-  put('author', r.author)
-  put('publisher', r.publisher)
-  put('subject', r.subject)
-  put('isbn', r.isbn)
-  put('from', r.from)
-  put('to', r.to)
-  put('type', r.type.join(','))
-  put('branch', r.branch)
-  put('ndc', r.ndc)
-  put('call', r.call)
-  if (r.avail) put('avail', '1')
-  if (r.sort !== 'relevance') put('sort', r.sort)
-  return out
-}
-
-/** Validates a request into folded criteria, or field errors in plain Japanese. */
+/** Validates a request into folded criteria, or error codes by field. */
 export function searchCriteria(
   r: SearchRequest,
   branches: readonly { id: number; code: string }[],
-): { ok: true; criteria: SearchCriteria } | { ok: false; empty: boolean; errors: FieldErrors } {
-  const errors: FieldErrors = {}
-  for (const [field, label] of [
-    ['q', '検索語'],
-    ['title', 'タイトル'],
-    ['author', '著者名'],
-    ['publisher', '出版者'],
-    ['subject', '件名'],
-  ] as const) {
-    if (Array.from(r[field]).length > MAX_QUERY_LENGTH) {
-      errors[field] = `${label}は${MAX_QUERY_LENGTH}文字以内で入力してください。`
-    }
+): { ok: true; criteria: SearchCriteria } | { ok: false; empty: boolean; errors: SearchErrors } {
+  const errors: SearchErrors = {}
+  for (const field of ['q', 'title', 'author', 'publisher', 'subject'] as const) {
+    if (Array.from(r[field]).length > MAX_QUERY_LENGTH) errors[field] = 'too_long'
   }
   const criteria: SearchCriteria = { words: [], rankText: '' }
   // A free query that is an ISBN searches the ISBN (10 or 13 digits, hyphens or not).
@@ -180,15 +163,13 @@ export function searchCriteria(
   if (r.isbn) {
     const isbn = normaliseIsbn(r.isbn)
     if (isbn) criteria.isbn = isbn
-    else
-      errors.isbn =
-        'ISBNは10桁または13桁の数字で入力してください（ハイフンはあってもなくてもかまいません）。'
+    else errors.isbn = 'isbn_invalid'
   }
   const year = (raw: string, field: 'from' | 'to') => {
     if (!raw) return undefined
     const y = raw.normalize('NFKC')
     if (!/^\d{4}$/.test(y)) {
-      errors[field] = '出版年は西暦4桁で入力してください（例：1990）。'
+      errors[field] = 'year_format'
       return undefined
     }
     return Number(y)
@@ -196,24 +177,24 @@ export function searchCriteria(
   criteria.yearFrom = year(r.from, 'from')
   criteria.yearTo = year(r.to, 'to')
   if (criteria.yearFrom && criteria.yearTo && criteria.yearFrom > criteria.yearTo) {
-    errors.to = '出版年の範囲は、はじめの年を終わりの年より前にしてください。'
+    errors.to = 'year_order'
   }
   if (r.type.length) criteria.materialTypes = [...r.type]
   if (r.branch) {
     const branch = branches.find((b) => b.code === r.branch)
     if (branch) criteria.branchId = branch.id
-    else errors.branch = '所蔵館の指定が正しくありません。'
+    else errors.branch = 'unknown_branch'
   }
   if (r.ndc) {
     const ndc = r.ndc.normalize('NFKC').toUpperCase()
     // Library B's manual: searching classification "C" finds picture-story shows (紙芝居).
     if (ndc === 'C') criteria.materialTypes = [...(criteria.materialTypes ?? []), 'kamishibai']
     else if (/^\d{1,3}(\.\d{0,6})?$/.test(ndc)) criteria.ndc = ndc
-    else errors.ndc = '分類は数字（例：913）か、紙芝居なら C で入力してください。'
+    else errors.ndc = 'ndc_invalid'
   }
   if (r.call) {
     const call = r.call.normalize('NFKC').toUpperCase()
-    if (call.length > 20) errors.call = '請求記号は20文字以内で入力してください。'
+    if (call.length > MAX_CALL_NUMBER_LENGTH) errors.call = 'too_long'
     else criteria.callNumberPrefix = call
   }
   if (r.avail) criteria.availableOnly = true
@@ -231,75 +212,45 @@ export function searchCriteria(
     criteria.branchId ||
     criteria.ndc ||
     criteria.callNumberPrefix
-  if (!any) return { ok: false, empty: true, errors: { q: '検索語を入力してください。' } }
+  if (!any) return { ok: false, empty: true, errors: { q: 'empty' } }
   return { ok: true, criteria }
 }
 
-/** Parses ?page=: absent → 1; anything but a positive integer up to MAX_PAGE → null. */
-export function parsePage(raw: string | undefined): number | null {
-  if (raw === undefined || raw === '') return 1
-  if (!/^\d{1,6}$/.test(raw)) return null
-  const page = Number(raw)
-  return page >= 1 && page <= MAX_PAGE ? page : null
-}
-
-/** Parses a record id from a URL segment; null when it cannot be an id. */
-export function parseRecordId(raw: string | undefined): number | null {
-  if (raw === undefined || !/^[1-9]\d{0,9}$/.test(raw)) return null
-  const id = Number(raw)
-  return id <= 4_294_967_295 ? id : null
-}
-
-export function catalogueService(records: RecordRepository) {
+export function catalogueService(deps: { records: RecordRepository; search: SearchService }) {
+  const { records, search } = deps
   return {
+    /** One page of the search a request asks for, or why not (codes by field). */
     async search(
       libraryId: number,
       branches: readonly { id: number; code: string }[],
-      input: { params: Params; perPage: number },
+      request: SearchRequest,
+      { page, perPage }: SearchPageRequest,
     ): Promise<SearchOutcome> {
-      const request = readSearchRequest(input.params)
-      const simpleForm = Object.keys(searchParams(request)).every((k) => k === 'q' || k === 'sort')
+      const simpleForm = isSimpleSearch(request)
       const checked = searchCriteria(request, branches)
       if (!checked.ok) {
         const reason = checked.empty ? 'empty_query' : 'invalid'
         return { ok: false, reason, request, errors: checked.errors, simpleForm }
       }
-      const page = parsePage(last(input.params, 'page') || undefined)
-      if (page === null) {
-        const errors = { page: 'ページの指定が正しくありません。' }
-        return { ok: false, reason: 'bad_page', request, errors, simpleForm }
+      if (!Number.isInteger(page) || page < 1 || page > MAX_PAGE) {
+        return { ok: false, reason: 'bad_page', request, errors: { page: 'bad_page' }, simpleForm }
       }
-      const offset = (page - 1) * input.perPage
-      const { total, hits } = await records.search(
-        libraryId,
-        checked.criteria,
-        request.sort,
-        offset,
-        input.perPage,
-      )
-      const lastPage = Math.max(1, Math.ceil(total / input.perPage))
+      const { total, hits } = await search.search(libraryId, checked.criteria, request.sort, {
+        offset: (page - 1) * perPage,
+        limit: perPage,
+      })
+      const lastPage = Math.max(1, Math.ceil(total / perPage))
       if (total > 0 && page > lastPage) {
         return {
           ok: false,
           reason: 'page_out_of_range',
           request,
-          errors: { page: 'このページはありません。' },
+          errors: { page: 'page_out_of_range' },
           simpleForm,
           lastPage,
         }
       }
-      const params = searchParams(request)
-      return {
-        ok: true,
-        request,
-        params,
-        simple: simpleForm,
-        page,
-        perPage: input.perPage,
-        total,
-        lastPage,
-        hits,
-      }
+      return { ok: true, request, simple: simpleForm, page, perPage, total, lastPage, hits }
     },
 
     /** Counts for refining the same search (by branch, type, decade, class). */
@@ -309,7 +260,7 @@ export function catalogueService(records: RecordRepository) {
       request: SearchRequest,
     ) {
       const checked = searchCriteria(request, branches)
-      return checked.ok ? records.facets(libraryId, checked.criteria) : null
+      return checked.ok ? search.facets(libraryId, checked.criteria) : null
     },
 
     /** The ids of the records with this ISBN (normalised, 13 digits). */

@@ -8,10 +8,10 @@
 // unless --reuse finds the same catalogue there) and builds the search index. Then runs a
 // fixed, seeded mix of queries (kanji, kana, half-width kana, Latin, one character, whole
 // titles, authors, publishers, ISBNs, 1–3 words, filters, detailed searches by title or author
-// field with every sort, first and deep pages) as the app runs them — record-repository's
-// search, which uses the index and fetches the page's rows — after a warm-up with other
+// field with every sort, first and deep pages) as the app runs them — the search service's
+// search, which uses the index engine and fetches the page's rows — after a warm-up with other
 // queries from the same mix. Measured in the same run, through the same pool: a primary-key
-// lookup of one record, and the naive LIKE '%…%' scan (the same search with useIndex: false)
+// lookup of one record, and the naive LIKE '%…%' scan (the same search without the engine)
 // for a sample of 50 of the queries, whose answers are also compared with the index's.
 //
 // Prints progress, then one JSON line last:
@@ -25,19 +25,18 @@ import type { Db } from '../../server/db/database.ts'
 import { mulberry32, readCatalogue } from '../../server/demo/demo-loader.ts'
 import type { CatalogueRow, Rng } from '../../server/demo/demo-loader.ts'
 import { migrate } from '../../server/db/migrator.ts'
-import { recordRepository } from '../../server/db/record-repository.ts'
-import type {
-  RecordRepository,
-  SearchCriteria,
-  SearchSort,
-} from '../../server/db/record-repository.ts'
 import { COPY_STATUSES } from '../../server/db/schema.ts'
 import type { CopyStatus, MaterialType } from '../../server/db/schema.ts'
-import type { SearchFilters } from '../../server/db/search-index-repository.ts'
+import type { SearchableRecord } from '../../server/db/search-layout.ts'
+import { searchRepository } from '../../server/db/search-repository.ts'
+import type { SearchCriteria, SearchSort } from '../../server/db/search-repository.ts'
 import { foldWords } from '../../server/services/search/fold.ts'
-import { searchFields } from '../../server/db/search-fields.ts'
-import type { SearchableRecord } from '../../server/db/search-fields.ts'
-import { indexRecords, searchCacheInfo } from '../../server/services/search/search-index.ts'
+import { indexRecords } from '../../server/services/search/index-build.ts'
+import { createSearchEngine } from '../../server/services/search/search-engine.ts'
+import type { SearchFilters } from '../../server/services/search/search-engine.ts'
+import { searchFields } from '../../server/services/search/search-fields.ts'
+import { searchService } from '../../server/services/search/search-service.ts'
+import type { SearchService } from '../../server/services/search/search-service.ts'
 
 export interface BenchOptions {
   records: number
@@ -665,15 +664,12 @@ export function criteriaOf(q: BenchQuery): SearchCriteria {
   return c
 }
 
-/** One query as the app runs it (record-repository's search: the page's hits and total). */
-async function run(records: RecordRepository, libraryId: number, q: BenchQuery) {
-  const { total, hits } = await records.search(
-    libraryId,
-    criteriaOf(q),
-    q.sort,
-    (q.page - 1) * PER_PAGE,
-    PER_PAGE,
-  )
+/** One query as the app runs it (the search service's search: the page's hits and total). */
+async function run(search: SearchService, libraryId: number, q: BenchQuery) {
+  const { total, hits } = await search.search(libraryId, criteriaOf(q), q.sort, {
+    offset: (q.page - 1) * PER_PAGE,
+    limit: PER_PAGE,
+  })
   return { total, ids: hits.map((h) => h.id) }
 }
 
@@ -711,8 +707,9 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
       const mix = queryMix(rows, queryCount, seed, records, load.branchIds)
       const warmup = queryMix(rows, Math.ceil(queryCount / 4), seed + 1, records, load.branchIds)
       log(`warm-up: ${warmup.length} queries`)
-      const indexed = recordRepository(db)
-      const scanning = recordRepository(db, { useIndex: false })
+      const engine = createSearchEngine({ db })
+      const indexed = searchService({ repository: searchRepository(db), engine })
+      const scanning = searchService({ repository: searchRepository(db) })
       for (const q of warmup) await run(indexed, load.libraryId, q)
 
       log(`measuring: ${mix.length} queries, one client`)
@@ -830,7 +827,7 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
         loadSeconds: { records: load.recordSeconds, index: load.indexSeconds, reused: load.reused },
         indexBytes: load.indexBytes,
         byKind: kinds,
-        cacheBytes: searchCacheInfo().bytes,
+        cacheBytes: engine.cacheInfo().bytes,
         rssPeakMb: Math.round(rssPeak / 1024 / 1024),
       }
     } finally {

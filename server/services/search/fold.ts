@@ -42,6 +42,8 @@
 // LIKE pattern as they are. A word made only of symbols or marks ("ー", "・", "〜") folds to
 // the empty string; foldWords drops it and the search page says 検索語を入力してください.
 // fold() is idempotent: fold(fold(x)) === fold(x).
+import { KEY_SEPARATOR, SEARCH_PARTS } from '../../db/search-layout.ts'
+import type { SearchableRecord } from '../../db/search-layout.ts'
 
 /** Queries are cut to this many words (the rest are ignored). */
 export const MAX_QUERY_WORDS = 10
@@ -350,33 +352,19 @@ export function codePointLength(text: string): number {
   return n
 }
 
-/** The fields of a record that search_text is made of, in their order there. */
-export interface SearchTextFields {
-  title: string
-  title_reading?: string
-  subtitle?: string
-  series_title?: string
-  author?: string
-  author_reading?: string
-  publisher?: string
-  subjects?: string
-}
+/** The fields of a record that search_text is made of (SEARCH_PARTS); only the title is required. */
+export type SearchTextFields = Pick<SearchableRecord, 'title'> & Partial<SearchableRecord>
 
 /**
- * The eight fields of search_text folded, in order: title, title reading, subtitle, series,
- * author, author reading, publisher, subjects ('' where a field is empty or folds to nothing).
+ * The eight fields of search_text folded, in their order (SEARCH_PARTS): title, title reading,
+ * subtitle, series, author, author reading, publisher, subjects ('' where a field is empty or
+ * folds to nothing).
  */
 export function searchParts(r: SearchTextFields): string[] {
-  return [
-    r.title,
-    r.title_reading,
-    r.subtitle,
-    r.series_title,
-    r.author,
-    r.author_reading,
-    r.publisher,
-    r.subjects,
-  ].map((s) => (s ? fold(s) : ''))
+  return SEARCH_PARTS.map((name) => {
+    const s = r[name]
+    return s ? fold(s) : ''
+  })
 }
 
 /**
@@ -387,5 +375,5 @@ export function searchParts(r: SearchTextFields): string[] {
 export function recordSearchText(r: SearchTextFields): string {
   return searchParts(r)
     .filter((s) => s !== '')
-    .join('\u0001')
+    .join(KEY_SEPARATOR)
 }

@@ -364,3 +364,46 @@ export function sliceRange(a: Uint32Array, lo: number, hi: number): Uint32Array 
   const to = lowerBound(a, hi, from)
   return from === 0 && to === a.length ? a : a.subarray(from, to)
 }
+
+/** a ∪ b, both sorted ascending. */
+export function union(a: Uint32Array, b: Uint32Array): Uint32Array {
+  if (b.length === 0) return a
+  if (a.length === 0) return b
+  const out = new Uint32Array(a.length + b.length)
+  let i = 0
+  let j = 0
+  let n = 0
+  while (i < a.length || j < b.length) {
+    const x = i < a.length ? (a[i] ?? 0) : Infinity
+    const y = j < b.length ? (b[j] ?? 0) : Infinity
+    if (x <= y) {
+      out[n++] = x
+      i++
+      if (x === y) j++
+    } else {
+      out[n++] = y
+      j++
+    }
+  }
+  return out.subarray(0, n)
+}
+
+/** a without the elements of b (both sorted ascending). */
+export function difference(a: Uint32Array, b: Uint32Array): Uint32Array {
+  let j = 0
+  return filterDocs(a, (o) => {
+    j = gallop(b, o, j)
+    return b[j] !== o
+  })
+}
+
+/** The elements of a sorted list that `keep` accepts (the list itself if all). */
+export function filterDocs(docs: Uint32Array, keep: (ord: number) => boolean): Uint32Array {
+  const out = new Uint32Array(docs.length)
+  let n = 0
+  for (let i = 0; i < docs.length; i++) {
+    const o = docs[i] ?? 0
+    if (keep(o)) out[n++] = o
+  }
+  return n === docs.length ? docs : out.subarray(0, n)
+}

@@ -3,7 +3,12 @@ import { expect } from 'chai'
 import { createTestDatabase } from '../../helpers/test-database.ts'
 import type { TestDatabase } from '../../helpers/test-database.ts'
 import { recordRepository } from '../../../server/db/record-repository.ts'
+import { searchRepository } from '../../../server/db/search-repository.ts'
+import { readSearchRequest } from '../../../server/routes/search-params.ts'
 import { catalogueService } from '../../../server/services/catalogue-service.ts'
+import { createSearchEngine } from '../../../server/services/search/search-engine.ts'
+import { searchFields } from '../../../server/services/search/search-fields.ts'
+import { searchService } from '../../../server/services/search/search-service.ts'
 
 describe('search consistency on edits', function () {
   this.timeout(120_000)
@@ -14,7 +19,9 @@ describe('search consistency on edits', function () {
 
   it('finds an edited record by its new title at once, and no longer by the old one', async () => {
     const records = recordRepository(t.db)
-    const catalogue = catalogueService(records)
+    const engine = createSearchEngine({ db: t.db })
+    const searching = searchService({ repository: searchRepository(t.db), engine })
+    const catalogue = catalogueService({ records, search: searching })
     const lib = await t.db
       .selectFrom('library')
       .select('id')
@@ -26,7 +33,8 @@ describe('search consistency on edits', function () {
       .where('library_id', '=', lib.id)
       .execute()
     const search = async (q: string) => {
-      const outcome = await catalogue.search(lib.id, branches, { params: { q: [q] }, perPage: 50 })
+      const request = readSearchRequest({ q: [q] })
+      const outcome = await catalogue.search(lib.id, branches, request, { page: 1, perPage: 50 })
       return outcome.ok ? outcome.hits.map((h) => h.id) : []
     }
     const target = await t.db
@@ -38,10 +46,12 @@ describe('search consistency on edits', function () {
       .executeTakeFirstOrThrow()
     expect(await search('ぼくとうきだん')).to.include(target.id)
     expect(
-      await records.update(lib.id, target.id, {
-        title: '墨東奇譚（改題）',
-        title_reading: 'ぼくとうきたんかいだい',
-      }),
+      await records.update(
+        lib.id,
+        target.id,
+        { title: '墨東奇譚（改題）', title_reading: 'ぼくとうきたんかいだい' },
+        searchFields,
+      ),
     ).to.equal(true)
     expect(await search('墨東奇譚')).to.include(target.id)
     expect(await search('ボクトウキタンカイダイ')).to.include(target.id)

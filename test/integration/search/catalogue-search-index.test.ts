@@ -1,23 +1,20 @@
-// The catalogue search as the app runs it (record-repository's search and facets) with the
-// search index, against the same search by SQL alone (useIndex: false), on the demo catalogue:
+// The catalogue search as the app runs it (the search service's search and facets) with the
+// search index, against the same search by SQL alone (no engine), on the demo catalogue:
 // free words, readings, field searches in every title mode, filters, every sort, deep pages,
 // facets; edits and deletions through the repository seen at once, and after compaction.
 import { expect } from 'chai'
 import type { Db } from '../../../server/db/database.ts'
 import { recordRepository } from '../../../server/db/record-repository.ts'
-import type {
-  RecordRepository,
-  SearchCriteria,
-  SearchSort,
-} from '../../../server/db/record-repository.ts'
-import { KEY_SEPARATOR } from '../../../server/db/search-fields.ts'
+import type { RecordRepository } from '../../../server/db/record-repository.ts'
+import { KEY_SEPARATOR } from '../../../server/db/search-layout.ts'
+import { searchRepository } from '../../../server/db/search-repository.ts'
+import type { SearchCriteria, SearchSort } from '../../../server/db/search-repository.ts'
 import { fold, foldWords } from '../../../server/services/search/fold.ts'
-import {
-  configureSearchIndex,
-  deltaSize,
-  indexStatus,
-  maintainSearchIndexes,
-} from '../../../server/services/search/search-index.ts'
+import { createSearchEngine } from '../../../server/services/search/search-engine.ts'
+import type { SearchEngine } from '../../../server/services/search/search-engine.ts'
+import { searchFields } from '../../../server/services/search/search-fields.ts'
+import { searchService } from '../../../server/services/search/search-service.ts'
+import type { SearchService } from '../../../server/services/search/search-service.ts'
 import { createTestDatabase } from '../../helpers/test-database.ts'
 
 const SORTS: SearchSort[] = ['relevance', 'title', 'author', 'year_desc', 'year_asc']
@@ -25,8 +22,10 @@ const SORTS: SearchSort[] = ['relevance', 'title', 'author', 'year_desc', 'year_
 describe('catalogue search through the index, against SQL alone', function () {
   this.timeout(300_000)
   let db: Db
-  let indexed: RecordRepository
-  let scanning: RecordRepository
+  let engine: SearchEngine
+  let indexed: SearchService
+  let scanning: SearchService
+  let records: RecordRepository
   let libraryId: number
   let branches: number[]
   let rows: {
@@ -42,12 +41,13 @@ describe('catalogue search through the index, against SQL alone', function () {
     publisher_key: string
     subject_key: string
   }[]
-  const defaults = configureSearchIndex({})
-
   before(async () => {
     ;({ db } = await createTestDatabase({ demo: true, prefix: 'catidx' }))
-    indexed = recordRepository(db)
-    scanning = recordRepository(db, { useIndex: false })
+    // copy snapshots always read afresh: edits below must show in copy filters and facets
+    engine = createSearchEngine({ db, copySnapshotMaxAgeMs: 0 })
+    indexed = searchService({ repository: searchRepository(db), engine })
+    scanning = searchService({ repository: searchRepository(db) })
+    records = recordRepository(db)
     const lib = await db
       .selectFrom('library')
       .select('id')
@@ -76,11 +76,10 @@ describe('catalogue search through the index, against SQL alone', function () {
       .orderBy('id')
       .execute()
   })
-  after(() => configureSearchIndex(defaults))
 
   it('has the index the demo loader built, current', async () => {
     for (const l of await db.selectFrom('library').select('id').execute()) {
-      expect(await indexStatus(db, l.id)).to.equal('current')
+      expect(await engine.status(l.id)).to.equal('current')
     }
   })
 
@@ -104,14 +103,15 @@ describe('catalogue search through the index, against SQL alone', function () {
     for (const query of ['ぼくとうきだん', 'ボクトウキダン', 'ﾎﾞｸﾄｳｷﾀﾞﾝ', 'ぼくとう']) {
       const words = foldWords(query)
       const criteria = { words, rankText: words.join('') }
-      const result = await indexed.search(libraryId, criteria, 'relevance', 0, 5)
+      const result = await indexed.search(libraryId, criteria, 'relevance', { offset: 0, limit: 5 })
       expect(result.hits[0]?.title, query).to.equal('濹東綺譚')
-      expect(result).to.deep.equal(await scanning.search(libraryId, criteria, 'relevance', 0, 5))
+      expect(result).to.deep.equal(
+        await scanning.search(libraryId, criteria, 'relevance', { offset: 0, limit: 5 }),
+      )
     }
   })
 
   it('gives the same totals, pages and facets as SQL for 400 random searches', async () => {
-    configureSearchIndex({ copySnapshotMaxAgeMs: 0 })
     let seed = 11
     const rnd = () => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
@@ -152,8 +152,10 @@ describe('catalogue search through the index, against SQL alone', function () {
       const sort = rnd() < 0.6 ? 'relevance' : pick(SORTS)
       const offset = rnd() < 0.8 ? 0 : Math.floor(rnd() * 40)
       const label = JSON.stringify({ c, sort, offset })
-      const expected = await scanning.search(libraryId, c, sort, offset, 10)
-      expect(await indexed.search(libraryId, c, sort, offset, 10), label).to.deep.equal(expected)
+      const expected = await scanning.search(libraryId, c, sort, { offset, limit: 10 })
+      expect(await indexed.search(libraryId, c, sort, { offset, limit: 10 }), label).to.deep.equal(
+        expected,
+      )
       if (i % 4 === 0) {
         expect(await indexed.facets(libraryId, c), label).to.deep.equal(
           await scanning.facets(libraryId, c),
@@ -167,7 +169,6 @@ describe('catalogue search through the index, against SQL alone', function () {
   })
 
   it('gives the same facets for a word in most records (the copy snapshot path)', async () => {
-    configureSearchIndex({ copySnapshotMaxAgeMs: 0 })
     for (const word of ['ノ', 'ア', '1']) {
       const c = { words: [fold(word)], rankText: fold(word) }
       const facets = await indexed.facets(libraryId, c)
@@ -184,10 +185,11 @@ describe('catalogue search through the index, against SQL alone', function () {
       for (const sort of ['title', 'author', 'year_asc'] as const) {
         for (const offset of [0, 37, 4990]) {
           const label = `${text} ${sort} ${offset}`
-          const expected = await scanning.search(libraryId, c, sort, offset, 10)
-          expect(await indexed.search(libraryId, c, sort, offset, 10), label).to.deep.equal(
-            expected,
-          )
+          const expected = await scanning.search(libraryId, c, sort, { offset, limit: 10 })
+          expect(
+            await indexed.search(libraryId, c, sort, { offset, limit: 10 }),
+            label,
+          ).to.deep.equal(expected)
           if (expected.total > 5000) large++
         }
       }
@@ -197,8 +199,10 @@ describe('catalogue search through the index, against SQL alone', function () {
         author: [fold('作')],
         availableOnly: true,
       }
-      expect(await indexed.search(libraryId, detailed, 'author', 3, 10)).to.deep.equal(
-        await scanning.search(libraryId, detailed, 'author', 3, 10),
+      expect(
+        await indexed.search(libraryId, detailed, 'author', { offset: 3, limit: 10 }),
+      ).to.deep.equal(
+        await scanning.search(libraryId, detailed, 'author', { offset: 3, limit: 10 }),
       )
     }
     expect(large, 'results over the candidate limit').to.be.greaterThan(3)
@@ -211,21 +215,35 @@ describe('catalogue search through the index, against SQL alone', function () {
     }
     const target = rows.find((r) => r.title === '濹東綺譚') ?? rows[0]
     if (!target) throw new Error('no rows')
-    const before = await indexed.search(libraryId, criteria('濹東綺譚'), 'relevance', 0, 50)
+    const before = await indexed.search(libraryId, criteria('濹東綺譚'), 'relevance', {
+      offset: 0,
+      limit: 50,
+    })
     expect(before.hits.map((h) => h.id)).to.include(target.id)
 
-    expect(await indexed.update(libraryId, target.id, { title: '墨田川夜話索引試験' })).to.equal(
-      true,
-    )
-    const renamed = await indexed.search(libraryId, criteria('夜話索引'), 'relevance', 0, 10)
+    expect(
+      await records.update(libraryId, target.id, { title: '墨田川夜話索引試験' }, searchFields),
+    ).to.equal(true)
+    const renamed = await indexed.search(libraryId, criteria('夜話索引'), 'relevance', {
+      offset: 0,
+      limit: 10,
+    })
     expect(renamed.hits.map((h) => h.id)).to.deep.equal([target.id])
-    const old = await indexed.search(libraryId, criteria('濹東綺譚'), 'relevance', 0, 50)
+    const old = await indexed.search(libraryId, criteria('濹東綺譚'), 'relevance', {
+      offset: 0,
+      limit: 50,
+    })
     expect(old.hits.map((h) => h.id)).to.not.include(target.id)
     expect(old.total).to.equal(before.total - 1)
     // in a field search, a facet and a sort the index does not keep, too
     const byTitle = { words: [], rankText: '', title: { words: ['夜話索引'], mode: 'contains' } }
     expect(
-      (await indexed.search(libraryId, byTitle as SearchCriteria, 'title', 0, 10)).total,
+      (
+        await indexed.search(libraryId, byTitle as SearchCriteria, 'title', {
+          offset: 0,
+          limit: 10,
+        })
+      ).total,
     ).to.equal(1)
     expect((await indexed.facets(libraryId, criteria('夜話索引'))).materialTypes).to.have.length(1)
 
@@ -249,24 +267,44 @@ describe('catalogue search through the index, against SQL alone', function () {
       .where('library_id', '=', libraryId)
       .where('record_id', '=', bare.id)
       .execute()
-    expect(await indexed.update(libraryId, bare.id, { title: '削除予定索引試験' })).to.equal(true)
     expect(
-      (await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', 0, 5)).total,
+      await records.update(libraryId, bare.id, { title: '削除予定索引試験' }, searchFields),
+    ).to.equal(true)
+    expect(
+      (
+        await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', {
+          offset: 0,
+          limit: 5,
+        })
+      ).total,
     ).to.equal(1)
-    expect(await indexed.remove(libraryId, bare.id)).to.equal(true)
+    expect(await records.remove(libraryId, bare.id)).to.equal(true)
     expect(
-      (await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', 0, 5)).total,
+      (
+        await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', {
+          offset: 0,
+          limit: 5,
+        })
+      ).total,
     ).to.equal(0)
 
     // compaction takes the edits in: same answers, empty delta
-    expect(await deltaSize(db, libraryId)).to.equal(2)
-    const result = await maintainSearchIndexes(db, { maxDelta: 0 })
+    expect(await engine.deltaSize(libraryId)).to.equal(2)
+    const result = await engine.maintain({ maxDelta: 0 })
     expect(result.compacted).to.be.at.least(1)
-    expect(await deltaSize(db, libraryId)).to.equal(0)
-    const after = await indexed.search(libraryId, criteria('夜話索引'), 'relevance', 0, 10)
+    expect(await engine.deltaSize(libraryId)).to.equal(0)
+    const after = await indexed.search(libraryId, criteria('夜話索引'), 'relevance', {
+      offset: 0,
+      limit: 10,
+    })
     expect(after.hits.map((h) => h.id)).to.deep.equal([target.id])
     expect(
-      (await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', 0, 5)).total,
+      (
+        await indexed.search(libraryId, criteria('削除予定索引'), 'relevance', {
+          offset: 0,
+          limit: 5,
+        })
+      ).total,
     ).to.equal(0)
   })
 
@@ -282,24 +320,30 @@ describe('catalogue search through the index, against SQL alone', function () {
       '〇索引試験',
     ]
     for (const [i, id] of ids.entries()) {
-      await indexed.update(libraryId, id, {
-        title: titles[i] ?? '',
-        title_reading: '',
-        author: i % 2 ? '' : 'ああ索引試験',
-        author_reading: '',
-        pub_year: i % 3 ? null : 1800 + i,
-      })
+      await records.update(
+        libraryId,
+        id,
+        {
+          title: titles[i] ?? '',
+          title_reading: '',
+          author: i % 2 ? '' : 'ああ索引試験',
+          author_reading: '',
+          pub_year: i % 3 ? null : 1800 + i,
+        },
+        searchFields,
+      )
     }
-    expect(await deltaSize(db, libraryId)).to.be.at.least(6)
+    expect(await engine.deltaSize(libraryId)).to.be.at.least(6)
     for (const text of ['の', 'ア', '索引試験', '索']) {
       const words = [fold(text)]
       const c: SearchCriteria = { words, rankText: words.join('') }
       for (const sort of SORTS) {
         for (const offset of [0, 15]) {
           const label = `${text} ${sort} ${offset}`
-          expect(await indexed.search(libraryId, c, sort, offset, 10), label).to.deep.equal(
-            await scanning.search(libraryId, c, sort, offset, 10),
-          )
+          expect(
+            await indexed.search(libraryId, c, sort, { offset, limit: 10 }),
+            label,
+          ).to.deep.equal(await scanning.search(libraryId, c, sort, { offset, limit: 10 }))
         }
       }
       expect(await indexed.facets(libraryId, c), text).to.deep.equal(

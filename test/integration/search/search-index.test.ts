@@ -5,18 +5,64 @@ import { expect } from 'chai'
 import { sql } from 'kysely'
 import type { Db } from '../../../server/db/database.ts'
 import type { MaterialType } from '../../../server/db/schema.ts'
-import { likeSearchIds } from '../../../server/db/search-index-repository.ts'
-import type { SearchFilters } from '../../../server/db/search-index-repository.ts'
+import { deltaSize, markRecordWritten } from '../../../server/db/search-index-repository.ts'
+import type { Queryable } from '../../../server/db/search-index-repository.ts'
+import { searchRepository } from '../../../server/db/search-repository.ts'
 import { foldWords, recordSearchText } from '../../../server/services/search/fold.ts'
-import {
-  configureSearchIndex,
-  deltaSize,
-  indexRecords,
-  reindexRecord,
-  removeRecord,
-  searchIds,
-} from '../../../server/services/search/search-index.ts'
+import { indexRecords } from '../../../server/services/search/index-build.ts'
+import { createSearchEngine } from '../../../server/services/search/search-engine.ts'
+import type {
+  SearchEngine,
+  SearchFilters,
+  SearchIdsResult,
+  SearchPage,
+} from '../../../server/services/search/search-engine.ts'
+import { searchService } from '../../../server/services/search/search-service.ts'
 import { createTestDatabase } from '../../helpers/test-database.ts'
+
+/** The index's answer; it must have one (the library is indexed). */
+async function searchIds(
+  engine: SearchEngine,
+  libraryId: number,
+  words: readonly string[],
+  page: SearchPage,
+): Promise<SearchIdsResult> {
+  const found = await engine.searchIds(libraryId, words, page)
+  if (!found) throw new Error(`library ${libraryId} has no usable index`)
+  return found
+}
+
+/** The same search by SQL alone (LIKE scans: db/search-repository.ts), as ids. */
+async function likeSearchIds(
+  db: Db,
+  libraryId: number,
+  words: readonly string[],
+  page: SearchPage,
+): Promise<SearchIdsResult> {
+  const f = page.filters ?? {}
+  const { total, hits } = await searchRepository(db).search(
+    libraryId,
+    {
+      words: [...words],
+      rankText: page.rankText ?? words.join(''),
+      materialTypes: f.materialTypes ? [...f.materialTypes] : undefined,
+      yearFrom: f.yearFrom,
+      yearTo: f.yearTo,
+      ndc: f.ndcPrefix,
+      branchId: f.branchId,
+      availableOnly: f.availableNow,
+      isbn: f.isbn,
+    },
+    'relevance',
+    page,
+  )
+  return { total, ids: hits.map((h) => h.id) }
+}
+
+/** Stamps a record written (or deleted) for the index, in the writing transaction. */
+const reindexRecord = (trx: Queryable, libraryId: number, recordId: number) =>
+  markRecordWritten(trx, libraryId, recordId)
+const removeRecord = reindexRecord
 
 interface TestRecord {
   title: string
@@ -107,8 +153,10 @@ describe('search index', function () {
   let a: { id: number; branches: number[] }
   let b: { id: number; branches: number[] }
   const ids: Record<string, number> = {}
+  // copy filters from the copy table up to 0 candidates (always the snapshot), read afresh
+  let engine: SearchEngine
   const search = (words: string[], page: { offset?: number; limit?: number } = {}, f = {}) =>
-    searchIds(db, a.id, words, {
+    searchIds(engine, a.id, words, {
       offset: page.offset ?? 0,
       limit: page.limit ?? 100,
       filters: f,
@@ -120,6 +168,7 @@ describe('search index', function () {
 
   before(async () => {
     ;({ db } = await createTestDatabase({ prefix: 'sidx' }))
+    engine = createSearchEngine({ db, copyLiveLimit: 0, copySnapshotMaxAgeMs: 0 })
     a = await addLibrary(db, 'a')
     b = await addLibrary(db, 'b')
     const add = async (key: string, r: TestRecord) => {
@@ -163,9 +212,6 @@ describe('search index', function () {
     await indexRecords(db, a.id, { graceMs: 0 })
     await indexRecords(db, b.id, { graceMs: 0 })
   })
-
-  const defaults = configureSearchIndex({})
-  after(() => configureSearchIndex(defaults))
 
   it('finds a one-character word anywhere in the folded text', async () => {
     const found = await search(['の'])
@@ -213,7 +259,7 @@ describe('search index', function () {
   })
 
   it('keeps libraries apart', async () => {
-    const inB = await searchIds(db, b.id, ['こころ'], { offset: 0, limit: 10 })
+    const inB = await searchIds(engine, b.id, ['こころ'], { offset: 0, limit: 10 })
     expect(inB).to.deep.equal({ total: 1, ids: [ids.other] })
     expect((await search(['こころ'])).ids).not.to.include(ids.other)
   })
@@ -271,13 +317,13 @@ describe('search index', function () {
       { availableNow: true, ndcPrefix: '9', yearFrom: 1900 },
     ]
     for (const copyLiveLimit of [1000, 0]) {
-      configureSearchIndex({ copyLiveLimit, copySnapshotMaxAgeMs: 0 })
+      const filtering = createSearchEngine({ db, copyLiveLimit, copySnapshotMaxAgeMs: 0 })
       for (const filters of cases) {
         for (const words of [['の'], ['こころ'], [], ['夏目漱石']]) {
           if (words.length === 0 && filters.isbn === undefined && !filters.ndcPrefix) continue
           const page = { offset: 0, limit: 50, filters }
           const expected = await likeSearchIds(db, a.id, words, page)
-          expect(await searchIds(db, a.id, words, page), JSON.stringify(page)).to.deep.equal(
+          expect(await searchIds(filtering, a.id, words, page), JSON.stringify(page)).to.deep.equal(
             expected,
           )
         }
@@ -286,7 +332,6 @@ describe('search index', function () {
   })
 
   it('sees an edit, an insertion and a deletion at once, and not before the commit', async () => {
-    configureSearchIndex({ copySnapshotMaxAgeMs: 0 })
     // edit: こころの旅 becomes 星の旅
     const editing = db.transaction().execute(async (trx) => {
       await trx
@@ -354,7 +399,7 @@ describe('search index', function () {
         { branchId: a.branches[0] },
       ]) {
         const page = { offset: 0, limit: 50, filters }
-        expect(await searchIds(db, a.id, words, page)).to.deep.equal(
+        expect(await searchIds(engine, a.id, words, page)).to.deep.equal(
           await likeSearchIds(db, a.id, words, page),
         )
       }
@@ -386,7 +431,7 @@ describe('search index', function () {
       expect(built.docs).to.equal(2)
       return lib
     })
-    const found = await searchIds(db, d.id, ['読み込み'], { offset: 0, limit: 10 })
+    const found = await searchIds(engine, d.id, ['読み込み'], { offset: 0, limit: 10 })
     expect(found.total).to.equal(2)
     expect(found).to.deep.equal(
       await likeSearchIds(db, d.id, ['読み込み'], { offset: 0, limit: 10 }),
@@ -402,7 +447,14 @@ describe('search index', function () {
   it('falls back to the LIKE scan for a library without an index', async () => {
     const c = await addLibrary(db, 'c')
     const id = await addRecord(db, c, { title: '索引なし' })
-    expect(await searchIds(db, c.id, ['索引'], { offset: 0, limit: 10 })).to.deep.equal({
+    expect(await engine.searchIds(c.id, ['索引'], { offset: 0, limit: 10 })).to.equal(null)
+    const service = searchService({ repository: searchRepository(db), engine })
+    const criteria = { words: ['索引'], rankText: '索引' }
+    const { total, hits } = await service.search(c.id, criteria, 'relevance', {
+      offset: 0,
+      limit: 10,
+    })
+    expect({ total, ids: hits.map((h) => h.id) }).to.deep.equal({
       total: 1,
       ids: [id],
     })
@@ -412,18 +464,16 @@ describe('search index', function () {
 describe('search index and LIKE scan on the demo catalogue', function () {
   this.timeout(300_000)
   let db: Db
+  let engine: SearchEngine
 
   before(async () => {
     ;({ db } = await createTestDatabase({ demo: true, prefix: 'sidxdemo' }))
     const libraries = await db.selectFrom('library').select('id').execute()
     for (const l of libraries) await indexRecords(db, l.id, { graceMs: 0 })
+    engine = createSearchEngine({ db, copySnapshotMaxAgeMs: 0 })
   })
 
-  const defaults = configureSearchIndex({})
-  after(() => configureSearchIndex(defaults))
-
   it('gives identical totals and pages for 300 random queries, before and after edits', async () => {
-    configureSearchIndex({ copySnapshotMaxAgeMs: 0 })
     const lib = await db
       .selectFrom('library')
       .select('id')
@@ -467,7 +517,7 @@ describe('search index and LIKE scan on the demo catalogue', function () {
       for (const q of queries) {
         const page = { offset: q.offset, limit: 20, filters: q.filters }
         const expected = await likeSearchIds(db, lib.id, q.words, page)
-        expect(await searchIds(db, lib.id, q.words, page), JSON.stringify(q)).to.deep.equal(
+        expect(await searchIds(engine, lib.id, q.words, page), JSON.stringify(q)).to.deep.equal(
           expected,
         )
       }

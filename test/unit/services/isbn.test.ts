@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { normalizeIsbn } from '../../../../server/services/search/search-index.ts'
+import { normaliseIsbn as normalizeIsbn } from '../../../server/services/isbn.ts'
 
-describe('search index helpers', () => {
+describe('ISBN', () => {
   it('normalises ISBN-10 and ISBN-13 to the 13 digits records store', () => {
     expect(normalizeIsbn('978-4-00-310108-7')).to.equal('9784003101087')
     expect(normalizeIsbn('4-00-310108-1')).to.equal('9784003101087')

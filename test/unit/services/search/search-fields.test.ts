@@ -3,8 +3,9 @@
 // SEARCH_VERSION (bump it, then update both constants here).
 import { createHash } from 'node:crypto'
 import { expect } from 'chai'
-import { KEY_SEPARATOR, SEARCH_VERSION, searchFields } from '../../../server/db/search-fields.ts'
-import { fold } from '../../../server/services/search/fold.ts'
+import { KEY_SEPARATOR, SEARCH_VERSION } from '../../../../server/db/search-layout.ts'
+import { fold } from '../../../../server/services/search/fold.ts'
+import { searchFields } from '../../../../server/services/search/search-fields.ts'
 import { FOLD_SAMPLE } from './fold-sample.ts'
 
 const KNOWN = { version: 3, fingerprint: '34129d189ace13c9' }
@@ -17,7 +18,7 @@ describe('search fields', () => {
       .slice(0, 16)
     expect(
       { version: SEARCH_VERSION, fingerprint },
-      'fold() changed: bump SEARCH_VERSION in server/db/search-fields.ts and update KNOWN',
+      'fold() changed: bump SEARCH_VERSION in server/db/search-layout.ts and update KNOWN',
     ).to.deep.equal(KNOWN)
   })
 

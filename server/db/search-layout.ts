@@ -1,0 +1,86 @@
+// The layout of the folded search columns of `record`, defined here once: the order of the
+// eight parts that search_text joins (search_layout stores their lengths), the separator
+// between parts, which parts each field key frames and how long the keys are, and
+// SEARCH_VERSION, the version of all of it together with the normaliser that folds the parts
+// (services/search/fold.ts). The columns are computed by services/search/search-fields.ts,
+// matched by SQL in search-repository.ts and placed by the index (services/search/), so all
+// three read their format from here. The key lengths are those of the columns in
+// sql/0022_alter_record_add_search_fields.sql.
+import { sql } from 'kysely'
+
+/**
+ * Bump with every change to fold() or to the layout below: rows of an older version are
+ * recomputed at start-up (refreshSearchFields) and the indexes rebuilt. A unit test notices a
+ * changed fold() that forgot to.
+ */
+export const SEARCH_VERSION = 3
+
+/** Separates the parts of search_text and of a key, so a word cannot match across two. */
+export const KEY_SEPARATOR = '\u0001'
+
+/** The record fields search_text is made of, in their order there (and in search_layout). */
+export const SEARCH_PARTS = [
+  'title',
+  'title_reading',
+  'subtitle',
+  'series_title',
+  'author',
+  'author_reading',
+  'publisher',
+  'subjects',
+] as const
+
+/**
+ * The field keys of the detailed search: parts [from, to) of SEARCH_PARTS, framed by
+ * separators (\u0001title\u0001reading\u0001…) and cut at maxLength characters.
+ */
+export const KEY_GROUPS = {
+  title: { column: 'title_key', from: 0, to: 4, maxLength: 1200 },
+  author: { column: 'author_key', from: 4, to: 6, maxLength: 1000 },
+  publisher: { column: 'publisher_key', from: 6, to: 7, maxLength: 255 },
+} as const
+
+export type KeyGroup = keyof typeof KEY_GROUPS
+
+/** subject_key: the subject headings, each folded, framed like the keys above. */
+export const SUBJECT_KEY_MAX_LENGTH = 500
+
+/** sort_title and sort_author (50音 sort keys) are cut at this many characters. */
+export const SORT_KEY_MAX_LENGTH = 255
+
+/** The fields of a record its search columns are computed from. */
+export interface SearchableRecord {
+  title: string
+  title_reading: string
+  subtitle: string
+  series_title: string
+  author: string
+  author_reading: string
+  publisher: string
+  subjects: string
+}
+
+/** The search columns of a record. */
+export interface SearchFields {
+  search_text: string
+  title_key: string
+  author_key: string
+  publisher_key: string
+  subject_key: string
+  sort_title: string
+  sort_author: string
+  /** The lengths (in code points) of the eight folded parts, comma-separated. */
+  search_layout: string
+  search_version: number
+}
+
+/**
+ * The folded title reading a title-ranked search compares with, or '' (SQL over `record` as
+ * `alias`): sort_title when the record has a reading and sort_title holds all of it (it is cut
+ * at SORT_KEY_MAX_LENGTH). Then it is also the second part of search_text. The index and the
+ * LIKE scan both rank by it.
+ */
+export const rankedReading = (alias: 'r' | 'record') =>
+  sql<string>`CASE WHEN ${sql.ref(`${alias}.title_reading`)} <> ''
+    AND CHAR_LENGTH(${sql.ref(`${alias}.sort_title`)}) BETWEEN 1 AND ${sql.lit(SORT_KEY_MAX_LENGTH - 1)}
+    THEN ${sql.ref(`${alias}.sort_title`)} ELSE '' END`
