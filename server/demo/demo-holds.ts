@@ -114,6 +114,12 @@ export async function placeDemoHolds(
       .where('r.material_type', '=', 'book')
       .where('r.source', 'in', ['aozora', 'ndl'])
       .where(sql<boolean>`NOT ${held}`)
+      // Nobody borrows the title either: a hold on it would make someone's loan unrenewable.
+      .where(
+        sql<boolean>`NOT EXISTS (SELECT 1 FROM copy lc JOIN loan l ON l.library_id = lc.library_id
+          AND l.copy_id = lc.id AND l.returned_at IS NULL
+          WHERE lc.library_id = r.library_id AND lc.record_id = r.id)`,
+      )
       .select(['c.id', 'c.record_id', 'c.branch_id'])
       .orderBy('c.id')
       .limit(used.size + 20)
