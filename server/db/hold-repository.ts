@@ -107,6 +107,25 @@ const HOLD_COLUMNS = [
   'h.pickup_deadline',
 ] as const
 
+const COPY_COLUMNS = [
+  'id',
+  'record_id',
+  'branch_id',
+  'status',
+  'reference_only',
+  'issue_label',
+  'issue_date',
+] as const
+
+const PATRON_COLUMNS = [
+  'id',
+  'residency',
+  'birth_date',
+  'disability_service',
+  'password_hash',
+  'email',
+] as const
+
 const ids = (list: readonly number[]) => (list.length ? [...list] : [0])
 
 /** The queue order of formal holds: formal first, then requested first, then placed first. */
@@ -114,17 +133,19 @@ const QUEUE_ORDER = sql`h.formal_at, h.requested_at, h.id`
 
 function store(db: Db) {
   const holds = () => db.selectFrom('hold as h').select(HOLD_COLUMNS)
+  const patron = (libraryId: number, patronId: number, lock = false) =>
+    db
+      .selectFrom('patron')
+      .select(PATRON_COLUMNS)
+      .where('library_id', '=', libraryId)
+      .where('id', '=', patronId)
+      .$if(lock, (q) => q.forUpdate())
+      .executeTakeFirst()
 
   return {
     /** Locks the patron's row (every change to a patron's holds takes this lock first). */
     async lockPatron(libraryId: number, patronId: number): Promise<HoldPatron | undefined> {
-      return db
-        .selectFrom('patron')
-        .select(['id', 'residency', 'birth_date', 'disability_service', 'password_hash', 'email'])
-        .where('library_id', '=', libraryId)
-        .where('id', '=', patronId)
-        .forUpdate()
-        .executeTakeFirst()
+      return patron(libraryId, patronId, true)
     },
 
     /** Locks titles' rows (their queues), in id order so that two units never deadlock. */
@@ -149,27 +170,14 @@ function store(db: Db) {
         .execute()
     },
 
-    async patron(libraryId: number, patronId: number): Promise<HoldPatron | undefined> {
-      return db
-        .selectFrom('patron')
-        .select(['id', 'residency', 'birth_date', 'disability_service', 'password_hash', 'email'])
-        .where('library_id', '=', libraryId)
-        .where('id', '=', patronId)
-        .executeTakeFirst()
-    },
+    /** The patron as the hold rules see them, unlocked (pages). */
+    patron: (libraryId: number, patronId: number): Promise<HoldPatron | undefined> =>
+      patron(libraryId, patronId),
 
     async copies(libraryId: number, recordIds: readonly number[]): Promise<HoldCopy[]> {
       return db
         .selectFrom('copy')
-        .select([
-          'id',
-          'record_id',
-          'branch_id',
-          'status',
-          'reference_only',
-          'issue_label',
-          'issue_date',
-        ])
+        .select(COPY_COLUMNS)
         .where('library_id', '=', libraryId)
         .where('record_id', 'in', ids(recordIds))
         .orderBy('id')
@@ -397,39 +405,14 @@ function store(db: Db) {
         .execute()
     },
 
-    /** A copy without locking it (to learn which title to lock first). */
-    async copy(libraryId: number, copyId: number): Promise<HoldCopy | undefined> {
+    /** A copy, locked (lock: false only to learn which title to lock first). */
+    async copy(libraryId: number, copyId: number, lock = true): Promise<HoldCopy | undefined> {
       return db
         .selectFrom('copy')
-        .select([
-          'id',
-          'record_id',
-          'branch_id',
-          'status',
-          'reference_only',
-          'issue_label',
-          'issue_date',
-        ])
+        .select(COPY_COLUMNS)
         .where('library_id', '=', libraryId)
         .where('id', '=', copyId)
-        .executeTakeFirst()
-    },
-
-    async copyForUpdate(libraryId: number, copyId: number): Promise<HoldCopy | undefined> {
-      return db
-        .selectFrom('copy')
-        .select([
-          'id',
-          'record_id',
-          'branch_id',
-          'status',
-          'reference_only',
-          'issue_label',
-          'issue_date',
-        ])
-        .where('library_id', '=', libraryId)
-        .where('id', '=', copyId)
-        .forUpdate()
+        .$if(lock, (q) => q.forUpdate())
         .executeTakeFirst()
     },
 
@@ -482,15 +465,7 @@ function store(db: Db) {
     async shelfCopiesWanted(libraryId: number, limit: number): Promise<HoldCopy[]> {
       return db
         .selectFrom('copy as c')
-        .select([
-          'c.id',
-          'c.record_id',
-          'c.branch_id',
-          'c.status',
-          'c.reference_only',
-          'c.issue_label',
-          'c.issue_date',
-        ])
+        .select(COPY_COLUMNS.map((c) => `c.${c}` as const))
         .where('c.library_id', '=', libraryId)
         .where('c.status', '=', 'available')
         .where('c.reference_only', '=', 0)

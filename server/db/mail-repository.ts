@@ -4,27 +4,20 @@
 // and when a link expires are decided in services/mail-verification-service.ts and server/mail/.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
-import type { EmailKind } from './schema.ts'
+import type { Insertable, Selectable } from 'kysely'
+import type { EmailKind, MailOutboxTable } from './schema.ts'
 import { inTransaction } from './transaction.ts'
 import type { TransactionOptions } from './transaction.ts'
 
-export interface NewMail {
-  library_id: number
-  patron_id: number | null
-  kind: string
-  to_address: string
-  from_address: string
-  subject: string
-  body: string
-  message_id: string
-  created_at: string
-  next_attempt_at: string
-}
+/** A mail to queue: what it says and to whom; the sender's columns start empty. */
+export type NewMail = Omit<
+  Insertable<MailOutboxTable>,
+  'id' | 'attempts' | 'claim' | 'claimed_until' | 'sent_at' | 'failed_at' | 'last_error'
+>
 
-export interface OutboxMail extends NewMail {
-  id: number
-  attempts: number
-}
+export type OutboxMail = Selectable<
+  Pick<MailOutboxTable, 'id' | 'attempts' | (keyof NewMail & keyof MailOutboxTable)>
+>
 
 export interface EmailChangeRow {
   id: number

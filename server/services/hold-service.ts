@@ -300,7 +300,7 @@ export function holdService(deps: {
     copyId: number,
     atBranchId: number,
   ): Promise<CopyDestination> {
-    const copy = await store.copyForUpdate(lib.library.id, copyId)
+    const copy = await store.copy(lib.library.id, copyId)
     if (!copy) return { action: 'shelve' }
     return assignCopy(store, lib, calendar, copy, atBranchId)
   }
@@ -606,7 +606,7 @@ export function holdService(deps: {
       for (const wanted of await holds.shelfCopiesWanted(libraryId, limit)) {
         const outcome = await holds.unit(async (store) => {
           await store.lockTitles(libraryId, [wanted.record_id])
-          const copy = await store.copyForUpdate(libraryId, wanted.id)
+          const copy = await store.copy(libraryId, wanted.id)
           if (!copy || copy.status !== 'available') return null
           return assignCopy(store, lib, calendar, copy, copy.branch_id)
         })
@@ -628,10 +628,10 @@ export function holdService(deps: {
       const calendar = await calendarToday(lib)
       return holds.unit(async (store) => {
         // The title's lock first, then the copy (the order of every unit that traps).
-        const peek = await store.copy(libraryId, copyId)
+        const peek = await store.copy(libraryId, copyId, false)
         if (!peek) return null
         await store.lockTitles(libraryId, [peek.record_id])
-        const copy = await store.copyForUpdate(libraryId, copyId)
+        const copy = await store.copy(libraryId, copyId)
         if (!copy) return null
         const trapped = await store.trappedFor(libraryId, copyId)
         if (trapped) {
