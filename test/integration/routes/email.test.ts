@@ -240,6 +240,45 @@ describe('e-mail registration and mail', function () {
     })
   })
 
+  it('keitai without cookies, library A: the mail’s link opened on the phone and confirmed there', async () => {
+    const k = new FormClient(app.baseUrl, {
+      userAgent: KEITAI_UA,
+      cookies: false,
+      charset: 'shift_jis',
+    })
+    const portal = await login(k, 'aoba', '1101900005', 'cd2468')
+    const page = await k.get(cheerio.load(portal.text)('a[accesskey="7"]').attr('href')!)
+    expectGoodKeitaiPage(page)
+    const before = smtp.received.length
+    const sent = await k.follow(
+      await k.submit(page, {
+        address: 'shichou@docomo.ne.jp',
+        confirmation: 'shichou@docomo.ne.jp',
+      }),
+    )
+    expectGoodKeitaiPage(sent)
+    await send()
+    const link = linkOf(await mailTo('shichou@docomo.ne.jp', before))
+    // The shared URL gives a keitai the Shift_JIS page; its form keeps the session in the path.
+    const phone = new FormClient(app.baseUrl, {
+      userAgent: KEITAI_UA,
+      cookies: false,
+      charset: 'shift_jis',
+    })
+    const opened = await phone.get(link.slice(link.indexOf('/aoba/')))
+    expectGoodKeitaiPage(opened)
+    expect(cheerio.load(opened.text)('form').attr('action')).to.match(
+      /^\/aoba\/k\/s\/[^/]+\/email\/confirm\//,
+    )
+    const done = await phone.follow(await phone.submit(opened))
+    expectGoodKeitaiPage(done)
+    expect(textOf(done.text)).to.include('shichou@docomo.ne.jpに変更しました')
+    expect(await emailOf('1101900005')).to.deep.equal({
+      email: 'shichou@docomo.ne.jp',
+      email_kind: 'mobile',
+    })
+  })
+
   it('a new request ends the older link; an altered link is refused; 「テストメールを送る」 works', async () => {
     const c = new FormClient(app.baseUrl)
     await login(c, 'aoba', '1101900007', 'yoyk7777')
