@@ -8,6 +8,7 @@ import { KEITAI_UA, startTestServer } from '../../helpers/test-server.ts'
 import type { TestServer } from '../../helpers/test-server.ts'
 import { FormClient, textOf } from '../../helpers/form-client.ts'
 import { expectGoodKeitaiPage, expectGoodPcPage } from '../../helpers/html-assertions.ts'
+import { ACTIVE_HOLD_STATUSES } from '../../../server/db/schema.ts'
 
 describe('site pages a first visit relies on', function () {
   this.timeout(120_000)
@@ -120,5 +121,54 @@ describe('site pages a first visit relies on', function () {
     const $ = cheerio.load(portal.text)
     expect($('header form.logout').text()).to.include('ログイン中')
     expect($('header form.logout a')).to.have.length(0) // the nav's 利用照会 is the way in
+  })
+
+  it('writes availability in result lists as 貸出可 / 貸出中 and the holds as 予約N件', async () => {
+    const held = await t.db
+      .selectFrom('hold as h')
+      .innerJoin('record as r', 'r.id', 'h.record_id')
+      .innerJoin('library as l', 'l.id', 'h.library_id')
+      .where('l.slug', '=', 'aoba')
+      .where('h.status', 'in', ACTIVE_HOLD_STATUSES)
+      .groupBy(['r.id', 'r.title'])
+      .select(['r.id', 'r.title', (e) => e.fn.countAll<number>().as('n')])
+      .orderBy('n', 'desc')
+      .executeTakeFirstOrThrow()
+    const page = await pc().get(`/aoba/search?title=${encodeURIComponent(held.title)}&mode=exact`)
+    await expectGoodPcPage(page.text)
+    const $ = cheerio.load(page.text)
+    const item = $('ol.hits > li')
+      .toArray()
+      .find((li) => $(li).find('.hit-title a').attr('href') === `/aoba/records/${held.id}`)
+    expect(item, held.title).to.not.equal(undefined)
+    expect($(item).find('.availability').text()).to.match(
+      new RegExp(`^貸出[可中]（予約${Number(held.n)}件）$`),
+    )
+  })
+
+  it('serves /favicon.ico, and dates Atom entries by their records, not by the request', async () => {
+    const icon = await fetch(`${app.baseUrl}/favicon.ico`)
+    expect(icon.status).to.equal(200)
+    expect(Buffer.from(await icon.arrayBuffer()).subarray(0, 4)).to.deep.equal(
+      Buffer.from([0, 0, 1, 0]),
+    )
+    const feed = await (await fetch(`${app.baseUrl}/aoba/new.atom`)).text()
+    const $ = cheerio.load(feed, { xmlMode: true })
+    const entries = $('entry').toArray()
+    expect(entries.length).to.be.greaterThan(0)
+    for (const entry of entries) {
+      const id = Number(/records\/(\d+)$/.exec($(entry).find('id').text())?.[1])
+      const row = await t.db
+        .selectFrom('record')
+        .where('id', '=', id)
+        .select('updated_at')
+        .executeTakeFirstOrThrow()
+      expect($(entry).find('updated').text()).to.equal(`${row.updated_at.replace(' ', 'T')}.000Z`)
+    }
+    const newest = entries
+      .map((e) => $(e).find('updated').text())
+      .sort()
+      .pop()
+    expect($('feed > updated').text()).to.equal(newest)
   })
 })
