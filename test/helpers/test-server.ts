@@ -2,6 +2,7 @@
 // database and clock; close() stops it.
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
+import type { Logger } from 'pino'
 import { createApp } from '../../server/app.ts'
 import { fixedClock } from '../../server/clock.ts'
 import { loadConfig } from '../../server/config.ts'
@@ -18,10 +19,14 @@ export interface TestServer {
 
 export async function startTestServer(
   db: Db,
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; logger?: Logger } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ NODE_ENV: 'test', PORT: '0', ...options.env })
-  const deps = buildDeps(config, { db, clock: fixedClock('2026-11-23T01:00:00Z') })
+  const deps = buildDeps(config, {
+    db,
+    clock: fixedClock('2026-11-23T01:00:00Z'),
+    ...(options.logger ? { logger: options.logger } : {}),
+  })
   const server: Server = await new Promise((resolve) => {
     const s = createHttpServer(createApp(deps)).listen(0, '127.0.0.1', () => resolve(s))
   })
