@@ -85,6 +85,12 @@ const PASSWORD_PROBLEMS = {
   too_long: 'password_too_long',
 } as const satisfies Record<PasswordProblem, AuthProblem>
 
+/** The patron's logins elsewhere, ended when the password changes. */
+export interface PatronSessions {
+  /** Ends every session of the patron but exceptSid; returns how many were ended. */
+  endPatronSessions(patronId: number, exceptSid?: string): Promise<number>
+}
+
 /** The costly (or secret-comparing) checks behind a login or identity check. */
 export interface PasswordChecks {
   verify: typeof verifyPassword
@@ -105,6 +111,8 @@ export function authService(deps: {
   pepper: string
   /** The checks themselves; tests wrap them to count how many guesses were verified. */
   passwords?: PasswordChecks
+  /** Ends a patron's sessions when their password changes (the session store). */
+  sessions?: PatronSessions
 }) {
   const { patrons, throttle, clock, pepper } = deps
   const passwords = deps.passwords ?? DEFAULT_CHECKS
@@ -304,21 +312,30 @@ export function authService(deps: {
         expectedHash: undefined,
         now,
       })
+      // Whoever was logged in with the old password is logged out.
+      await deps.sessions?.endPatronSessions(patron.id)
       return { ok: true, password, patron }
     },
 
-    /** Stores a password; false when the patron's password changed meanwhile. */
+    /**
+     * Stores a password; false when the patron's password changed meanwhile. Every other
+     * session of the patron ends (a login made with the old password, or by whoever knew it);
+     * `keepSession` is the session id of the request that made the change.
+     */
     async store(
       libraryId: number,
       patron: Pick<Patron, 'id' | 'password_hash'>,
       hash: string,
+      keepSession?: string,
     ): Promise<boolean> {
       const now = utcDateTime(clock.now())
-      return patrons.setPassword(libraryId, patron.id, hash, {
+      const stored = await patrons.setPassword(libraryId, patron.id, hash, {
         initial: false,
         expectedHash: patron.password_hash,
         now,
       })
+      if (stored) await deps.sessions?.endPatronSessions(patron.id, keepSession)
+      return stored
     },
   }
 }
