@@ -32,9 +32,13 @@ import { passwordRoutes } from './routes/password-routes.ts'
 import { portalRoutes } from './routes/portal-routes.ts'
 import { shelfRoutes } from './routes/shelf-routes.ts'
 import { pageContext } from './web.ts'
+import { httpBridge } from './api/http-bridge.ts'
+import { STAFF_API_BASE } from './api/staff-api.ts'
+import { createStaffApiApp } from './api/staff-api-app.ts'
+import type { JobRunner } from './jobs/job-registry.ts'
 import { join } from 'node:path'
 
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Express {
   const { config, logger, lifecycle, renderer, services, clock } = deps
   const app = express()
   app.disable('x-powered-by')
@@ -74,6 +78,17 @@ export function createApp(deps: AppDeps): Express {
     '/static',
     express.static(join(VIEWS_DIR, 'static'), { maxAge: '1d', index: false, fallthrough: true }),
   )
+  // The staff API (JSON, its own errors); it answers 503 in JSON while the database is not ready.
+  const staffApi = createStaffApiApp({ services, clock, logger, ...options })
+  const staffBridge = httpBridge(staffApi, { maxBodyBytes: 1024 * 1024 })
+  app.use(STAFF_API_BASE, (req, res, next) => {
+    if (!lifecycle.ready) {
+      res.status(503).json({ error: { code: 'not_ready', message: 'the service is starting' } })
+      return
+    }
+    staffBridge(req, res, next)
+  })
+
   app.use((_req, _res, next) => {
     if (!lifecycle.ready) {
       next(new HttpError(503, 'ただいま準備中です。しばらくしてからもう一度お試しください。'))

@@ -40,6 +40,10 @@ import { createSearchEngine } from './services/search/search-engine.ts'
 import { searchService } from './services/search/search-service.ts'
 import { loanService } from './services/loan-service.ts'
 import { throttleService } from './services/throttle-service.ts'
+import { staffRepository } from './db/staff-repository.ts'
+import { staffPatronRepository } from './db/staff-patron-repository.ts'
+import { staffTokenService } from './services/staff-token-service.ts'
+import { staffPatronService } from './services/staff-patron-service.ts'
 
 export type { Lifecycle }
 
@@ -72,11 +76,19 @@ export function buildDeps(
     browse: browseRepository(db),
     holds: holdRepository(db),
     mails: mailRepository(db),
+    staff: staffRepository(db),
+    staffPatrons: staffPatronRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
   const transport = overrides.mailTransport ?? mailTransport(config)
   const composer = mailComposer({ cache: config.env === 'production' })
   const lifecycle = overrides.lifecycle ?? { ready: true, draining: false }
+  const auth = authService({
+    patrons: repositories.patrons,
+    throttle,
+    clock,
+    pepper: config.passwordPepper,
+  })
   return {
     config,
     db,
@@ -96,12 +108,7 @@ export function buildDeps(
         search: searchService({ repository: searchRepository(db), engine: searchEngine }),
       }),
       throttle,
-      auth: authService({
-        patrons: repositories.patrons,
-        throttle,
-        clock,
-        pepper: config.passwordPepper,
-      }),
+      auth,
       loans: loanService({ loans: repositories.loans, calendars: repositories.calendars, clock }),
       lists: listService({ lists: repositories.lists, clock }),
       holds: holdService({ holds: repositories.holds, calendars: repositories.calendars, clock }),
@@ -115,6 +122,14 @@ export function buildDeps(
         tokenHours: config.mailTokenHours,
         messageId: (from) =>
           `<${randomBytes(12).toString('base64url')}@${from.slice(from.lastIndexOf('@') + 1) || 'localhost'}>`,
+      }),
+      staffTokens: staffTokenService({ staff: repositories.staff, clock }),
+      staffPatrons: staffPatronService({
+        patrons: repositories.patrons,
+        staffPatrons: repositories.staffPatrons,
+        auth,
+        throttle,
+        clock,
       }),
       outbox: outboxSender({
         mails: repositories.mails,

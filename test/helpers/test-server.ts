@@ -9,6 +9,7 @@ import type { Db } from '../../server/db/database.ts'
 import { buildDeps } from '../../server/deps.ts'
 import { createHttpServer } from '../../server/http-server.ts'
 import type { Deps } from '../../server/deps.ts'
+import { opacJobRunner } from '../../server/jobs/opac-jobs.ts'
 
 export interface TestServer {
   baseUrl: string
@@ -18,12 +19,17 @@ export interface TestServer {
 
 export async function startTestServer(
   db: Db,
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; overrides?: Parameters<typeof buildDeps>[1] } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ NODE_ENV: 'test', PORT: '0', ...options.env })
-  const deps = buildDeps(config, { db, clock: fixedClock('2026-11-23T01:00:00Z') })
+  const deps = buildDeps(config, {
+    db,
+    clock: fixedClock('2026-11-23T01:00:00Z'),
+    ...options.overrides,
+  })
+  const app = createApp(deps, { jobs: opacJobRunner(deps) })
   const server: Server = await new Promise((resolve) => {
-    const s = createHttpServer(createApp(deps)).listen(0, '127.0.0.1', () => resolve(s))
+    const s = createHttpServer(app).listen(0, '127.0.0.1', () => resolve(s))
   })
   const { port } = server.address() as AddressInfo
   const baseUrl = `http://127.0.0.1:${port}`
