@@ -44,6 +44,8 @@ import { staffRepository } from './db/staff-repository.ts'
 import { staffPatronRepository } from './db/staff-patron-repository.ts'
 import { staffTokenService } from './services/staff-token-service.ts'
 import { staffPatronService } from './services/staff-patron-service.ts'
+import { circulationRepository } from './db/circulation-repository.ts'
+import { circulationService } from './services/circulation-service.ts'
 
 export type { Lifecycle }
 
@@ -78,11 +80,14 @@ export function buildDeps(
     mails: mailRepository(db),
     staff: staffRepository(db),
     staffPatrons: staffPatronRepository(db),
+    circulation: circulationRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
   const transport = overrides.mailTransport ?? mailTransport(config)
   const composer = mailComposer({ cache: config.env === 'production' })
   const lifecycle = overrides.lifecycle ?? { ready: true, draining: false }
+  const loans = loanService({ loans: repositories.loans, calendars: repositories.calendars, clock })
+  const holds = holdService({ holds: repositories.holds, calendars: repositories.calendars, clock })
   const auth = authService({
     patrons: repositories.patrons,
     throttle,
@@ -109,9 +114,16 @@ export function buildDeps(
       }),
       throttle,
       auth,
-      loans: loanService({ loans: repositories.loans, calendars: repositories.calendars, clock }),
+      loans,
       lists: listService({ lists: repositories.lists, clock }),
-      holds: holdService({ holds: repositories.holds, calendars: repositories.calendars, clock }),
+      holds,
+      circulation: circulationService({
+        circulation: repositories.circulation,
+        calendars: repositories.calendars,
+        holds,
+        loans,
+        clock,
+      }),
       mail: mailVerificationService({
         mails: repositories.mails,
         throttle,
