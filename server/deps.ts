@@ -46,6 +46,9 @@ import { staffTokenService } from './services/staff-token-service.ts'
 import { staffPatronService } from './services/staff-patron-service.ts'
 import { circulationRepository } from './db/circulation-repository.ts'
 import { circulationService } from './services/circulation-service.ts'
+import { openingCalendarService } from './services/opening-calendar-service.ts'
+import { noticeRepository } from './db/notice-repository.ts'
+import { noticeService } from './services/notice-service.ts'
 
 export type { Lifecycle }
 
@@ -81,11 +84,13 @@ export function buildDeps(
     staff: staffRepository(db),
     staffPatrons: staffPatronRepository(db),
     circulation: circulationRepository(db),
+    notices: noticeRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
   const transport = overrides.mailTransport ?? mailTransport(config)
   const composer = mailComposer({ cache: config.env === 'production' })
   const lifecycle = overrides.lifecycle ?? { ready: true, draining: false }
+  const libraries = libraryService(repositories.libraries)
   const loans = loanService({ loans: repositories.loans, calendars: repositories.calendars, clock })
   const holds = holdService({ holds: repositories.holds, calendars: repositories.calendars, clock })
   const auth = authService({
@@ -104,7 +109,13 @@ export function buildDeps(
     searchEngine,
     sessionStore: new MysqlSessionStore(db, { ttlSeconds: config.sessionIdleMinutes * 60, clock }),
     services: {
-      libraries: libraryService(repositories.libraries),
+      libraries,
+      notices: noticeService({ notices: repositories.notices, clock }),
+      openingCalendar: openingCalendarService({
+        calendars: repositories.calendars,
+        libraries,
+        clock,
+      }),
       accounts: accountService({ patrons: repositories.patrons, clock }),
       browse: browseService({ browse: repositories.browse, clock }),
       health: healthService({ ping: () => ping(db), lifecycle }),
@@ -135,6 +146,10 @@ export function buildDeps(
         messageId: (from) =>
           `<${randomBytes(12).toString('base64url')}@${from.slice(from.lastIndexOf('@') + 1) || 'localhost'}>`,
       }),
+      /** Mails given up on, for staff (the staff API). */
+      outboxReport: {
+        failed: (libraryId: number, limit: number) => repositories.mails.failed(libraryId, limit),
+      },
       staffTokens: staffTokenService({ staff: repositories.staff, clock }),
       staffPatrons: staffPatronService({
         patrons: repositories.patrons,
