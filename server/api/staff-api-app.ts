@@ -15,6 +15,7 @@ export function createStaffApiApp(deps: StaffApiDeps) {
     patronApi,
     circulationApi,
     calendarApi,
+    noticeApi,
     jobApi,
   ])
 }
