@@ -1,7 +1,7 @@
 // The opening calendar: weekly closed days and hours, and days that differ (holidays, 年末年始,
 // special closures) for the library or one branch. Every rule and the patron pages read it.
 import { createRoute, z } from '@hono/zod-openapi'
-import { dayNumber } from '../services/calendar-service.ts'
+import { dayNumber, isValidDay } from '../services/calendar-service.ts'
 import { MAX_CALENDAR_RANGE_DAYS } from '../services/opening-calendar-service.ts'
 import { ApiError, notFound } from './api-error.ts'
 import { BodyId, Day, ERRORS, json, jsonBody } from './api-schemas.ts'
@@ -9,6 +9,9 @@ import { staffRouter } from './staff-api.ts'
 import type { StaffApiDeps } from './staff-api.ts'
 
 const tags = ['calendar']
+
+/** Object refinements may run even when a field failed: compare only real dates. */
+const validRange = (q: { from: string; to: string }) => isValidDay(q.from) && isValidDay(q.to)
 
 const Weekdays = z
   .array(z.number().int().min(0).max(6))
@@ -45,14 +48,17 @@ export function calendarApi(deps: StaffApiDeps) {
       request: {
         query: z
           .object({ from: Day, to: Day, branchId: BranchQuery })
-          .refine((q) => dayNumber(q.to) >= dayNumber(q.from), {
+          .refine((q) => !validRange(q) || dayNumber(q.to) >= dayNumber(q.from), {
             message: 'must not be before from',
             path: ['to'],
           })
-          .refine((q) => dayNumber(q.to) - dayNumber(q.from) < MAX_CALENDAR_RANGE_DAYS, {
-            message: `at most ${MAX_CALENDAR_RANGE_DAYS} days after from`,
-            path: ['to'],
-          }),
+          .refine(
+            (q) => !validRange(q) || dayNumber(q.to) - dayNumber(q.from) < MAX_CALENDAR_RANGE_DAYS,
+            {
+              message: `at most ${MAX_CALENDAR_RANGE_DAYS} days after from`,
+              path: ['to'],
+            },
+          ),
       },
       responses: {
         200: json(
