@@ -89,6 +89,9 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
     staffBridge(req, res, next)
   })
 
+  app.get('/favicon.ico', (_req, res) => {
+    res.sendFile(join(VIEWS_DIR, 'static', 'favicon.ico'), { maxAge: '7d' })
+  })
   app.use((_req, _res, next) => {
     if (!lifecycle.ready) {
       next(new HttpError(503, 'ただいま準備中です。しばらくしてからもう一度お試しください。'))
