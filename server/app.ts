@@ -27,6 +27,7 @@ import { healthGet } from './routes/health-routes.ts'
 import { librariesGet } from './routes/home-routes.ts'
 import { keitaiQrGet } from './routes/keitai-qr-routes.ts'
 import { loanRoutes } from './routes/loan-routes.ts'
+import { libraryInfoRoutes } from './routes/library-info-routes.ts'
 import { loginRoutes } from './routes/login-routes.ts'
 import { passwordRoutes } from './routes/password-routes.ts'
 import { portalRoutes } from './routes/portal-routes.ts'
@@ -118,6 +119,7 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
 
   const sessions = sessionMiddleware({ store: deps.sessionStore, config, clock })
   const { auth, accounts, loans, lists, browse, catalogue, holds, mail } = services
+  const { notices, openingCalendar } = services
   // One router per channel: the journeys in the order their paths must be tried.
   const channelRouter = (channel: Channel) => {
     const layout = channel === 'keitai' ? KEITAI_LAYOUT : PC_LAYOUT
@@ -134,7 +136,18 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
     router.use(shelfRoutes({ lists, accounts, renderer }, channel))
     router.use(browseRoutes({ browse, renderer }, channel))
     router.use(isbnRoutes({ catalogue }, channel))
-    router.use(catalogueRoutes({ catalogue, lists, accounts, holds, renderer, layout }))
+    router.use(libraryInfoRoutes({ openingCalendar, notices, renderer }, channel))
+    router.use(
+      catalogueRoutes({
+        catalogue,
+        lists,
+        accounts,
+        holds,
+        renderer,
+        layout,
+        info: { notices, openingCalendar },
+      }),
+    )
     return router
   }
   const keitai = channelRouter('keitai')
