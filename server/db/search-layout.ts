@@ -13,7 +13,7 @@ import { sql } from 'kysely'
  * recomputed at start-up (refreshSearchFields) and the indexes rebuilt. A unit test notices a
  * changed fold() that forgot to.
  */
-export const SEARCH_VERSION = 3
+export const SEARCH_VERSION = 4
 
 /** Separates the parts of search_text and of a key, so a word cannot match across two. */
 export const KEY_SEPARATOR = '\u0001'

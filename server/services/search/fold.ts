@@ -28,6 +28,10 @@
 //     - iteration marks are expanded: ゝ/ヽ repeat the previous kana unvoiced, ゞ/ヾ voiced
 //       (こゝろ = こころ, みすゞ = みすず), 々/〻 repeat the previous kanji (佐々木 = 佐佐木);
 //       a mark with nothing to repeat is dropped;
+//     - variant kanji (旧字体・異体字) become the standard form (variant-kanji.ts, generated from
+//       Unihan and KANJIDIC2 by server/cli/variant-kanji-gen.ts): 鷗 = 鴎, 齋 = 齊 = 斎 = 斉,
+//       邊 = 邉 = 辺, 髙 = 高, 﨑 = 崎, 櫻 = 桜, 濹 = 墨, 龍 = 竜, 𠮷 = 吉; different characters
+//       stay different (土/士, 己/已/巳, 大/太/犬);
 //     - Latin letters lose their diacritics (é → e, ō → o; ø → o, đ → d, ł → l), so
 //       "Les Misérables" is found by "miserables" and Tōkyō by "tokyo";
 //     - kept: letters of every script (kanji, kana, latin, greek, cyrillic, hangul …), digits,
@@ -44,6 +48,7 @@
 // fold() is idempotent: fold(fold(x)) === fold(x).
 import { KEY_SEPARATOR, SEARCH_PARTS } from '../../db/search-layout.ts'
 import type { SearchableRecord } from '../../db/search-layout.ts'
+import { VARIANT_KANJI_PAIRS } from './variant-kanji.ts'
 
 /** Queries are cut to this many words (the rest are ignored). */
 export const MAX_QUERY_WORDS = 10
@@ -173,7 +178,21 @@ function buildTables(): void {
   ACTION[code('ヾ')] = ITER_VOICED
   ACTION[code('々')] = ITER_KANJI
   ACTION[code('〻')] = ITER_KANJI
+
+  // Variant kanji → the standard form (astral variants: ASTRAL_VARIANT).
+  for (const chunk of VARIANT_KANJI_PAIRS) {
+    const chars = Array.from(chunk)
+    for (let i = 0; i + 1 < chars.length; i += 2) {
+      const variant = chars[i]?.codePointAt(0) ?? 0
+      const standard = chars[i + 1] ?? ''
+      if (standard.length !== 1) continue // an astral standard form: none in the table
+      if (variant < 0x10000) ACTION[variant] = code(standard)
+      else ASTRAL_VARIANT.set(variant, code(standard))
+    }
+  }
 }
+/** Astral variant kanji (𠮷 …) → the code unit of their standard form. */
+const ASTRAL_VARIANT = new Map<number, number>()
 buildTables()
 
 /** Astral code points: letters and digits (CJK extension kanji …) kept, the rest dropped. */
@@ -228,7 +247,7 @@ export function fold(text: string): string {
       out[len++] = action
       vowel = VOWEL[c] ?? 0
       lastKana = IS_KANA[c] ? action : 0
-      lastKanji = IS_KANJI[c] ? c : 0
+      lastKanji = IS_KANJI[c] ? action : 0
       afterKatakana = IS_KATAKANA[c] === 1
       continue
     }
@@ -283,7 +302,15 @@ export function fold(text: string): string {
         if (low >= 0xdc00 && low <= 0xdfff) {
           i++
           const cp = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000
-          if (keepAstral(cp)) {
+          const standard = ASTRAL_VARIANT.get(cp)
+          if (standard !== undefined) {
+            out[len++] = standard
+            vowel = 0
+            lastKana = 0
+            lastKanji = standard
+            afterKatakana = false
+            break
+          } else if (keepAstral(cp)) {
             out[len++] = c
             out[len++] = low
           }
