@@ -34,6 +34,8 @@
 //       stay different (土/士, 己/已/巳, 大/太/犬);
 //     - Latin letters lose their diacritics (é → e, ō → o; ø → o, đ → d, ł → l), so
 //       "Les Misérables" is found by "miserables" and Tōkyō by "tokyo";
+//     - + and # (also ♯) right after a Latin letter, or after such a sign, are kept: C++ and C#
+//       are names (c++, c#), not "c"; elsewhere (1+1, #5) they are symbols like the rest;
 //     - kept: letters of every script (kanji, kana, latin, greek, cyrillic, hangul …), digits,
 //       and combining marks other than diacritics/voicing marks/variation selectors;
 //     - removed: whitespace of every kind, punctuation and symbols (・、。「」『』（）()[]:;!?
@@ -63,6 +65,7 @@ const ITER_KANJI = -6 // 々 〻
 const VU = -7 // ゔ ヴ
 const HIGH_SURROGATE = -8
 const LOW_SURROGATE = -9 // unpaired: dropped
+const SIGN = -10 // + # ♯: kept after a Latin letter (c++, c#)
 
 const ACTION = new Int32Array(0x10000)
 /** Vowel (あいうえお) of a kana after folding, 0 if none (ん, っ) — for ー. */
@@ -178,6 +181,7 @@ function buildTables(): void {
   ACTION[code('ヾ')] = ITER_VOICED
   ACTION[code('々')] = ITER_KANJI
   ACTION[code('〻')] = ITER_KANJI
+  for (const ch of '+#\u266f') ACTION[code(ch)] = SIGN
 
   // Variant kanji → the standard form (astral variants: ASTRAL_VARIANT).
   for (const chunk of VARIANT_KANJI_PAIRS) {
@@ -239,6 +243,7 @@ export function fold(text: string): string {
   let lastKana = 0 // last (folded) kana emitted, for ゝゞ
   let lastKanji = 0 // last kanji emitted, for 々
   let afterKatakana = false // the previous source character was katakana, for dashes
+  let afterLatin = false // the last character emitted is a Latin letter or a kept + #, for signs
 
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i)
@@ -249,8 +254,14 @@ export function fold(text: string): string {
       lastKana = IS_KANA[c] ? action : 0
       lastKanji = IS_KANJI[c] ? action : 0
       afterKatakana = IS_KATAKANA[c] === 1
+      afterLatin = action >= 0x61 && action <= 0x7a
       continue
     }
+    if (action === SIGN) {
+      if (afterLatin) out[len++] = c === 0x266f ? 0x23 : c
+      continue
+    }
+    afterLatin = false
     switch (action) {
       case LONG:
       case DASH: {

@@ -21,7 +21,7 @@ export const DOCS = 0x44 // 'D' document table
 export const HEADER = 0x48 // 'H' format, segment size, document count
 
 /** Bump when what the index stores changes: an index of another format is rebuilt. */
-const INDEX_LAYOUT = 6
+const INDEX_LAYOUT = 7
 /**
  * The format an index is stamped with: its layout and the normaliser's version (SEARCH_VERSION),
  * so that an index of texts folded another way is rebuilt too.
@@ -48,6 +48,12 @@ export const GROUPS = {
     to: KEY_GROUPS.title.to,
     keyMax: KEY_GROUPS.title.maxLength,
     kind: TITLE_CHAR,
+  },
+  titleProper: {
+    from: KEY_GROUPS.titleProper.from,
+    to: KEY_GROUPS.titleProper.to,
+    keyMax: KEY_GROUPS.titleProper.maxLength,
+    kind: TITLE_CHAR, // one-character words of the title proper are not looked up: scanned
   },
   author: {
     from: KEY_GROUPS.author.from,
