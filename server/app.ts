@@ -6,7 +6,7 @@ import { pinoHttp } from 'pino-http'
 import type { AppDeps } from './deps.ts'
 import { HttpError, errorHandler, notFound } from './errors.ts'
 import type { ErrorPage } from './errors.ts'
-import { loggablePath } from './logger.ts'
+import { loggablePath, scrubLogText } from './logger.ts'
 import { autoChannel, channelOf, detectChannel, forceChannel } from './middleware/channel.ts'
 import { libraryLoader } from './middleware/library.ts'
 import { decodeQuery } from './middleware/query.ts'
@@ -53,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
       customAttributeKeys: { err: 'responseError' },
       customLogLevel: (_req, res) => (res.statusCode >= 500 ? 'warn' : 'info'),
       serializers: {
-        responseError: (err: Error) => err.message,
+        responseError: (err: Error) => scrubLogText(err.message),
         req: (req: { method: string; url: string }) => ({
           method: req.method,
           path: loggablePath(req.url),
@@ -74,6 +74,9 @@ export function createApp(deps: AppDeps): Express {
     '/static',
     express.static(join(VIEWS_DIR, 'static'), { maxAge: '1d', index: false, fallthrough: true }),
   )
+  app.get('/favicon.ico', (_req, res) => {
+    res.sendFile(join(VIEWS_DIR, 'static', 'favicon.ico'), { maxAge: '7d' })
+  })
   app.use((_req, _res, next) => {
     if (!lifecycle.ready) {
       next(new HttpError(503, 'ただいま準備中です。しばらくしてからもう一度お試しください。'))

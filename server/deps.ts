@@ -77,6 +77,10 @@ export function buildDeps(
   const transport = overrides.mailTransport ?? mailTransport(config)
   const composer = mailComposer({ cache: config.env === 'production' })
   const lifecycle = overrides.lifecycle ?? { ready: true, draining: false }
+  const sessionStore = new MysqlSessionStore(db, {
+    ttlSeconds: config.sessionIdleMinutes * 60,
+    clock,
+  })
   return {
     config,
     db,
@@ -85,7 +89,7 @@ export function buildDeps(
     lifecycle,
     repositories,
     searchEngine,
-    sessionStore: new MysqlSessionStore(db, { ttlSeconds: config.sessionIdleMinutes * 60, clock }),
+    sessionStore,
     services: {
       libraries: libraryService(repositories.libraries),
       accounts: accountService({ patrons: repositories.patrons, clock }),
@@ -101,6 +105,7 @@ export function buildDeps(
         throttle,
         clock,
         pepper: config.passwordPepper,
+        sessions: sessionStore,
       }),
       loans: loanService({ loans: repositories.loans, calendars: repositories.calendars, clock }),
       lists: listService({ lists: repositories.lists, clock }),

@@ -2,6 +2,7 @@
 // into a page in the channel's charset and look. Users never see a stack trace.
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
+import { loggablePath } from './logger.ts'
 
 export class HttpError extends Error {
   constructor(
@@ -89,7 +90,11 @@ export function errorHandler(logger: Logger, renderError: ErrorRenderer): ErrorR
     }
     const page = toErrorPage(err)
     if (page.status >= 500 && !(err instanceof HttpError)) {
-      logger.error({ err, path: req.path, status: page.status }, 'request failed')
+      // The path without its query or keitai session segment; err goes through safeError.
+      logger.error(
+        { err, path: loggablePath(req.originalUrl), status: page.status },
+        'request failed',
+      )
     }
     if (page.status === 503) res.setHeader('Retry-After', '30')
     renderError(res, page)

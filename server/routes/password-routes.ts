@@ -82,7 +82,10 @@ export function passwordRoutes(deps: PasswordDeps, channel: Channel): Router {
   // --- forgotten password ---------------------------------------------------------------
 
   router.get(route('passwordForgot'), (_req, res) => {
-    renderPage(renderer, res, 'password-forgot', { ...pageContext(res, 'パスワードを忘れた方') })
+    renderPage(renderer, res, 'password-forgot', {
+      ...pageContext(res, 'パスワードを忘れた方'),
+      settings: libraryOf(res).settings,
+    })
   })
 
   // --- library A: first registration ------------------------------------------------------
@@ -186,6 +189,7 @@ export function passwordRoutes(deps: PasswordDeps, channel: Channel): Router {
       library.id,
       { id: pending.patronId, password_hash: null },
       outcome.hash,
+      req.sessionID,
     )
     delete req.session.registration
     if (!stored) {
@@ -243,6 +247,8 @@ export function passwordRoutes(deps: PasswordDeps, channel: Channel): Router {
       hash: outcome.newHash,
       expectedHash: outcome.patron.password_hash,
       at: clock.now().getTime(),
+      card: outcome.patron.card_number,
+      length: [...(formField(res, 'password') ?? '')].length,
     }
     redirectToPage(req, res, 'passwordChangeConfirm')
   })
@@ -253,12 +259,15 @@ export function passwordRoutes(deps: PasswordDeps, channel: Channel): Router {
   }
 
   router.get(route('passwordChangeConfirm'), personal, (req, res) => {
-    if (!pendingChange(req, res)) {
+    const pending = pendingChange(req, res)
+    if (!pending) {
       redirectToPage(req, res, 'passwordChange')
       return
     }
     renderPage(renderer, res, 'password-change-confirm', {
       ...formPageContext(req, res, 'パスワード変更の確認'),
+      card: pending.card,
+      length: pending.length,
     })
   })
 
@@ -270,11 +279,14 @@ export function passwordRoutes(deps: PasswordDeps, channel: Channel): Router {
       library.id,
       { id: pending.patronId, password_hash: pending.expectedHash },
       pending.hash,
+      req.sessionID,
     )
     delete req.session.pendingChange
     if (!stored) {
       throw new HttpError(409, 'パスワードはすでに変更されています。もう一度ログインしてください。')
     }
+    // This login stays; it counts from the change (loginRequired ends older logins).
+    if (req.session.patronId === pending.patronId) req.session.loginAt = clock.now().getTime()
     req.session.passwordDone = { libraryId: library.id, kind: 'changed', loggedOut: false }
     await endTerminalSession(req)
     redirectToPage(req, res, 'passwordDone')
