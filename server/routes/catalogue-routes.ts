@@ -230,6 +230,26 @@ export function catalogueRoutes(deps: {
     }
   }
 
+  /**
+   * The result page a record was opened from, for 「検索結果に戻る」: the Referer when it is this
+   * library's search page on this site (browsers send it: Referrer-Policy same-origin). No state
+   * and no longer record URLs; without a Referer the page simply offers the top page.
+   */
+  const resultsPage = (req: Request, res: Response): string | null => {
+    const referer = req.get('referer')
+    if (!referer || referer.length > 4000) return null
+    let from: URL
+    try {
+      from = new URL(referer)
+    } catch {
+      return null
+    }
+    const hosts = [req.get('host'), new URL(publicUrlOf(res)).host]
+    if (!hosts.includes(from.host)) return null
+    const search = urlFor(layout.channel, 'search', { lib: libraryOf(res).library.slug })
+    return from.pathname === search ? `${from.pathname}${from.search}` : null
+  }
+
   const recordGet = async (req: Request, res: Response) => {
     const { library } = libraryOf(res)
     const id = parseRecordId(String(req.params.id))
@@ -273,6 +293,7 @@ export function catalogueRoutes(deps: {
       // お気に入り / My本棚 forms for a logged-in patron, else links.
       listActions: actions,
       hold,
+      backToResults: resultsPage(req, res),
       latestIssueId:
         detail.record.material_type === 'magazine'
           ? detail.copies.find((c) => c.issue_date)?.id
