@@ -23,7 +23,7 @@ import type { HoldService } from '../services/hold-service.ts'
 import type { NoticeService } from '../services/notice-service.ts'
 import type { OpeningCalendarService } from '../services/opening-calendar-service.ts'
 import { criteriaSummary, searchHeading } from '../render/search-summary.ts'
-import { currentPatronId, pageContext, publicUrlOf, takeFlash } from '../web.ts'
+import { currentPatronId, pageContext, publicUrlOf, resultsPageOf, takeFlash } from '../web.ts'
 import { csrfToken } from '../middleware/csrf.ts'
 import {
   parsePage,
@@ -98,7 +98,7 @@ export function catalogueRoutes(deps: {
     })
   }
 
-  const searchGet = async (_req: Request, res: Response) => {
+  const searchGet = async (req: Request, res: Response) => {
     const { library, branches } = libraryOf(res)
     const query = queryOf(res)
     const outcome = await catalogue.search(library.id, branches, readSearchRequest(query), {
@@ -120,7 +120,11 @@ export function catalogueRoutes(deps: {
         layout.channel === 'pc' || refine
           ? await catalogue.facets(library.id, branches, outcome.request)
           : null
+      // What a patron just did from this list (お気に入りに入れました) is theirs alone.
+      const notice = takeFlash(req)
+      if (notice) res.setHeader('Cache-Control', 'no-store, private')
       render(res, refine ? 'search-refine' : 'search', {
+        notice,
         ...pageContext(res, searchHeading(outcome.request) + (refine ? '：絞り込み' : ''), {
           page: outcome.page,
           switchTo: 'search',
@@ -230,26 +234,6 @@ export function catalogueRoutes(deps: {
     }
   }
 
-  /**
-   * The result page a record was opened from, for 「検索結果に戻る」: the Referer when it is this
-   * library's search page on this site (browsers send it: Referrer-Policy same-origin). No state
-   * and no longer record URLs; without a Referer the page simply offers the top page.
-   */
-  const resultsPage = (req: Request, res: Response): string | null => {
-    const referer = req.get('referer')
-    if (!referer || referer.length > 4000) return null
-    let from: URL
-    try {
-      from = new URL(referer)
-    } catch {
-      return null
-    }
-    const hosts = [req.get('host'), new URL(publicUrlOf(res)).host]
-    if (!hosts.includes(from.host)) return null
-    const search = urlFor(layout.channel, 'search', { lib: libraryOf(res).library.slug })
-    return from.pathname === search ? `${from.pathname}${from.search}` : null
-  }
-
   const recordGet = async (req: Request, res: Response) => {
     const { library } = libraryOf(res)
     const id = parseRecordId(String(req.params.id))
@@ -293,7 +277,7 @@ export function catalogueRoutes(deps: {
       // お気に入り / My本棚 forms for a logged-in patron, else links.
       listActions: actions,
       hold,
-      backToResults: resultsPage(req, res),
+      backToResults: resultsPageOf(req, res),
       latestIssueId:
         detail.record.material_type === 'magazine'
           ? detail.copies.find((c) => c.issue_date)?.id
