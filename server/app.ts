@@ -74,6 +74,9 @@ export function createApp(deps: AppDeps): Express {
     '/static',
     express.static(join(VIEWS_DIR, 'static'), { maxAge: '1d', index: false, fallthrough: true }),
   )
+  app.get('/favicon.ico', (_req, res) => {
+    res.sendFile(join(VIEWS_DIR, 'static', 'favicon.ico'), { maxAge: '7d' })
+  })
   app.use((_req, _res, next) => {
     if (!lifecycle.ready) {
       next(new HttpError(503, 'ただいま準備中です。しばらくしてからもう一度お試しください。'))

@@ -115,7 +115,7 @@ describe('detailed search', () => {
     expect(total(branch.text)).to.be.below(total(all.text))
     expect(total(available.text)).to.be.at.most(total(all.text))
     for (const mark of cheerio.load(available.text)('.availability').toArray()) {
-      expect(cheerio.load(mark).text()).to.match(/^貸出：○/)
+      expect(cheerio.load(mark).text()).to.match(/^貸出可/)
     }
   })
 
