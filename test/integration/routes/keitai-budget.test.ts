@@ -212,6 +212,32 @@ describe('keitai byte budget on the worst pages of every keitai view', function 
       const next = cheerio.load(res.text)('a[accesskey="#"]').attr('href')
       if (next) await measure(next)
     }
+    // お知らせ: ten notices with the longest titles on the top page, bodies far past what a
+    // keitai page holds (long lines, and many short ones); the calendar of every branch.
+    const notices: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const lines = i % 2 === 0 ? ['開館時間の変更について。'.repeat(400)] : Array(3000).fill('休')
+      const made = await t.db
+        .insertInto('library_notice')
+        .values({
+          library_id: libraryId,
+          title: `${i}${'臨時休館のお知らせ'.repeat(12)}`.slice(0, 100),
+          body: lines.join('\n'),
+          show_from: '2026-11-01',
+          created_at: '2026-11-01 00:00:00',
+        })
+        .executeTakeFirstOrThrow()
+      notices.push(Number(made.insertId))
+    }
+    await measure(`${base}/`)
+    for (const id of notices.slice(0, 2)) await measure(`${base}/notices/${id}`)
+    await measure(`${base}/calendar`)
+    const branches = await t.db
+      .selectFrom('branch')
+      .select('id')
+      .where('library_id', '=', libraryId)
+      .execute()
+    for (const { id } of branches) await measure(`${base}/calendar?branch=${id}`)
     await measure(`${base}/browse`)
     await measure(`${base}/browse/9`)
     await measure(`${base}/browse/913`)
