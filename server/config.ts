@@ -33,6 +33,8 @@ export interface Config {
   terminalIdleMinutes: number
   /** A login ends this long after it began, however active (SESSION_ABSOLUTE_HOURS). */
   sessionAbsoluteMinutes: number
+  /** Every database query of the app has this long to answer (0: no limit). */
+  databaseQueryTimeoutSeconds: number
   /** The same on in-library terminals (TERMINAL_ABSOLUTE_MINUTES). */
   terminalAbsoluteMinutes: number
   /** Failed logins per card within loginWindowMinutes before the card is locked. */
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
       .filter(Boolean),
     terminalIdleMinutes: intFrom(env, 'TERMINAL_IDLE_MINUTES', 3, 1, 60),
     sessionAbsoluteMinutes: intFrom(env, 'SESSION_ABSOLUTE_HOURS', 8, 1, 7 * 24) * 60,
+    databaseQueryTimeoutSeconds: intFrom(env, 'DATABASE_QUERY_TIMEOUT_SECONDS', 15, 0, 3600),
     terminalAbsoluteMinutes: intFrom(env, 'TERMINAL_ABSOLUTE_MINUTES', 30, 1, 24 * 60),
     loginMaxFailures: intFrom(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
     loginWindowMinutes: intFrom(env, 'LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),

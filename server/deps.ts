@@ -53,7 +53,9 @@ export function buildDeps(
     mailTransport?: MailTransport
   } = {},
 ) {
-  const db = overrides.db ?? createDb(config.databaseUrl, config.databasePoolSize)
+  const db =
+    overrides.db ??
+    createDb(config.databaseUrl, config.databasePoolSize, config.databaseQueryTimeoutSeconds * 1000)
   const clock = overrides.clock ?? systemClock
   // The search index engine: one per process, with its bounded cache (main.ts maintains it).
   const searchEngine = createSearchEngine({

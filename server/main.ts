@@ -56,6 +56,13 @@ function shutdown(signal: string): void {
     server.closeAllConnections()
   }, graceMs)
   force.unref()
+  // Whatever the database does (a hung query, a pool that never ends), the process is gone
+  // shortly after the grace period.
+  const hardStop = setTimeout(() => {
+    logger.warn('grace period over: exiting without waiting for the database')
+    process.exit(1)
+  }, graceMs + 2000)
+  hardStop.unref()
   server.close(() => {
     jobsEnded
       .then((ended) => {
