@@ -359,13 +359,13 @@ async function main(): Promise<void> {
   const requests = Number(process.env.FUZZ_REQUESTS ?? 10_000)
   const seed = Number(process.env.FUZZ_SEED ?? 20261130)
   const maxMs = Number(process.env.FUZZ_MAX_SECONDS ?? 600) * 1000
-  let code = 1
+  let ok: boolean
   try {
     process.stdout.write(`loading the demo database …\n`)
     const t = await createTestDatabase({ demo: true, prefix: 'fuzz' })
     const report = await runFuzz({ db: t.db, seed, requests, maxMs })
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
-    const ok =
+    ok =
       report.sent >= requests &&
       report.serverErrorCount === 0 &&
       report.stackTraceCount === 0 &&
@@ -376,11 +376,10 @@ async function main(): Promise<void> {
         `${report.seconds} s (seed ${seed}); ${report.serverErrorCount} responses ≥ 500, ` +
         `${report.stackTraceCount} stack traces, ${report.changedTables.length} tables changed\n`,
     )
-    code = ok ? 0 : 1
   } finally {
     await dropAllTestDatabases()
   }
-  process.exit(code)
+  process.exit(ok ? 0 : 1)
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) await main()
