@@ -159,7 +159,7 @@ function renderErrorPage(deps: AppDeps, res: Response, page: ErrorPage): void {
       res,
       channelOf(res),
       'error',
-      { ...pageContext(res, errorHeading(page.status), { error: true }), page },
+      { ...pageContext(res, page.heading ?? errorHeading(page.status), { error: true }), page },
       page.status,
     )
   } catch (err) {
