@@ -116,7 +116,17 @@ export function createApp(deps: AppDeps): Express {
     router.use(shelfRoutes({ lists, accounts, renderer }, channel))
     router.use(browseRoutes({ browse, renderer }, channel))
     router.use(isbnRoutes({ catalogue }, channel))
-    router.use(catalogueRoutes({ catalogue, lists, accounts, holds, renderer, layout }))
+    router.use(
+      catalogueRoutes({
+        catalogue,
+        lists,
+        accounts,
+        holds,
+        searchKeys: services.searchKeys,
+        renderer,
+        layout,
+      }),
+    )
     return router
   }
   const keitai = channelRouter('keitai')

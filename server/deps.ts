@@ -27,6 +27,7 @@ import { loanRepository } from './db/loan-repository.ts'
 import { patronRepository } from './db/patron-repository.ts'
 import { MysqlSessionStore } from './db/session-store.ts'
 import { throttleRepository } from './db/throttle-repository.ts'
+import { keitaiSearchKeyRepository } from './db/keitai-search-key-repository.ts'
 import type { Lifecycle } from './lifecycle.ts'
 import { accountService } from './services/account-service.ts'
 import { authService } from './services/auth-service.ts'
@@ -40,6 +41,7 @@ import { createSearchEngine } from './services/search/search-engine.ts'
 import { searchService } from './services/search/search-service.ts'
 import { loanService } from './services/loan-service.ts'
 import { throttleService } from './services/throttle-service.ts'
+import { searchKeyService } from './services/search-key-service.ts'
 
 export type { Lifecycle }
 
@@ -74,6 +76,7 @@ export function buildDeps(
     browse: browseRepository(db),
     holds: holdRepository(db),
     mails: mailRepository(db),
+    searchKeys: keitaiSearchKeyRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
   const transport = overrides.mailTransport ?? mailTransport(config)
@@ -102,6 +105,7 @@ export function buildDeps(
         search: searchService({ repository: searchRepository(db), engine: searchEngine }),
       }),
       throttle,
+      searchKeys: searchKeyService({ keys: repositories.searchKeys, clock }),
       auth: authService({
         patrons: repositories.patrons,
         throttle,
