@@ -11,6 +11,10 @@ import type { BibRecord, CopyStatus, MaterialType, ShelfLocation } from './schem
 import { inTransaction } from './transaction.ts'
 
 /** The columns of a result-list hit, in a query over `record as r`. */
+/** The number of active holds on record `r` (what result lists write as 予約N件). */
+export const activeHoldCount = sql<number>`(SELECT COUNT(*) FROM hold ah WHERE ah.library_id = r.library_id
+  AND ah.record_id = r.id AND ah.status IN (${sql.join([...ACTIVE_HOLD_STATUSES])}))`
+
 export const HIT_COLUMNS = [
   'r.id',
   'r.title',
@@ -19,6 +23,8 @@ export const HIT_COLUMNS = [
   'r.publisher',
   'r.pub_year',
   'r.material_type',
+  'r.updated_at',
+  activeHoldCount.as('holds'),
 ] as const
 
 /** 1 when some copy of record `r` can be borrowed now (on the shelf, not reference-only). */
@@ -33,6 +39,10 @@ export interface RecordHit {
   publisher: string
   pub_year: number | null
   material_type: MaterialType
+  /** When the record was last changed (UTC DATETIME): feeds date their entries by it. */
+  updated_at: string
+  /** Active holds on the record. */
+  holds: number
   available: boolean
 }
 

@@ -38,9 +38,18 @@ export function copyStatusLabel(copy: { status: CopyStatus; reference_only: bool
   return STATUS_LABELS[copy.status]
 }
 
-/** 貸出：○ / 貸出：× in result lists. */
+/** 貸出:○ / 貸出:× in keitai result lists (every byte counts there). */
 export function availabilityMark(available: boolean): string {
   return available ? '○' : '×'
+}
+
+/**
+ * A result list's availability in words, as Japanese OPACs write it: 貸出可 when a copy can be
+ * borrowed now, otherwise 貸出中; then 予約N件 when there are holds. Not a colour or a sign alone.
+ */
+export function availabilityText(hit: { available: boolean; holds: number }): string {
+  const holds = Number(hit.holds)
+  return `${hit.available ? '貸出可' : '貸出中'}${holds > 0 ? `（予約${holds}件）` : ''}`
 }
 
 /** The ranking periods (services/browse-service.ts RANKING_PERIODS) as patrons read them. */

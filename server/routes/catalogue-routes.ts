@@ -23,6 +23,8 @@ import { SHELF_NAME_MAX } from '../services/list-service.ts'
 import { DEFAULT_SHELF_NAME } from '../render/words.ts'
 import { holdRefusalMessage } from '../render/hold-words.ts'
 import type { HoldService } from '../services/hold-service.ts'
+import type { NoticeService } from '../services/notice-service.ts'
+import type { OpeningCalendarService } from '../services/opening-calendar-service.ts'
 import { criteriaSummary, searchHeading } from '../render/search-summary.ts'
 import { currentPatronId, pageContext, publicUrlOf, takeFlash } from '../web.ts'
 import { csrfToken } from '../middleware/csrf.ts'
@@ -76,18 +78,27 @@ export function catalogueRoutes(deps: {
   searchKeys: SearchKeyService
   renderer: Renderer
   layout: ChannelLayout
+  /** お知らせ and today's opening state for the top page. */
+  info: { notices: NoticeService; openingCalendar: OpeningCalendarService }
 }): Router {
-  const { catalogue, lists, accounts, holds, searchKeys, renderer, layout } = deps
+  const { catalogue, lists, accounts, holds, searchKeys, renderer, layout, info } = deps
   const router = Router({ mergeParams: true })
   const render = (res: Response, view: string, data: object, status = 200) =>
     renderer.page(res, layout.channel, view, data, status)
 
-  const topGet = (_req: Request, res: Response) => {
-    const { library } = libraryOf(res)
+  const topGet = async (_req: Request, res: Response) => {
+    const lib = libraryOf(res)
+    const [notices, today] = await Promise.all([
+      info.notices.current(lib.library.id),
+      info.openingCalendar.today(lib),
+    ])
     render(res, 'top', {
       ...pageContext(res, 'トップ'),
       maxQueryLength: MAX_QUERY_LENGTH,
-      keitaiUrl: `${publicUrlOf(res)}/${library.slug}/k/`,
+      keitaiUrl: `${publicUrlOf(res)}/${lib.library.slug}/k/`,
+      notices,
+      today,
+      openingHours: lib.settings.openingHours,
     })
   }
 

@@ -2,6 +2,7 @@
 // and of new arrivals, so aggregators and feed readers can follow the catalogue without
 // scraping. (Stable record URLs and /isbn/<ISBN> are in browse-routes.)
 import type { RequestHandler, Response } from 'express'
+import { fromUtcDateTime } from '../clock.ts'
 import type { Clock } from '../clock.ts'
 import { HttpError } from '../errors.ts'
 import { libraryOf } from '../middleware/library.ts'
@@ -32,7 +33,10 @@ function atom(
 ): void {
   const base = publicUrlOf(res)
   const slug = libraryOf(res).library.slug
-  const entries = hits.map((h) => {
+  const stamps = hits.map((h) => fromUtcDateTime(h.updated_at).toISOString())
+  // The feed changed when its newest entry did; an empty feed is as of now.
+  const updated = [...stamps].sort().pop() ?? feed.updated
+  const entries = hits.map((h, i) => {
     const link = `${base}${urlFor('pc', 'record', { lib: slug, id: h.id })}`
     const summary = [h.author, h.publisher, h.pub_year ? `${h.pub_year}年` : '']
       .filter(Boolean)
@@ -41,9 +45,9 @@ function atom(
 <title>${xml(h.subtitle ? `${h.title} ${h.subtitle}` : h.title)}</title>
 <id>${xml(link)}</id>
 <link rel="alternate" type="text/html" href="${xml(link)}"/>
-<updated>${feed.updated}</updated>
+<updated>${stamps[i]}</updated>
 ${h.author ? `<author><name>${xml(h.author)}</name></author>` : ''}
-<summary>${xml(`${summary}${summary ? ' ／ ' : ''}貸出：${h.available ? '○' : '×'}`)}</summary>
+<summary>${xml(`${summary}${summary ? ' ／ ' : ''}${h.available ? '貸出できる資料があります' : 'いま貸出できる資料はありません'}`)}</summary>
 </entry>`
   })
   send(
@@ -55,7 +59,7 @@ ${h.author ? `<author><name>${xml(h.author)}</name></author>` : ''}
 <id>${xml(base + feed.selfPath)}</id>
 <link rel="self" type="application/atom+xml" href="${xml(base + feed.selfPath)}"/>
 <link rel="alternate" type="text/html" href="${xml(base + feed.htmlPath)}"/>
-<updated>${feed.updated}</updated>
+<updated>${updated}</updated>
 <author><name>${xml(libraryOf(res).library.name)}</name></author>
 ${entries.join('\n')}
 </feed>

@@ -113,6 +113,10 @@ export function loanRoutes(deps: LoanDeps, channel: Channel): Router {
         return
       }
       const results = await loans.renew(library.id, settings, patronOf(res).id, ids)
+      // Not one of this patron's loans (another patron's or library's id): as the GET does.
+      if (!all && results.length === 0) {
+        throw new HttpError(404, `${LOAN_NOT_FOUND}${settings.words.loansList}からお選びください。`)
+      }
       // A repeated press is recognised by loan-service (the loan was renewed just now).
       req.session.renewed = {
         libraryId: library.id,

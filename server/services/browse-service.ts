@@ -23,10 +23,23 @@ export function rankingPeriod(raw: string): RankingPeriod | null {
 }
 
 export interface NewArrivalsPage {
-  /** The first acquisition day counted (today − newArrivalsDays). */
+  /** The first acquisition day counted (today − newArrivalsDays + 1). */
   since: string
   total: number
   hits: (RecordHit & { acquired_on: string })[]
+}
+
+/** Ranks as a ranking prints them: equal counts share a rank, the next one skips (1, 2, 2, 4). */
+export function withRanks<T extends { count: number }>(
+  hits: readonly T[],
+): (T & { rank: number })[] {
+  let rank = 0
+  let previous: number | null = null
+  return hits.map((h, i) => {
+    if (h.count !== previous) rank = i + 1
+    previous = h.count
+    return { ...h, rank }
+  })
 }
 
 export function browseService(deps: { browse: BrowseRepository; clock: Clock }) {
@@ -46,7 +59,8 @@ export function browseService(deps: { browse: BrowseRepository; clock: Clock }) 
       offset: number,
       limit: number,
     ): Promise<NewArrivalsPage> {
-      const since = addDays(today(clock), -settings.newArrivalsDays)
+      // 「最近30日間」 is today and the 29 days before it.
+      const since = addDays(today(clock), -(settings.newArrivalsDays - 1))
       const page = await browse.newArrivals(libraryId, since, ndcClass, offset, limit)
       return { since, ...page }
     },
@@ -57,10 +71,11 @@ export function browseService(deps: { browse: BrowseRepository; clock: Clock }) 
       kind: RankingKind,
       period: RankingPeriod,
       limit: number,
-    ): Promise<{ from: string; to: string; hits: RankedHit[] }> {
+    ): Promise<{ from: string; to: string; hits: (RankedHit & { rank: number })[] }> {
       const to = today(clock)
-      const from = addDays(to, -RANKING_PERIODS[period])
-      return { from, to, hits: await browse.ranking(libraryId, kind, from, to, limit) }
+      const from = addDays(to, -(RANKING_PERIODS[period] - 1))
+      const hits = await browse.ranking(libraryId, kind, from, to, limit)
+      return { from, to, hits: withRanks(hits) }
     },
   }
 }

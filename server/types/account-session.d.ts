@@ -8,6 +8,9 @@ declare module 'express-session' {
     registration?: { libraryId: number; patronId: number; at: number }
     /** A password change checked and waiting for its confirmation step. */
     pendingChange?: {
+      /** What the confirmation page shows: the card number and the new password's length. */
+      card: string
+      length: number
       libraryId: number
       patronId: number
       hash: string

@@ -1,6 +1,7 @@
 // Runs createApp on 127.0.0.1 with a random port over real HTTP, with the test's own
 // database and clock; close() stops it.
 import type { AddressInfo } from 'node:net'
+import type { Express } from 'express'
 import type { Server } from 'node:http'
 import type { Logger } from 'pino'
 import { createApp } from '../../server/app.ts'
@@ -10,25 +11,34 @@ import type { Db } from '../../server/db/database.ts'
 import { buildDeps } from '../../server/deps.ts'
 import { createHttpServer } from '../../server/http-server.ts'
 import type { Deps } from '../../server/deps.ts'
+import { opacJobRunner } from '../../server/jobs/opac-jobs.ts'
 
 export interface TestServer {
   baseUrl: string
   deps: Deps
+  /** The Express app the server runs (its router stack lists every route). */
+  app: Express
   close(): Promise<void>
 }
 
 export async function startTestServer(
   db: Db,
-  options: { env?: Record<string, string>; logger?: Logger } = {},
+  options: {
+    env?: Record<string, string>
+    logger?: Logger
+    overrides?: Parameters<typeof buildDeps>[1]
+  } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ NODE_ENV: 'test', PORT: '0', ...options.env })
   const deps = buildDeps(config, {
     db,
     clock: fixedClock('2026-11-23T01:00:00Z'),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...options.overrides,
   })
+  const app = createApp(deps, { jobs: opacJobRunner(deps) })
   const server: Server = await new Promise((resolve) => {
-    const s = createHttpServer(createApp(deps)).listen(0, '127.0.0.1', () => resolve(s))
+    const s = createHttpServer(app).listen(0, '127.0.0.1', () => resolve(s))
   })
   const { port } = server.address() as AddressInfo
   const baseUrl = `http://127.0.0.1:${port}`
@@ -36,6 +46,7 @@ export async function startTestServer(
   return {
     baseUrl,
     deps,
+    app,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections()

@@ -35,7 +35,9 @@ describe('search consistency on edits', function () {
     const search = async (q: string) => {
       const request = readSearchRequest({ q: [q] })
       const outcome = await catalogue.search(lib.id, branches, request, { page: 1, perPage: 50 })
-      return outcome.ok ? outcome.hits.map((h) => h.id) : []
+      // A refused or failed search is an error here, never "not found".
+      if (!outcome.ok) throw new Error(`search for ${q} failed: ${JSON.stringify(outcome)}`)
+      return outcome.hits.map((h) => h.id)
     }
     const target = await t.db
       .selectFrom('record')

@@ -139,8 +139,11 @@ describe('patron accounts', function () {
 
     it('keeps a login within its library', async () => {
       const c = pc()
-      await login(c, 'aoba', '1101900001', 'aoba1234')
-      expect((await c.get('/minato/account')).status).to.equal(303)
+      expect((await login(c, 'aoba', '1101900001', 'aoba1234')).status).to.equal(303)
+      expect((await c.get('/aoba/account')).status).to.equal(200)
+      const other = await c.get('/minato/account')
+      expect(other.status).to.equal(303)
+      expect(other.location).to.equal(`${app.baseUrl}/minato/login?next=%2Faccount`)
     })
   })
 
@@ -195,8 +198,13 @@ describe('patron accounts', function () {
         '視聴覚資料は延長できません。',
       )
 
+      // Rules B word an overdue loan too (the lockout test above locked this card: unlock it).
+      await t.db.deleteFrom('throttle').where('subject', 'like', '%2201900006%').execute()
       const late = pc()
-      await login(late, 'minato', '2201900006', 'late1234').catch(() => undefined)
+      expect((await login(late, 'minato', '2201900006', 'late1234')).status).to.equal(303)
+      const lateText = textOf((await late.get('/minato/account/loans')).text)
+      expect(lateText).to.include('返却期限を過ぎています')
+      expect(lateText).to.include('返却期限を過ぎているため延長できません。')
     })
 
     it('renews under rules A an AV loan that rules B refuse', async () => {
@@ -263,17 +271,29 @@ describe('patron accounts', function () {
       for (const l of await loans('1101900001')) expect(l.renewal_count).to.equal(1)
     })
 
-    it('refuses a loan id of another patron', async () => {
+    it('refuses a loan id of another patron, one its owner may renew', async () => {
+      // 1101900006's loan is renewable for its owner: only ownership stops the renewal.
+      const owner = pc()
+      await login(owner, 'aoba', '1101900006', 'help1357')
+      const ownerLoans = await owner.get('/aoba/account/loans')
+      const other = (await loans('1101900006')).find((l) =>
+        ownerLoans.text.includes(`href="/aoba/account/loans/${l.id}/renew"`),
+      )!
+      expect(other, 'a loan its owner may renew').to.not.equal(undefined)
       const c = pc()
       await login(c, 'aoba', '1101900001', 'aoba1234')
-      const other = (await loans('1101900004'))[0]!
       expect((await c.get(`/aoba/account/loans/${other.id}/renew`)).status).to.equal(404)
       const portal = await c.get('/aoba/account')
       const res = await c.post(`/aoba/account/loans/${other.id}/renew`, {
         _csrf: cheerio.load(portal.text)('input[name=_csrf]').attr('value') ?? '',
       })
-      expect(res.status).to.equal(303)
-      expect((await loans('1101900004'))[0]!.renewal_count).to.equal(other.renewal_count)
+      expect(res.status).to.equal(404)
+      const after = (await loans('1101900006')).find((l) => l.id === other.id)!
+      expect(after.renewal_count).to.equal(other.renewal_count)
+      expect(after.due_on).to.equal(other.due_on)
+      // The owner still can.
+      const mine = await owner.get(`/aoba/account/loans/${other.id}/renew`)
+      expect(mine.status).to.equal(200)
     })
   })
 

@@ -79,8 +79,9 @@ describe('browsing, new arrivals, rankings and feeds', () => {
     const expected = Number(
       (
         await sql<{ n: number }>`SELECT COUNT(DISTINCT record_id) AS n FROM copy
-          WHERE library_id = ${aobaId} AND acquired_on >= '2026-10-24'`.execute(t.db)
-      ).rows[0]!.n,
+          WHERE library_id = ${aobaId} AND acquired_on >= '2026-10-25'`.execute(t.db)
+      ) // 30 days up to 11-23
+      .rows[0]!.n,
     )
     expect(expected).to.be.greaterThan(0)
     expect(cheerio.load(res.text)('.result-count').text()).to.equal(`${expected}件`)
@@ -96,8 +97,17 @@ describe('browsing, new arrivals, rankings and feeds', () => {
     const counts = cheerio
       .load(loans.text)('.hit-meta')
       .toArray()
-      .map((p) => Number(/貸出(\d+)件/.exec(cheerio.load(p).text())?.[1]))
+      .map((p) => Number(/期間中の貸出 (\d+)件/.exec(cheerio.load(p).text())?.[1]))
     expect(counts.length).to.be.greaterThan(0)
+    for (const n of counts) expect(n).to.be.a('number').and.above(0)
+    const ranks = cheerio
+      .load(loans.text)('ol.hits > li')
+      .toArray()
+      .map((li) => Number(cheerio.load(li)('li').attr('value')))
+    expect(ranks[0]).to.equal(1)
+    counts.forEach((n, i) => {
+      if (i > 0) expect(ranks[i]).to.equal(n === counts[i - 1] ? ranks[i - 1] : i + 1)
+    })
     expect(counts).to.deep.equal([...counts].sort((a, b) => b - a))
     const holds = await get(app.baseUrl, '/aoba/ranking?kind=holds&period=1y')
     expect(titleOf(holds.text)).to.equal('予約ランキング｜あおば市立図書館')

@@ -81,7 +81,7 @@ describe('PC channel: catalogue', () => {
     expect(hits.length).to.be.within(2, 10)
     const first = hits.first()
     expect(first.find('.hit-title a').text()).to.equal('こころ')
-    expect(first.find('.hit-meta').text()).to.match(/貸出：[○×]/)
+    expect(first.find('.hit-meta').text()).to.match(/貸出[可中]/)
     expect($('ol.hits').text()).to.include('夏目漱石')
     expect($('.result-count').text()).to.match(/^\d+件見つかりました。1〜\d+件目/)
   })

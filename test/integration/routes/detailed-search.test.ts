@@ -23,7 +23,13 @@ describe('detailed search', () => {
   })
   after(() => app.close())
 
-  const total = (html: string) => Number(/(\d+)件見つかりました/.exec(html)?.[1] ?? 0)
+  /** The page's hit count: 0 only where the page says nothing was found. */
+  const total = (html: string) => {
+    const found = /(\d+)件見つかりました/.exec(html)?.[1]
+    if (found !== undefined) return Number(found)
+    if (/に一致する資料は見つかりませんでした。/.test(html)) return 0
+    throw new Error(`not a result page: ${titleOf(html)}`)
+  }
   const titles = (html: string) =>
     cheerio
       .load(html)('.hit-title a')
@@ -109,7 +115,7 @@ describe('detailed search', () => {
     expect(total(branch.text)).to.be.below(total(all.text))
     expect(total(available.text)).to.be.at.most(total(all.text))
     for (const mark of cheerio.load(available.text)('.availability').toArray()) {
-      expect(cheerio.load(mark).text()).to.match(/^貸出：○/)
+      expect(cheerio.load(mark).text()).to.match(/^貸出可/)
     }
   })
 
@@ -132,15 +138,44 @@ describe('detailed search', () => {
   })
 
   it('sorts by title reading, author reading and year', async () => {
+    const ids = (html: string) =>
+      cheerio
+        .load(html)('.hit-title a')
+        .toArray()
+        .map((a) => Number(/\/records\/(\d+)/.exec(cheerio.load(a)('a').attr('href') ?? '')?.[1]))
+    /** Each hit's column is in order after the previous one's, by the database's collation. */
+    const expectOrdered = async (hits: number[], column: 'sort_title' | 'sort_author') => {
+      expect(hits.length, column).to.be.at.least(3)
+      for (let i = 1; i < hits.length; i++) {
+        const col = sql.ref(column)
+        // Hits without the column (no author) come last.
+        const { rows } = await sql<{ ok: number }>`SELECT (b.${col} = '' OR (a.${col} <> ''
+          AND a.${col} <= b.${col})) AS ok FROM record a, record b
+          WHERE a.id = ${hits[i - 1]} AND b.id = ${hits[i]}`.execute(t.db)
+        expect(Number(rows[0]?.ok), `${column}: hit ${i} before hit ${i + 1}`).to.equal(1)
+      }
+    }
     const byYear = await get(app.baseUrl, `/minato/search?author=${enc('夏目漱石')}&sort=year_asc`)
     const years = cheerio
       .load(byYear.text)('.hit-meta')
       .toArray()
-      .map((p) => Number(/(\d{4})年/.exec(cheerio.load(p).text())?.[1] ?? 9999))
-    expect(years).to.deep.equal([...years].sort((a, b) => a - b))
+      .map((p) => /(\d{4})年/.exec(cheerio.load(p).text())?.[1])
+    // Every hit shows its year, the years are not all the same, and they ascend.
+    expect(years.length).to.be.at.least(3)
+    expect(years).not.to.include(undefined)
+    const numbers = years.map(Number)
+    expect(new Set(numbers).size).to.be.above(1)
+    expect(numbers).to.deep.equal([...numbers].sort((a, b) => a - b))
     const byTitle = await get(app.baseUrl, `/minato/search?author=${enc('夏目漱石')}&sort=title`)
     expect(byTitle.status).to.equal(200)
     expect(cheerio.load(byTitle.text)('#sort option[selected]').attr('value')).to.equal('title')
+    const titleOrder = ids(byTitle.text)
+    await expectOrdered(titleOrder, 'sort_title')
+    // Not the same order by chance: the year order differs from the title order.
+    expect(ids(byYear.text)).not.to.deep.equal(titleOrder)
+    const byAuthor = await get(app.baseUrl, `/minato/search?q=${enc('こころ')}&sort=author`)
+    expect(byAuthor.status).to.equal(200)
+    await expectOrdered(ids(byAuthor.text), 'sort_author')
   })
 
   it('offers facets with counts that refine the search', async () => {

@@ -57,10 +57,13 @@ describe('renewal-service', () => {
   ] as const) {
     describe(`checkRenewal under rules ${name}`, () => {
       describe('new due date: the day of the renewal + 14 days, never a closed day', () => {
-        it('renewed Tue 2026-11-24 → due Tue 2026-12-08', () => {
-          expect(checkRenewal(input(settings, '2026-11-24'))).to.deep.equal({
+        // Days whose 13th and 15th days are open too, so 13 or 15 days would give another date.
+        it('renewed Wed 2026-11-25 → due Wed 2026-12-09 (not Tue 12-08, not Thu 12-10)', () => {
+          expect(calendar.isOpen('2026-12-08')).to.equal(true)
+          expect(calendar.isOpen('2026-12-10')).to.equal(true)
+          expect(checkRenewal(input(settings, '2026-11-25'))).to.deep.equal({
             ok: true,
-            newDueOn: '2026-12-08',
+            newDueOn: '2026-12-09',
             keepsCurrentDue: false,
           })
         })
@@ -91,8 +94,9 @@ describe('renewal-service', () => {
 
       describe('overdue', () => {
         it('due today is still renewable', () => {
-          const check = checkRenewal(input(settings, '2026-12-01', { due_on: '2026-12-01' }))
-          expect(check).to.deep.equal({ ok: true, newDueOn: '2026-12-15', keepsCurrentDue: false })
+          // Wed 12-02 + 14 = Wed 12-16 (12-15 and 12-17 are open: 13 or 15 days would differ).
+          const check = checkRenewal(input(settings, '2026-12-02', { due_on: '2026-12-02' }))
+          expect(check).to.deep.equal({ ok: true, newDueOn: '2026-12-16', keepsCurrentDue: false })
         })
 
         it('due yesterday is overdue (延滞) and refused', () => {

@@ -1,0 +1,174 @@
+// What a first visit stumbled on (issue 14): the pages say what they are about to do, follow
+// each library's own rules, and keep keitai menus in the order of their number keys.
+import { expect } from 'chai'
+import * as cheerio from 'cheerio'
+import { createTestDatabase } from '../../helpers/test-database.ts'
+import type { TestDatabase } from '../../helpers/test-database.ts'
+import { KEITAI_UA, startTestServer } from '../../helpers/test-server.ts'
+import type { TestServer } from '../../helpers/test-server.ts'
+import { FormClient, textOf } from '../../helpers/form-client.ts'
+import { expectGoodKeitaiPage, expectGoodPcPage } from '../../helpers/html-assertions.ts'
+import { ACTIVE_HOLD_STATUSES } from '../../../server/db/schema.ts'
+
+describe('site pages a first visit relies on', function () {
+  this.timeout(120_000)
+  let t: TestDatabase
+  let app: TestServer
+
+  before(async () => {
+    t = await createTestDatabase({ demo: true, prefix: 'site' })
+    app = await startTestServer(t.db)
+  })
+  after(() => app.close())
+
+  const pc = () => new FormClient(app.baseUrl)
+  const keitai = () =>
+    new FormClient(app.baseUrl, { userAgent: KEITAI_UA, cookies: false, charset: 'shift_jis' })
+
+  async function login(client: FormClient, slug: string, card: string, password: string) {
+    const k = client.options.charset === 'shift_jis'
+    const form = await client.get(`/${slug}${k ? '/k' : ''}/login`)
+    const res = await client.submit(form, { card, password })
+    expect(res.status).to.be.oneOf([302, 303])
+    return client.follow(res)
+  }
+
+  it('explains a forgotten password by each library’s own rule', async () => {
+    const a = textOf((await pc().get('/aoba/password/forgot')).text)
+    expect(a).to.include('新規パスワード登録')
+    expect(a).not.to.include('初期パスワード') // rules A issue none (SPEC §2)
+    const b = await pc().get('/minato/password/forgot')
+    await expectGoodPcPage(b.text)
+    expect(textOf(b.text)).to.include('新しい初期パスワードを発行します')
+    for (const text of [a, textOf(b.text)]) expect(text).not.to.include('保険証')
+    const k = await keitai().get('/aoba/k/password/forgot')
+    expectGoodKeitaiPage(k)
+    expect(k.text).to.include('新規パスワード登録')
+    expect(k.text).not.to.include('初期パスワード')
+  })
+
+  it('shows the card number and the new password’s length before a password change', async () => {
+    const c = pc()
+    await login(c, 'minato', '2201900001', 'minato123')
+    const form = await c.get('/minato/password/change')
+    const checked = await c.submit(form, {
+      current: 'minato123',
+      password: 'Newpass99',
+      confirmation: 'Newpass99',
+    })
+    expect(checked.status).to.equal(303)
+    const confirm = await c.follow(checked)
+    await expectGoodPcPage(confirm.text)
+    const text = textOf(confirm.text)
+    expect(text).to.include('2201900001')
+    expect(text).to.include('9文字')
+    expect(text).not.to.include('Newpass99')
+  })
+
+  it('says before a renewal that the new due date counts from today', async () => {
+    const c = pc()
+    await login(c, 'aoba', '1101900001', 'aoba1234')
+    const page = await c.get('/aoba/account/loans/renew-all')
+    await expectGoodPcPage(page.text)
+    expect(textOf(page.text)).to.include('延長した日（今日）から14日後です')
+  })
+
+  it('lists on keitai the loans まとめて延長 cannot renew, with the reason', async () => {
+    const k = keitai()
+    const portal = await login(k, 'aoba', '1101900003', 'kasi5678')
+    const loans = cheerio.load(portal.text)('a[accesskey="1"]').attr('href')!
+    const all = await k.get(loans.replace(/\/account\/loans$/, '/account/loans/renew-all'))
+    expectGoodKeitaiPage(all)
+    expect(all.text).to.include('延長後の返却日は今日から14日後です')
+    expect(all.text).to.include('延長できない資料')
+    expect(all.text).to.match(/延長できない資料:<br>\n[^<]+:返却期限を過ぎている/)
+  })
+
+  it('numbers the keitai portal’s keys in the order the links appear, with one ログアウト', async () => {
+    for (const [slug, card, password] of [
+      ['aoba', '1101900001', 'aoba1234'],
+      ['minato', '2201900001', 'minato123'],
+    ] as const) {
+      const portal = await login(keitai(), slug, card, password)
+      expectGoodKeitaiPage(portal)
+      const keys = cheerio
+        .load(portal.text)('a[accesskey]')
+        .toArray()
+        .map((a) => cheerio.load(a)('a').attr('accesskey'))
+        .filter((key) => /^[1-9]$/.test(key ?? ''))
+        .map(Number)
+      expect(keys).to.deep.equal([...keys].sort((x, y) => x - y))
+      expect(keys[0]).to.equal(1)
+      expect(portal.text.match(/value="ログアウト"/g)).to.have.length(1)
+    }
+  })
+
+  it('writes the year range of 詳細検索 as 「[ ]年から [ ]年まで」 and offers 条件をクリア', async () => {
+    const page = await pc().get('/aoba/advanced?from=1990&to=2000')
+    await expectGoodPcPage(page.text)
+    const $ = cheerio.load(page.text)
+    expect($('label[for=from]').text()).to.equal('年から')
+    expect($('label[for=to]').text()).to.equal('年まで')
+    expect($('#from').attr('value')).to.equal('1990')
+    expect($('a:contains("条件をクリア")').attr('href')).to.equal('/aoba/advanced')
+    const wrong = await pc().get('/aoba/search?from=abcd&title=x')
+    expect(wrong.status).to.be.within(400, 499)
+  })
+
+  it('shows the logged-in state once in the header, beside ログアウト', async () => {
+    const c = pc()
+    const portal = await login(c, 'aoba', '1101900001', 'aoba1234')
+    const $ = cheerio.load(portal.text)
+    expect($('header form.logout').text()).to.include('ログイン中')
+    expect($('header form.logout a')).to.have.length(0) // the nav's 利用照会 is the way in
+  })
+
+  it('writes availability in result lists as 貸出可 / 貸出中 and the holds as 予約N件', async () => {
+    const held = await t.db
+      .selectFrom('hold as h')
+      .innerJoin('record as r', 'r.id', 'h.record_id')
+      .innerJoin('library as l', 'l.id', 'h.library_id')
+      .where('l.slug', '=', 'aoba')
+      .where('h.status', 'in', ACTIVE_HOLD_STATUSES)
+      .groupBy(['r.id', 'r.title'])
+      .select(['r.id', 'r.title', (e) => e.fn.countAll<number>().as('n')])
+      .orderBy('n', 'desc')
+      .executeTakeFirstOrThrow()
+    const page = await pc().get(`/aoba/search?title=${encodeURIComponent(held.title)}&mode=exact`)
+    await expectGoodPcPage(page.text)
+    const $ = cheerio.load(page.text)
+    const item = $('ol.hits > li')
+      .toArray()
+      .find((li) => $(li).find('.hit-title a').attr('href') === `/aoba/records/${held.id}`)
+    expect(item, held.title).to.not.equal(undefined)
+    expect($(item).find('.availability').text()).to.match(
+      new RegExp(`^貸出[可中]（予約${Number(held.n)}件）$`),
+    )
+  })
+
+  it('serves /favicon.ico, and dates Atom entries by their records, not by the request', async () => {
+    const icon = await fetch(`${app.baseUrl}/favicon.ico`)
+    expect(icon.status).to.equal(200)
+    expect(Buffer.from(await icon.arrayBuffer()).subarray(0, 4)).to.deep.equal(
+      Buffer.from([0, 0, 1, 0]),
+    )
+    const feed = await (await fetch(`${app.baseUrl}/aoba/new.atom`)).text()
+    const $ = cheerio.load(feed, { xmlMode: true })
+    const entries = $('entry').toArray()
+    expect(entries.length).to.be.greaterThan(0)
+    for (const entry of entries) {
+      const id = Number(/records\/(\d+)$/.exec($(entry).find('id').text())?.[1])
+      const row = await t.db
+        .selectFrom('record')
+        .where('id', '=', id)
+        .select('updated_at')
+        .executeTakeFirstOrThrow()
+      expect($(entry).find('updated').text()).to.equal(`${row.updated_at.replace(' ', 'T')}.000Z`)
+    }
+    const newest = entries
+      .map((e) => $(e).find('updated').text())
+      .sort()
+      .pop()
+    expect($('feed > updated').text()).to.equal(newest)
+  })
+})
