@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
       },
     }),
   )
-  app.use(securityHeaders)
+  app.use(securityHeaders(config))
   app.use((_req, res, next) => {
     res.locals.publicUrl = config.publicUrl
     if (lifecycle.draining) res.setHeader('Connection', 'close')

@@ -171,3 +171,35 @@ export function loadConfig(env: Env = process.env): Config {
     },
   }
 }
+
+/**
+ * What an operator must hear at start-up (logged as warnings by main.ts): development secrets
+ * outside tests, and an https PUBLIC_URL without TRUST_PROXY — behind a TLS-terminating proxy
+ * the app then sees plain http, withholds the Secure session cookie and every login fails.
+ */
+export function startupWarnings(
+  config: Pick<Config, 'env' | 'sessionSecret' | 'passwordPepper' | 'publicUrl' | 'trustProxy'>,
+): string[] {
+  const warnings: string[] = []
+  if (config.env !== 'test') {
+    if (config.sessionSecret.startsWith('development-only-')) {
+      warnings.push(
+        'SESSION_SECRET is not set: sessions are signed with a development value anyone can read in the source. Set SESSION_SECRET to a random string of 16+ characters.',
+      )
+    }
+    if (config.passwordPepper.startsWith('development-only-')) {
+      warnings.push(
+        'PASSWORD_PEPPER is not set: passwords are hashed with a development value anyone can read in the source. Set PASSWORD_PEPPER to a random string of 16+ characters before any real password is stored (it can never change afterwards).',
+      )
+    }
+  }
+  if (
+    config.publicUrl.startsWith('https:') &&
+    (config.trustProxy === 'false' || !config.trustProxy)
+  ) {
+    warnings.push(
+      "PUBLIC_URL is https but TRUST_PROXY is not set: behind a proxy that terminates TLS every request looks like plain http, the Secure session cookie is never sent and every login fails. Set TRUST_PROXY=1 (one proxy in front) or to the proxy's address.",
+    )
+  }
+  return warnings
+}

@@ -4,7 +4,7 @@
 // process runs it then). SIGTERM/SIGINT stop the scheduler and drain in-flight requests and
 // jobs, within SHUTDOWN_GRACE_SECONDS, before the process exits.
 import { createApp } from './app.ts'
-import { ConfigError, loadConfig } from './config.ts'
+import { ConfigError, loadConfig, startupWarnings } from './config.ts'
 import type { Config } from './config.ts'
 import { buildDeps } from './deps.ts'
 import { createHttpServer } from './http-server.ts'
@@ -26,6 +26,7 @@ const config = configOrExit()
 const lifecycle = { ready: false, draining: false }
 const deps = buildDeps(config, { lifecycle })
 const { logger } = deps
+for (const warning of startupWarnings(config)) logger.warn(`WARNING: ${warning}`)
 const jobs = opacJobRunner(deps)
 const app = createApp(deps, { jobs })
 let scheduler: JobScheduler | undefined
