@@ -16,7 +16,7 @@ import type { Renderer } from '../render/views.ts'
 import { MAX_QUERY_LENGTH } from '../services/catalogue-service.ts'
 import { MATERIAL_TYPE_LABELS } from '../render/labels.ts'
 import { SORT_LABELS, TITLE_MODE_LABELS, searchErrorMessages } from '../render/search-words.ts'
-import type { CatalogueService } from '../services/catalogue-service.ts'
+import type { CatalogueService, SearchRequest } from '../services/catalogue-service.ts'
 import type { AccountService } from '../services/account-service.ts'
 import type { ListService, ShelfSummary } from '../services/list-service.ts'
 import { SHELF_NAME_MAX } from '../services/list-service.ts'
@@ -68,6 +68,21 @@ export interface RecordListActions {
   shelfNameMax: number
   /** The one-time notice of the action that led back to the page. */
   notice: string
+}
+
+/**
+ * What a re-sorted or filtered result list adds to its title: the criteria beyond the one its
+ * heading names, and the sort order, e.g. 「所蔵館：東分館・出版年の新しい順」.
+ */
+function refinementsOf(
+  request: SearchRequest,
+  branches: readonly { code: string; name: string }[],
+): string {
+  const parts = criteriaSummary(request, branches)
+    .slice(1)
+    .map((c) => `${c.label}：${[...c.value].slice(0, 20).join('')}`)
+  if (request.sort !== 'relevance') parts.push(SORT_LABELS[request.sort])
+  return parts.join('・')
 }
 
 export function catalogueRoutes(deps: {
@@ -157,6 +172,7 @@ export function catalogueRoutes(deps: {
       render(res, refine ? 'search-refine' : 'search', {
         ...pageContext(res, searchHeading(outcome.request) + (refine ? '：絞り込み' : ''), {
           page: outcome.page,
+          titleDetail: refinementsOf(outcome.request, branches),
           switchTo: 'search',
           switchQuery: { ...params, page: pageOnOtherChannel(outcome.page, layout) },
         }),
