@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
       },
     }),
   )
-  app.use(securityHeaders)
+  app.use(securityHeaders(config))
   app.use((_req, res, next) => {
     res.locals.publicUrl = config.publicUrl
     if (lifecycle.draining) res.setHeader('Connection', 'close')
@@ -143,6 +143,7 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
         lists,
         accounts,
         holds,
+        searchKeys: services.searchKeys,
         renderer,
         layout,
         info: { notices, openingCalendar },
@@ -191,7 +192,7 @@ function renderErrorPage(deps: AppDeps, res: Response, page: ErrorPage): void {
       res,
       channelOf(res),
       'error',
-      { ...pageContext(res, errorHeading(page.status), { error: true }), page },
+      { ...pageContext(res, page.heading ?? errorHeading(page.status), { error: true }), page },
       page.status,
     )
   } catch (err) {

@@ -48,6 +48,11 @@ export interface PageOptions {
   switchParams?: PathParams
   /** Query of the same page on the other channel (encoded in that channel's charset). */
   switchQuery?: Query
+  /**
+   * What tells this page from its siblings of the same heading (the loan being renewed, the
+   * shelf being renamed, a result list's sort and filters): added to the title only.
+   */
+  titleDetail?: string
 }
 
 /**
@@ -68,7 +73,8 @@ export function pageContext(
     urlFor(channel, name, { ...base, ...params }, query, token)
   const pageSuffix = options.page && options.page > 1 ? `(${options.page}ページ目)` : ''
   const site = lib ? lib.library.name : 'Web OPAC'
-  const title = `${options.error ? 'エラー：' : ''}${heading}${pageSuffix}｜${site}`
+  const detail = options.titleDetail ? `（${options.titleDetail}）` : ''
+  const title = `${options.error ? 'エラー：' : ''}${heading}${detail}${pageSuffix}｜${site}`
   const other = otherChannel(channel)
   const switchName = options.switchTo ?? (lib ? 'top' : 'libraries')
   // A keitai UA at a shared URL would get the keitai pages again: ask for the PC ones.

@@ -261,6 +261,12 @@ export interface SessionTable {
   data: string
 }
 
+export interface KeitaiSearchKeyTable {
+  search_key: string
+  params: string
+  used_at: string
+}
+
 export interface ThrottleTable {
   scope: ThrottleScope
   subject: string
@@ -329,6 +335,7 @@ export interface Database {
   mail_outbox: MailOutboxTable
   calendar_day: CalendarDayTable
   session: SessionTable
+  keitai_search_key: KeitaiSearchKeyTable
   throttle: ThrottleTable
   favourite: FavouriteTable
   shelf: ShelfTable

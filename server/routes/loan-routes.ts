@@ -82,7 +82,9 @@ export function loanRoutes(deps: LoanDeps, channel: Channel): Router {
       res,
       'renew-confirm',
       {
-        ...formPageContext(req, res, '貸出延長の確認'),
+        ...formPageContext(req, res, '貸出延長の確認', {
+          titleDetail: [...loan.title].slice(0, 30).join(''),
+        }),
         items: [loan],
         all: false,
         refusal: refusalOf(res)(loan),
