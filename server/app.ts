@@ -6,7 +6,7 @@ import { pinoHttp } from 'pino-http'
 import type { AppDeps } from './deps.ts'
 import { HttpError, errorHandler, notFound } from './errors.ts'
 import type { ErrorPage } from './errors.ts'
-import { loggablePath } from './logger.ts'
+import { loggablePath, scrubLogText } from './logger.ts'
 import { autoChannel, channelOf, detectChannel, forceChannel } from './middleware/channel.ts'
 import { libraryLoader } from './middleware/library.ts'
 import { decodeQuery } from './middleware/query.ts'
@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
       customAttributeKeys: { err: 'responseError' },
       customLogLevel: (_req, res) => (res.statusCode >= 500 ? 'warn' : 'info'),
       serializers: {
-        responseError: (err: Error) => err.message,
+        responseError: (err: Error) => scrubLogText(err.message),
         req: (req: { method: string; url: string }) => ({
           method: req.method,
           path: loggablePath(req.url),

@@ -31,6 +31,10 @@ export interface Config {
   terminalAddresses: string[]
   /** Idle minutes on an in-library terminal. */
   terminalIdleMinutes: number
+  /** A login ends this long after it began, however active (SESSION_ABSOLUTE_HOURS). */
+  sessionAbsoluteMinutes: number
+  /** The same on in-library terminals (TERMINAL_ABSOLUTE_MINUTES). */
+  terminalAbsoluteMinutes: number
   /** Failed logins per card within loginWindowMinutes before the card is locked. */
   loginMaxFailures: number
   loginWindowMinutes: number
@@ -138,6 +142,8 @@ export function loadConfig(env: Env = process.env): Config {
       .map((a) => a.trim())
       .filter(Boolean),
     terminalIdleMinutes: intFrom(env, 'TERMINAL_IDLE_MINUTES', 3, 1, 60),
+    sessionAbsoluteMinutes: intFrom(env, 'SESSION_ABSOLUTE_HOURS', 8, 1, 7 * 24) * 60,
+    terminalAbsoluteMinutes: intFrom(env, 'TERMINAL_ABSOLUTE_MINUTES', 30, 1, 24 * 60),
     loginMaxFailures: intFrom(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
     loginWindowMinutes: intFrom(env, 'LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
     loginLockMinutes: intFrom(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),

@@ -93,6 +93,10 @@ export function buildDeps(
   const transport = overrides.mailTransport ?? mailTransport(config)
   const composer = mailComposer({ cache: config.env === 'production' })
   const lifecycle = overrides.lifecycle ?? { ready: true, draining: false }
+  const sessionStore = new MysqlSessionStore(db, {
+    ttlSeconds: config.sessionIdleMinutes * 60,
+    clock,
+  })
   const libraries = libraryService(repositories.libraries)
   const loans = loanService({ loans: repositories.loans, calendars: repositories.calendars, clock })
   const holds = holdService({ holds: repositories.holds, calendars: repositories.calendars, clock })
@@ -101,6 +105,7 @@ export function buildDeps(
     throttle,
     clock,
     pepper: config.passwordPepper,
+    sessions: sessionStore,
   })
   return {
     config,
@@ -110,7 +115,7 @@ export function buildDeps(
     lifecycle,
     repositories,
     searchEngine,
-    sessionStore: new MysqlSessionStore(db, { ttlSeconds: config.sessionIdleMinutes * 60, clock }),
+    sessionStore,
     services: {
       libraries,
       notices: noticeService({ notices: repositories.notices, clock }),

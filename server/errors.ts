@@ -90,6 +90,7 @@ export function errorHandler(logger: Logger, renderError: ErrorRenderer): ErrorR
     }
     const page = toErrorPage(err)
     if (page.status >= 500 && !(err instanceof HttpError)) {
+      // The path without its query or keitai session segment; err goes through safeError.
       logger.error(
         { err, path: loggablePath(req.originalUrl), status: page.status },
         'request failed',

@@ -4,6 +4,7 @@
 // headers, one-time notices and the session steps of logins and terminals.
 import type { Request, RequestHandler, Response } from 'express'
 import type { SessionData } from 'express-session'
+import { fromUtcDateTime } from './clock.ts'
 import type { Patron } from './db/schema.ts'
 import { channelOf } from './middleware/channel.ts'
 import { csrfToken, verifyCsrf } from './middleware/csrf.ts'
@@ -171,7 +172,15 @@ export const postChain: RequestHandler[] = [personal, formBody(), verifyCsrf]
 export function loginRequired(accounts: Pick<AccountService, 'patron'>): RequestHandler {
   return async (req, res, next) => {
     const id = currentPatronId(req, res)
-    const patron = id === null ? undefined : await accounts.patron(libraryOf(res).library.id, id)
+    let patron = id === null ? undefined : await accounts.patron(libraryOf(res).library.id, id)
+    if (patron && loginPredatesPasswordChange(req, patron)) {
+      // The password changed after this login (elsewhere): the login has ended.
+      delete req.session.patronId
+      delete req.session.libraryId
+      delete req.session.cardNumber
+      res.locals.sessionExpired = true
+      patron = undefined
+    }
     if (!patron) {
       const back = req.method === 'GET' ? req.originalUrl.slice(req.baseUrl.length) : undefined
       redirectToPage(req, res, 'login', {}, { next: back })
@@ -180,6 +189,15 @@ export function loginRequired(accounts: Pick<AccountService, 'patron'>): Request
     res.locals.patron = patron
     next()
   }
+}
+
+/** True when the patron's password changed after this session logged in. */
+function loginPredatesPasswordChange(req: Request, patron: Patron): boolean {
+  const loginAt = sessionOf(req)?.loginAt
+  if (typeof loginAt !== 'number' || !patron.password_changed_at) return false
+  // password_changed_at has whole seconds; a login in the same second as the change counts
+  // as after it (the change's own session sets loginAt to the change's time).
+  return fromUtcDateTime(patron.password_changed_at).getTime() > loginAt
 }
 
 /** The patron loginRequired loaded. */

@@ -265,6 +265,8 @@ export interface CalendarDayTable {
 export interface SessionTable {
   sid: string
   expires_at: string
+  /** The logged-in patron (SessionData.patronId), NULL for a visitor's session. */
+  patron_id: ColumnType<number | null, number | null | undefined, number | null>
   data: string
 }
 

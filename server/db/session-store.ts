@@ -60,10 +60,11 @@ export class MysqlSessionStore extends session.Store {
   override set(sid: string, data: SessionData, callback?: Callback): void {
     const expires_at = this.expiresAt(data)
     const json = JSON.stringify(data)
+    const patron_id = typeof data.patronId === 'number' ? data.patronId : null
     this.db
       .insertInto('session')
-      .values({ sid, expires_at, data: json })
-      .onDuplicateKeyUpdate({ expires_at, data: json })
+      .values({ sid, expires_at, patron_id, data: json })
+      .onDuplicateKeyUpdate({ expires_at, patron_id, data: json })
       .execute()
       .then(
         () => callback?.(),
@@ -95,6 +96,17 @@ export class MysqlSessionStore extends session.Store {
         () => callback?.(),
         (err: unknown) => callback?.(err),
       )
+  }
+
+  /**
+   * Ends every session of a patron but `exceptSid` (the one that changed the password);
+   * returns how many were ended.
+   */
+  async endPatronSessions(patronId: number, exceptSid?: string): Promise<number> {
+    let query = this.db.deleteFrom('session').where('patron_id', '=', patronId)
+    if (exceptSid !== undefined) query = query.where('sid', '<>', exceptSid)
+    const result = await query.executeTakeFirst()
+    return Number(result.numDeletedRows)
   }
 
   /** Deletes expired rows, PURGE_BATCH at a time; returns how many were deleted. */

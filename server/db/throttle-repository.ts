@@ -85,6 +85,76 @@ export function throttleRepository(db: Db) {
       `.execute(db)
     },
 
+    /**
+     * Reserves one attempt before the caller verifies anything, so that however many requests
+     * run at once, at most `rule.limit` attempts per window are ever verified. The row is
+     * created if missing (INSERT IGNORE, committed at once) and then locked (SELECT … FOR UPDATE): concurrent
+     * reservations of one subject queue on that row lock and each sees the count the one before
+     * it left. The reservation counts as a failure until refundAttempt gives it back.
+     *
+     * - locked (locked_until > now): refused, nothing counted;
+     * - the window is over, or an earlier lock has ended: the window restarts at 1;
+     * - otherwise failures + 1; reaching the limit locks the subject for lockMinutes (the
+     *   attempt that reaches it is still allowed: it is the limit-th).
+     */
+    async reserveAttempt(
+      scope: ThrottleScope,
+      subject: string,
+      now: Date,
+      rule: ThrottleRule,
+    ): Promise<{ ok: true; attempt: number } | { ok: false; until: Date }> {
+      const key = storedSubject(subject)
+      const at = utcDateTime(now)
+      // Outside the transaction: concurrent inserts of one new key inside transactions
+      // deadlock on their gap locks; a committed empty row only needs locking.
+      await sql`
+        INSERT IGNORE INTO throttle (scope, subject, window_start, failures, locked_until)
+        VALUES (${scope}, ${key}, ${at}, 0, NULL)
+      `.execute(db)
+      return inTransaction(db, async (trx) => {
+        const row = await trx
+          .selectFrom('throttle')
+          .select(['window_start', 'failures', 'locked_until'])
+          .where('scope', '=', scope)
+          .where('subject', '=', key)
+          .forUpdate()
+          .executeTakeFirstOrThrow()
+        const lockedUntil = row.locked_until === null ? null : fromUtcDateTime(row.locked_until)
+        if (lockedUntil && lockedUntil > now) return { ok: false, until: lockedUntil }
+        const windowEnd = fromUtcDateTime(row.window_start).getTime() + rule.windowMinutes * MINUTE
+        const restart = lockedUntil !== null || windowEnd <= now.getTime()
+        const attempt = restart ? 1 : row.failures + 1
+        const lockUntil =
+          attempt >= rule.limit
+            ? utcDateTime(new Date(now.getTime() + rule.lockMinutes * MINUTE))
+            : null
+        await trx
+          .updateTable('throttle')
+          .set({
+            failures: attempt,
+            window_start: restart ? at : row.window_start,
+            locked_until: lockUntil,
+          })
+          .where('scope', '=', scope)
+          .where('subject', '=', key)
+          .execute()
+        return { ok: true, attempt }
+      })
+    },
+
+    /**
+     * Gives back one reserved attempt (it succeeded, or another check refused the request
+     * before anything was verified). A lock that only the refunded attempt caused is lifted.
+     */
+    async refundAttempt(scope: ThrottleScope, subject: string, rule: ThrottleRule): Promise<void> {
+      await sql`
+        UPDATE throttle
+        SET failures = IF(failures > 0, failures - 1, 0),
+          locked_until = IF(failures < ${rule.limit}, NULL, locked_until)
+        WHERE scope = ${scope} AND subject = ${storedSubject(subject)}
+      `.execute(db)
+    },
+
     /** Forgets a subject's failures and lock (after a successful login). */
     async reset(scope: ThrottleScope, subject: string): Promise<void> {
       await db

@@ -16,7 +16,8 @@
 // Idle timeout: sessionIdleMinutes, or terminalIdleMinutes on in-library terminals
 // (config.terminalAddresses). It is the cookie's maxAge and so the store row's expiry, and it is
 // also checked against lastSeenAt in the session, so an old cookie or URL never revives a
-// session that sat idle too long.
+// session that sat idle too long. Absolute lifetime: a login (loginAt) ends after
+// sessionAbsoluteMinutes (terminalAbsoluteMinutes on terminals) however active it was kept.
 //
 // Mount the returned handlers after the channel middleware (res.locals.channel is set) and
 // before the routes. They may be mounted in several chains: each request is handled once.
@@ -315,6 +316,8 @@ export function sessionMiddleware(deps: {
 
     const terminal = isTerminalAddress(req.ip, config.terminalAddresses) || sess.terminal === true
     const idleMs = (terminal ? config.terminalIdleMinutes : config.sessionIdleMinutes) * MINUTE
+    const absoluteMs =
+      (terminal ? config.terminalAbsoluteMinutes : config.sessionAbsoluteMinutes) * MINUTE
 
     /** The empty session that replaced an idle one, if this request replaced it. */
     let replacement: object | undefined
@@ -347,7 +350,12 @@ export function sessionMiddleware(deps: {
       next()
     }
     const lastSeenAt = sess.lastSeenAt
-    if (typeof lastSeenAt === 'number' && clock.now().getTime() - lastSeenAt > idleMs) {
+    const loginAt = sess.loginAt
+    const now = clock.now().getTime()
+    const idleOver = typeof lastSeenAt === 'number' && now - lastSeenAt > idleMs
+    // A login ends after its absolute lifetime however active it was kept.
+    const lifetimeOver = typeof loginAt === 'number' && now - loginAt > absoluteMs
+    if (idleOver || lifetimeOver) {
       res.locals.sessionExpired = true
       sess.regenerate((err: unknown) => {
         if (err) {

@@ -189,6 +189,7 @@ export function passwordRoutes(deps: PasswordDeps, channel: Channel): Router {
       library.id,
       { id: pending.patronId, password_hash: null },
       outcome.hash,
+      req.sessionID,
     )
     delete req.session.registration
     if (!stored) {
@@ -278,11 +279,14 @@ export function passwordRoutes(deps: PasswordDeps, channel: Channel): Router {
       library.id,
       { id: pending.patronId, password_hash: pending.expectedHash },
       pending.hash,
+      req.sessionID,
     )
     delete req.session.pendingChange
     if (!stored) {
       throw new HttpError(409, 'パスワードはすでに変更されています。もう一度ログインしてください。')
     }
+    // This login stays; it counts from the change (loginRequired ends older logins).
+    if (req.session.patronId === pending.patronId) req.session.loginAt = clock.now().getTime()
     req.session.passwordDone = { libraryId: library.id, kind: 'changed', loggedOut: false }
     await endTerminalSession(req)
     redirectToPage(req, res, 'passwordDone')

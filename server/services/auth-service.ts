@@ -85,35 +85,70 @@ const PASSWORD_PROBLEMS = {
   too_long: 'password_too_long',
 } as const satisfies Record<PasswordProblem, AuthProblem>
 
+/** The patron's logins elsewhere, ended when the password changes. */
+export interface PatronSessions {
+  /** Ends every session of the patron but exceptSid; returns how many were ended. */
+  endPatronSessions(patronId: number, exceptSid?: string): Promise<number>
+}
+
+/** The costly (or secret-comparing) checks behind a login or identity check. */
+export interface PasswordChecks {
+  verify: typeof verifyPassword
+  dummy: typeof dummyVerify
+  identity: typeof verifyIdentity
+}
+
+const DEFAULT_CHECKS: PasswordChecks = {
+  verify: verifyPassword,
+  dummy: dummyVerify,
+  identity: verifyIdentity,
+}
+
 export function authService(deps: {
   patrons: PatronRepository
   throttle: ThrottleService
   clock: Clock
   pepper: string
+  /** The checks themselves; tests wrap them to count how many guesses were verified. */
+  passwords?: PasswordChecks
+  /** Ends a patron's sessions when their password changes (the session store). */
+  sessions?: PatronSessions
 }) {
   const { patrons, throttle, clock, pepper } = deps
+  const passwords = deps.passwords ?? DEFAULT_CHECKS
   const cardSubject = (libraryId: number, card: string) => `${libraryId}:${card}`
 
-  /** Refuses while the card or the address is locked; counts nothing. */
-  async function locked(
+  /**
+   * Reserves one attempt for the card and one for the address before anything is verified,
+   * atomically (throttle.reserve), so a burst of parallel guesses gets at most the limit
+   * verified. Returns the lock's end when either is locked (then nothing stays counted).
+   */
+  async function reserve(
+    scope: 'login' | 'verify',
+    libraryId: number,
+    card: string,
+    address: string,
+  ): Promise<Date | null> {
+    const cardKey = cardSubject(libraryId, card)
+    const byCard = await throttle.reserve(scope, cardKey)
+    if (!byCard.ok) return byCard.until
+    const byAddress = await throttle.reserve('address', address)
+    if (!byAddress.ok) {
+      await throttle.refund(scope, cardKey)
+      return byAddress.until
+    }
+    return null
+  }
+
+  /** A verified success: the card's failures are forgotten, the address's attempt refunded. */
+  async function succeeded(
     scope: 'login' | 'verify',
     libraryId: number,
     card: string,
     address: string,
   ) {
-    for (const [s, subject] of [
-      [scope, cardSubject(libraryId, card)],
-      ['address', address],
-    ] as const) {
-      const status = await throttle.check(s, subject)
-      if (!status.ok) return status.until
-    }
-    return null
-  }
-
-  async function fail(scope: 'login' | 'verify', libraryId: number, card: string, address: string) {
-    await throttle.fail(scope, cardSubject(libraryId, card))
-    await throttle.fail('address', address)
+    await throttle.succeed(scope, cardSubject(libraryId, card))
+    await throttle.refund('address', address)
   }
 
   /** Checks a card and its password without side effects beyond the throttle counters. */
@@ -134,17 +169,15 @@ export function authService(deps: {
     if (!input.password) errors.password = 'password_empty'
     else if (input.password.length > PASSWORD_MAX_LENGTH) errors.password = 'login_failed'
     if (!card.ok || Object.keys(errors).length) return { ok: false, reason: 'fields', errors }
-    const until = await locked('login', libraryId, card.card, input.address)
+    const until = await reserve('login', libraryId, card.card, input.address)
     if (until) return { ok: false, reason: 'locked', until }
     const patron = await patrons.byCard(libraryId, card.card)
     const matched = patron?.password_hash
-      ? await verifyPassword(input.password, patron.password_hash, pepper)
-      : (await dummyVerify(pepper), false)
-    if (!patron || !matched) {
-      await fail('login', libraryId, card.card, input.address)
-      return { ok: false, reason: 'invalid' }
-    }
-    await throttle.succeed('login', cardSubject(libraryId, card.card))
+      ? await passwords.verify(input.password, patron.password_hash, pepper)
+      : (await passwords.dummy(pepper), false)
+    // A failure stays counted: its attempt was reserved above.
+    if (!patron || !matched) return { ok: false, reason: 'invalid' }
+    await succeeded('login', libraryId, card.card, input.address)
     const eligible = onlineServiceEligibility(patron, settings, today(clock))
     if (!eligible.ok) return { ok: false, reason: 'ineligible', eligibility: eligible.reason }
     return { ok: true, patron }
@@ -199,14 +232,15 @@ export function authService(deps: {
       if (!card.ok || !input.birthDate || Object.keys(errors).length) {
         return { ok: false, reason: 'fields', errors }
       }
-      const until = await locked('verify', libraryId, card.card, input.address)
+      const until = await reserve('verify', libraryId, card.card, input.address)
       if (until) return { ok: false, reason: 'locked', until }
       const patron = await patrons.byCard(libraryId, card.card)
-      if (!patron || !verifyIdentity(patron, { fullName, birthDate: input.birthDate })) {
-        await fail('verify', libraryId, card.card, input.address)
-        return { ok: false, reason: 'not_matched' }
-      }
-      await throttle.succeed('verify', cardSubject(libraryId, card.card))
+      const matched = patron
+        ? passwords.identity(patron, { fullName, birthDate: input.birthDate })
+        : false
+      // A failure stays counted: its attempt was reserved above.
+      if (!patron || !matched) return { ok: false, reason: 'not_matched' }
+      await succeeded('verify', libraryId, card.card, input.address)
       const eligible = onlineServiceEligibility(patron, settings, today(clock))
       if (!eligible.ok) return { ok: false, reason: 'ineligible', eligibility: eligible.reason }
       if (patron.password_hash) return { ok: false, reason: 'has_password' }
@@ -278,21 +312,30 @@ export function authService(deps: {
         expectedHash: undefined,
         now,
       })
+      // Whoever was logged in with the old password is logged out.
+      await deps.sessions?.endPatronSessions(patron.id)
       return { ok: true, password, patron }
     },
 
-    /** Stores a password; false when the patron's password changed meanwhile. */
+    /**
+     * Stores a password; false when the patron's password changed meanwhile. Every other
+     * session of the patron ends (a login made with the old password, or by whoever knew it);
+     * `keepSession` is the session id of the request that made the change.
+     */
     async store(
       libraryId: number,
       patron: Pick<Patron, 'id' | 'password_hash'>,
       hash: string,
+      keepSession?: string,
     ): Promise<boolean> {
       const now = utcDateTime(clock.now())
-      return patrons.setPassword(libraryId, patron.id, hash, {
+      const stored = await patrons.setPassword(libraryId, patron.id, hash, {
         initial: false,
         expectedHash: patron.password_hash,
         now,
       })
+      if (stored) await deps.sessions?.endPatronSessions(patron.id, keepSession)
+      return stored
     },
   }
 }

@@ -4,9 +4,10 @@
 // spraying one short PIN over many cards. Counters live in MySQL, so every instance sees them.
 //
 // Subjects: 'login' and 'verify' → `${libraryId}:${card}`; 'address' → the client IP.
-// Callers check() before trying, fail() on every failure (card and address), and succeed()
-// only for the card: a success must not reset the address budget, or one valid card would
-// let an attacker keep spraying others from the same address.
+// Callers reserve() an attempt for the card and for the address before verifying anything
+// (so a burst of parallel guesses cannot all be verified), then on success succeed() the card
+// and refund() the address: a success must not reset the address budget, or one valid card
+// would let an attacker keep spraying others from the same address.
 import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import type { ThrottleRepository, ThrottleRule } from '../db/throttle-repository.ts'
@@ -38,6 +39,21 @@ export function throttleService(repo: ThrottleRepository, config: ThrottleConfig
   return {
     /** Whether the subject may try now; counts nothing. */
     check,
+
+    /**
+     * Reserves one attempt before anything is verified (atomic across requests and
+     * instances): refused while the subject is locked; the reservation that reaches the limit
+     * locks it. A reservation counts as a failure unless refund() gives it back.
+     */
+    async reserve(scope: ThrottleScope, subject: string): Promise<ThrottleCheck> {
+      const r = await repo.reserveAttempt(scope, subject, clock.now(), ruleFor(scope))
+      return r.ok ? { ok: true } : { ok: false, until: r.until }
+    },
+
+    /** Gives one reserved attempt back (it succeeded, or was never verified). */
+    async refund(scope: ThrottleScope, subject: string): Promise<void> {
+      await repo.refundAttempt(scope, subject, ruleFor(scope))
+    },
 
     /** Counts a failure; answers whether the subject is locked now (this failure may lock it). */
     async fail(scope: ThrottleScope, subject: string): Promise<ThrottleCheck> {

@@ -42,7 +42,8 @@ export class FormClient {
       status: res.status,
       headers: res.headers,
       bytes,
-      text: new TextDecoder(charset, { fatal: true }).decode(bytes),
+      // Pages must decode cleanly; an image (the favicon, a QR code's PNG) has no text.
+      text: /^image\//i.test(type) ? '' : new TextDecoder(charset, { fatal: true }).decode(bytes),
       location: res.headers.get('location'),
       setCookie,
     }

@@ -2,8 +2,8 @@
 // database and clock; close() stops it.
 import type { AddressInfo } from 'node:net'
 import type { Express } from 'express'
-import type { Logger } from 'pino'
 import type { Server } from 'node:http'
+import type { Logger } from 'pino'
 import { createApp } from '../../server/app.ts'
 import { fixedClock } from '../../server/clock.ts'
 import { loadConfig } from '../../server/config.ts'

@@ -418,6 +418,58 @@ describe('session middleware', () => {
     })
   })
 
+  describe('absolute lifetime', () => {
+    it('ends a login after SESSION_ABSOLUTE_HOURS however active it was kept', async () => {
+      const clock = movableClock()
+      const app = await startApp({ db: t.db, clock, env: { SESSION_ABSOLUTE_HOURS: '8' } })
+      try {
+        const cookie = await loginPc(app)
+        const ksid = await loginKeitai(app)
+        // A request every 20 minutes keeps both within the idle timeout for 8 hours.
+        for (let minutes = 20; minutes <= 8 * 60; minutes += 20) {
+          clock.advance(20)
+          expect((await me(app, '/aoba/me', { Cookie: cookie })).me.patronId).to.equal(42)
+          expect((await me(app, `/aoba/k/s/${ksid}/me`)).me.patronId).to.equal(42)
+        }
+        clock.advance(1)
+        expect((await me(app, '/aoba/me', { Cookie: cookie })).me).to.include({
+          patronId: null,
+          expired: true,
+        })
+        expect((await me(app, `/aoba/k/s/${ksid}/me`)).me).to.include({
+          patronId: null,
+          expired: true,
+        })
+      } finally {
+        await app.close()
+      }
+    })
+
+    it('is shorter on in-library terminals (TERMINAL_ABSOLUTE_MINUTES)', async () => {
+      const clock = movableClock()
+      const app = await startApp({
+        db: t.db,
+        clock,
+        env: { TERMINAL_ADDRESSES: '127.0.0.0/8', TERMINAL_ABSOLUTE_MINUTES: '30' },
+      })
+      try {
+        const cookie = await loginPc(app)
+        // A request every 2 minutes stays within the 3-minute idle timeout.
+        for (let i = 0; i < 15; i++) {
+          clock.advance(2)
+          expect((await me(app, '/aoba/me', { Cookie: cookie })).me.patronId).to.equal(42)
+        }
+        clock.advance(2)
+        expect((await me(app, '/aoba/me', { Cookie: cookie })).me).to.include({
+          patronId: null,
+          expired: true,
+        })
+      } finally {
+        await app.close()
+      }
+    })
+  })
+
   describe('in-library terminals', () => {
     it('use terminalIdleMinutes and mark the session', async () => {
       const clock = movableClock()
