@@ -5,7 +5,7 @@ import type { Db } from './database.ts'
 import { recordRepository } from './record-repository.ts'
 import type { RecordEdit } from './record-repository.ts'
 import { ACTIVE_HOLD_STATUSES } from './schema.ts'
-import type { BibRecord, CopyStatus, NewBibRecord, NewCopy, ShelfLocation } from './schema.ts'
+import type { BibRecord, Copy, CopyStatus, NewBibRecord, NewCopy, ShelfLocation } from './schema.ts'
 import { markRecordWritten } from './search-index-repository.ts'
 import type { SearchFields, SearchableRecord } from './search-layout.ts'
 import { inTransaction } from './transaction.ts'
@@ -26,8 +26,13 @@ export type DeleteOutcome =
   | { ok: true }
   | { ok: false; reason: 'not_found' | 'has_copies' | 'has_holds' | 'on_loan' | 'trapped' }
 
-export function staffCatalogueRepository(db: Db) {
+export function staffCatalogueRepository(db: Db): StaffCatalogueRepository {
   return {
+    /** Runs work in one transaction (retried on deadlock) with a repository bound to it. */
+    unit<T>(work: (repository: StaffCatalogueRepository) => Promise<T>): Promise<T> {
+      return inTransaction(db, (trx) => work(staffCatalogueRepository(trx)))
+    },
+
     async record(libraryId: number, id: number): Promise<BibRecord | undefined> {
       return recordRepository(db).byId(libraryId, id)
     },
@@ -212,4 +217,35 @@ export function staffCatalogueRepository(db: Db) {
   }
 }
 
-export type StaffCatalogueRepository = ReturnType<typeof staffCatalogueRepository>
+export interface StaffCatalogueRepository {
+  unit<T>(work: (repository: StaffCatalogueRepository) => Promise<T>): Promise<T>
+  record(libraryId: number, id: number): Promise<BibRecord | undefined>
+  recordBySource(
+    libraryId: number,
+    source: string,
+    sourceId: string,
+  ): Promise<BibRecord | undefined>
+  insertRecord(record: NewBibRecord): Promise<number>
+  updateRecord(
+    libraryId: number,
+    id: number,
+    fields: RecordEdit,
+    searchFieldsOf: (record: SearchableRecord) => SearchFields,
+  ): Promise<boolean>
+  deleteRecord(libraryId: number, id: number, now: string): Promise<DeleteOutcome>
+  copy(libraryId: number, id: number): Promise<Copy | undefined>
+  insertCopy(copy: NewCopy): Promise<number>
+  updateCopy(libraryId: number, id: number, fields: Partial<CopyFields>): Promise<void>
+  deleteCopy(libraryId: number, id: number, now: string): Promise<DeleteOutcome>
+  tombstones(libraryId: number, since: string, limit: number): Promise<Tombstone[]>
+}
+
+export interface Tombstone {
+  kind: 'record' | 'copy'
+  item_id: number
+  record_id: number
+  source: string
+  source_id: string
+  barcode: string
+  deleted_at: string
+}

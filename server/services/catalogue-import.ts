@@ -289,7 +289,50 @@ const COMPARED = [
   ['note', 'note'],
 ] as const
 
-/** Imports items into a library; `progress` is told after each item. */
+/** Items written per transaction: one commit per batch instead of one per record. */
+export const IMPORT_BATCH = 200
+
+/** Imports one item through `catalogue` (bound to the batch's transaction). */
+async function importOne(
+  catalogue: StaffCatalogueService,
+  libraryId: number,
+  item: ImportItem,
+  summary: ImportSummary,
+): Promise<void> {
+  const { record } = item
+  if (!record) {
+    summary.rejected.push({ at: item.at, reason: item.problem ?? 'unreadable' })
+    return
+  }
+  const existing = await catalogue.recordBySource(
+    libraryId,
+    record.source ?? '',
+    record.sourceId ?? '',
+  )
+  if (!existing) {
+    const created = await catalogue.createRecord(libraryId, record)
+    if (created.ok) summary.added++
+    else summary.rejected.push({ at: item.at, reason: created.reason })
+    return
+  }
+  const change: Record<string, unknown> = {}
+  for (const [input, column] of COMPARED) {
+    const value = record[input] ?? (input === 'pubYear' || input === 'isbn' ? null : '')
+    if (value !== existing[column]) change[input] = value
+  }
+  if (Object.keys(change).length === 0) {
+    summary.unchanged++
+    return
+  }
+  const updated = await catalogue.updateRecord(libraryId, existing.id, change)
+  if (updated.ok) summary.updated++
+  else summary.rejected.push({ at: item.at, reason: updated.reason })
+}
+
+/**
+ * Imports items into a library, IMPORT_BATCH per transaction (a batch retried after a deadlock
+ * is counted once); `progress` is told after each batch.
+ */
 export async function importRecords(
   catalogue: StaffCatalogueService,
   libraryId: number,
@@ -297,35 +340,18 @@ export async function importRecords(
   progress: (done: number, total: number) => void = () => undefined,
 ): Promise<ImportSummary> {
   const summary: ImportSummary = { added: 0, updated: 0, unchanged: 0, rejected: [] }
-  for (const [i, item] of items.entries()) {
-    const { record } = item
-    if (!record) {
-      summary.rejected.push({ at: item.at, reason: item.problem ?? 'unreadable' })
-    } else {
-      const existing = await catalogue.recordBySource(
-        libraryId,
-        record.source ?? '',
-        record.sourceId ?? '',
-      )
-      if (!existing) {
-        const created = await catalogue.createRecord(libraryId, record)
-        if (created.ok) summary.added++
-        else summary.rejected.push({ at: item.at, reason: created.reason })
-      } else {
-        const change: Record<string, unknown> = {}
-        for (const [input, column] of COMPARED) {
-          const value = record[input] ?? (input === 'pubYear' || input === 'isbn' ? null : '')
-          if (value !== existing[column]) change[input] = value
-        }
-        if (Object.keys(change).length === 0) summary.unchanged++
-        else {
-          const updated = await catalogue.updateRecord(libraryId, existing.id, change)
-          if (updated.ok) summary.updated++
-          else summary.rejected.push({ at: item.at, reason: updated.reason })
-        }
-      }
-    }
-    progress(i + 1, items.length)
+  for (let start = 0; start < items.length; start += IMPORT_BATCH) {
+    const chunk = items.slice(start, start + IMPORT_BATCH)
+    const part = await catalogue.batch(async (inBatch) => {
+      const counts: ImportSummary = { added: 0, updated: 0, unchanged: 0, rejected: [] }
+      for (const item of chunk) await importOne(inBatch, libraryId, item, counts)
+      return counts
+    })
+    summary.added += part.added
+    summary.updated += part.updated
+    summary.unchanged += part.unchanged
+    summary.rejected.push(...part.rejected)
+    progress(start + chunk.length, items.length)
   }
   return summary
 }

@@ -11,7 +11,9 @@ import type {
   DeleteOutcome,
   RecordEdit,
   StaffCatalogueRepository,
+  Tombstone,
 } from '../db/staff-catalogue-repository.ts'
+import type { BibRecord, Copy } from '../db/schema.ts'
 import { normaliseIsbn } from './isbn.ts'
 import { searchFields } from './search/search-fields.ts'
 
@@ -75,7 +77,10 @@ function columns(input: Partial<RecordInput>): RecordEdit & { isbn?: string | nu
   return out
 }
 
-export function staffCatalogueService(deps: { catalogue: StaffCatalogueRepository; clock: Clock }) {
+export function staffCatalogueService(deps: {
+  catalogue: StaffCatalogueRepository
+  clock: Clock
+}): StaffCatalogueService {
   const { catalogue, clock } = deps
   const isbnOf = (raw: string | null | undefined): string | null | undefined | false => {
     if (raw === undefined || raw === null || raw === '') return raw === '' ? null : raw
@@ -84,6 +89,13 @@ export function staffCatalogueService(deps: { catalogue: StaffCatalogueRepositor
   }
 
   return {
+    /** Runs work in one transaction with this service bound to it (the import's batches). */
+    batch<T>(work: (service: StaffCatalogueService) => Promise<T>): Promise<T> {
+      return catalogue.unit((repository) =>
+        work(staffCatalogueService({ catalogue: repository, clock })),
+      )
+    },
+
     record: (libraryId: number, id: number) => catalogue.record(libraryId, id),
 
     recordBySource: (libraryId: number, source: string, sourceId: string) =>
@@ -219,4 +231,35 @@ export function staffCatalogueService(deps: { catalogue: StaffCatalogueRepositor
   }
 }
 
-export type StaffCatalogueService = ReturnType<typeof staffCatalogueService>
+export interface StaffCatalogueService {
+  batch<T>(work: (service: StaffCatalogueService) => Promise<T>): Promise<T>
+  record(libraryId: number, id: number): Promise<BibRecord | undefined>
+  recordBySource(
+    libraryId: number,
+    source: string,
+    sourceId: string,
+  ): Promise<BibRecord | undefined>
+  createRecord(libraryId: number, input: RecordInput): Promise<RecordOutcome>
+  updateRecord(
+    libraryId: number,
+    id: number,
+    input: Partial<Omit<RecordInput, 'source' | 'sourceId'>>,
+  ): Promise<RecordOutcome>
+  deleteRecord(libraryId: number, id: number): Promise<DeleteOutcome>
+  copy(libraryId: number, id: number): Promise<Copy | undefined>
+  createCopy(lib: CatalogueLibrary, input: CopyInput): Promise<CopyOutcome>
+  updateCopy(
+    lib: CatalogueLibrary,
+    id: number,
+    input: Partial<Omit<CopyInput, 'recordId'>> & {
+      status?: 'available' | 'in_repair' | 'missing'
+    },
+  ): Promise<CopyOutcome>
+  deleteCopy(libraryId: number, id: number): Promise<DeleteOutcome>
+  tombstones(libraryId: number, since: string): Promise<Tombstone[]>
+}
+
+export interface CatalogueLibrary {
+  library: { id: number }
+  branches: readonly { id: number }[]
+}
