@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   // The architecture (README "Architecture"): who may import whom.
   {
-    files: ['server/routes/**/*.ts'],
+    files: ['server/routes/**/*.ts', 'server/api/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

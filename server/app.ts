@@ -27,14 +27,19 @@ import { healthGet } from './routes/health-routes.ts'
 import { librariesGet } from './routes/home-routes.ts'
 import { keitaiQrGet } from './routes/keitai-qr-routes.ts'
 import { loanRoutes } from './routes/loan-routes.ts'
+import { libraryInfoRoutes } from './routes/library-info-routes.ts'
 import { loginRoutes } from './routes/login-routes.ts'
 import { passwordRoutes } from './routes/password-routes.ts'
 import { portalRoutes } from './routes/portal-routes.ts'
 import { shelfRoutes } from './routes/shelf-routes.ts'
 import { pageContext } from './web.ts'
+import { httpBridge } from './api/http-bridge.ts'
+import { STAFF_API_BASE } from './api/staff-api.ts'
+import { createStaffApiApp } from './api/staff-api-app.ts'
+import type { JobRunner } from './jobs/job-registry.ts'
 import { join } from 'node:path'
 
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Express {
   const { config, logger, lifecycle, renderer, services, clock } = deps
   const app = express()
   app.disable('x-powered-by')
@@ -74,6 +79,17 @@ export function createApp(deps: AppDeps): Express {
     '/static',
     express.static(join(VIEWS_DIR, 'static'), { maxAge: '1d', index: false, fallthrough: true }),
   )
+  // The staff API (JSON, its own errors); it answers 503 in JSON while the database is not ready.
+  const staffApi = createStaffApiApp({ services, clock, logger, ...options })
+  const staffBridge = httpBridge(staffApi, { maxBodyBytes: 1024 * 1024 })
+  app.use(STAFF_API_BASE, (req, res, next) => {
+    if (!lifecycle.ready) {
+      res.status(503).json({ error: { code: 'not_ready', message: 'the service is starting' } })
+      return
+    }
+    staffBridge(req, res, next)
+  })
+
   app.get('/favicon.ico', (_req, res) => {
     res.sendFile(join(VIEWS_DIR, 'static', 'favicon.ico'), { maxAge: '7d' })
   })
@@ -103,6 +119,7 @@ export function createApp(deps: AppDeps): Express {
 
   const sessions = sessionMiddleware({ store: deps.sessionStore, config, clock })
   const { auth, accounts, loans, lists, browse, catalogue, holds, mail } = services
+  const { notices, openingCalendar } = services
   // One router per channel: the journeys in the order their paths must be tried.
   const channelRouter = (channel: Channel) => {
     const layout = channel === 'keitai' ? KEITAI_LAYOUT : PC_LAYOUT
@@ -119,15 +136,27 @@ export function createApp(deps: AppDeps): Express {
     router.use(shelfRoutes({ lists, accounts, renderer }, channel))
     router.use(browseRoutes({ browse, renderer }, channel))
     router.use(isbnRoutes({ catalogue }, channel))
-    router.use(catalogueRoutes({ catalogue, lists, accounts, holds, renderer, layout }))
+    router.use(libraryInfoRoutes({ openingCalendar, notices, renderer }, channel))
+    router.use(
+      catalogueRoutes({
+        catalogue,
+        lists,
+        accounts,
+        holds,
+        renderer,
+        layout,
+        info: { notices, openingCalendar },
+      }),
+    )
     return router
   }
   const keitai = channelRouter('keitai')
   const pc = channelRouter('pc')
-  const keitaiChain = [forceChannel('keitai'), decodeQuery, loadLibrary, ...sessions, keitai]
+  // The library first: a badly encoded query's 400 page then links to that library's top.
+  const keitaiChain = [forceChannel('keitai'), loadLibrary, decodeQuery, ...sessions, keitai]
   app.use(KEITAI_SESSION_MOUNT, ...keitaiChain)
   app.use(LIBRARY_MOUNT.keitai, ...keitaiChain)
-  app.use(LIBRARY_MOUNT.pc, autoChannel, decodeQuery, loadLibrary, ...sessions, (req, res, next) =>
+  app.use(LIBRARY_MOUNT.pc, autoChannel, loadLibrary, decodeQuery, ...sessions, (req, res, next) =>
     (channelOf(res) === 'keitai' ? keitai : pc)(req, res, next),
   )
 

@@ -40,6 +40,15 @@ import { createSearchEngine } from './services/search/search-engine.ts'
 import { searchService } from './services/search/search-service.ts'
 import { loanService } from './services/loan-service.ts'
 import { throttleService } from './services/throttle-service.ts'
+import { staffRepository } from './db/staff-repository.ts'
+import { staffPatronRepository } from './db/staff-patron-repository.ts'
+import { staffTokenService } from './services/staff-token-service.ts'
+import { staffPatronService } from './services/staff-patron-service.ts'
+import { circulationRepository } from './db/circulation-repository.ts'
+import { circulationService } from './services/circulation-service.ts'
+import { openingCalendarService } from './services/opening-calendar-service.ts'
+import { noticeRepository } from './db/notice-repository.ts'
+import { noticeService } from './services/notice-service.ts'
 
 export type { Lifecycle }
 
@@ -72,6 +81,10 @@ export function buildDeps(
     browse: browseRepository(db),
     holds: holdRepository(db),
     mails: mailRepository(db),
+    staff: staffRepository(db),
+    staffPatrons: staffPatronRepository(db),
+    circulation: circulationRepository(db),
+    notices: noticeRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
   const transport = overrides.mailTransport ?? mailTransport(config)
@@ -80,6 +93,16 @@ export function buildDeps(
   const sessionStore = new MysqlSessionStore(db, {
     ttlSeconds: config.sessionIdleMinutes * 60,
     clock,
+  })
+  const libraries = libraryService(repositories.libraries)
+  const loans = loanService({ loans: repositories.loans, calendars: repositories.calendars, clock })
+  const holds = holdService({ holds: repositories.holds, calendars: repositories.calendars, clock })
+  const auth = authService({
+    patrons: repositories.patrons,
+    throttle,
+    clock,
+    pepper: config.passwordPepper,
+    sessions: sessionStore,
   })
   return {
     config,
@@ -91,7 +114,13 @@ export function buildDeps(
     searchEngine,
     sessionStore,
     services: {
-      libraries: libraryService(repositories.libraries),
+      libraries,
+      notices: noticeService({ notices: repositories.notices, clock }),
+      openingCalendar: openingCalendarService({
+        calendars: repositories.calendars,
+        libraries,
+        clock,
+      }),
       accounts: accountService({ patrons: repositories.patrons, clock }),
       browse: browseService({
         browse: repositories.browse,
@@ -104,16 +133,17 @@ export function buildDeps(
         search: searchService({ repository: searchRepository(db), engine: searchEngine }),
       }),
       throttle,
-      auth: authService({
-        patrons: repositories.patrons,
-        throttle,
-        clock,
-        pepper: config.passwordPepper,
-        sessions: sessionStore,
-      }),
-      loans: loanService({ loans: repositories.loans, calendars: repositories.calendars, clock }),
+      auth,
+      loans,
       lists: listService({ lists: repositories.lists, clock }),
-      holds: holdService({ holds: repositories.holds, calendars: repositories.calendars, clock }),
+      holds,
+      circulation: circulationService({
+        circulation: repositories.circulation,
+        calendars: repositories.calendars,
+        holds,
+        loans,
+        clock,
+      }),
       mail: mailVerificationService({
         mails: repositories.mails,
         throttle,
@@ -124,6 +154,18 @@ export function buildDeps(
         tokenHours: config.mailTokenHours,
         messageId: (from) =>
           `<${randomBytes(12).toString('base64url')}@${from.slice(from.lastIndexOf('@') + 1) || 'localhost'}>`,
+      }),
+      /** Mails given up on, for staff (the staff API). */
+      outboxReport: {
+        failed: (libraryId: number, limit: number) => repositories.mails.failed(libraryId, limit),
+      },
+      staffTokens: staffTokenService({ staff: repositories.staff, clock }),
+      staffPatrons: staffPatronService({
+        patrons: repositories.patrons,
+        staffPatrons: repositories.staffPatrons,
+        auth,
+        throttle,
+        clock,
       }),
       outbox: outboxSender({
         mails: repositories.mails,

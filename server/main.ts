@@ -26,8 +26,8 @@ const config = configOrExit()
 const lifecycle = { ready: false, draining: false }
 const deps = buildDeps(config, { lifecycle })
 const { logger } = deps
-const app = createApp(deps)
 const jobs = opacJobRunner(deps)
+const app = createApp(deps, { jobs })
 let scheduler: JobScheduler | undefined
 
 const server = createHttpServer(app).listen(config.port, config.host, () => {

@@ -98,6 +98,8 @@ const TABLE = {
   emailConfirm: { pc: '/:lib/email/confirm/:token', keitai: '/:lib/k/email/confirm/:token' },
   emailConfirmed: { pc: '/:lib/email/confirmed', keitai: '/:lib/k/email/confirmed' },
   emailHelp: { pc: '/:lib/email/help', keitai: '/:lib/k/email/help' },
+  calendar: { pc: '/:lib/calendar', keitai: '/:lib/k/calendar' },
+  notice: { pc: '/:lib/notices/:id', keitai: '/:lib/k/notices/:id' },
   keitaiQr: { pc: '/:lib/keitai-qr.svg', keitai: '/:lib/keitai-qr.svg' },
   stylesheet: { pc: '/static/opac.css', keitai: '/static/opac.css' },
 } as const satisfies Record<string, Record<Channel, string>>

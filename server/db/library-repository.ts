@@ -19,6 +19,14 @@ export function libraryRepository(db: Db) {
         .orderBy('id')
         .execute()
     },
+    /** Replaces the library's stored setting overrides (staff: weekly closed days, hours). */
+    async setSettingsJson(libraryId: number, json: string): Promise<void> {
+      await db
+        .updateTable('library')
+        .set({ settings_json: json })
+        .where('id', '=', libraryId)
+        .execute()
+    },
     async count(): Promise<number> {
       const row = await db
         .selectFrom('library')

@@ -96,7 +96,59 @@ export interface PatronTable {
   password_hash: ColumnType<string | null, string | null | undefined, string | null>
   password_is_initial: Flag
   password_changed_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** 一般 / ヤング / 児童 as registered (sql/0042). */
+  age_group: ColumnType<AgeGroup, AgeGroup | undefined, AgeGroup>
+  /** 利用停止 by staff (sql/0042): no loans or holds while set. */
+  suspended_at: ColumnType<string | null, string | null | undefined, string | null>
+  suspended_reason: ColumnType<string, string | undefined, string>
   created_at: CreatedAt
+}
+
+export const AGE_GROUPS = ['adult', 'young_adult', 'child'] as const
+export type AgeGroup = (typeof AGE_GROUPS)[number]
+
+/** Staff API tokens (sql/0040): only a hash of the token is kept. */
+export interface StaffTokenTable {
+  id: Generated<number>
+  library_id: number
+  name: string
+  token_hash: string
+  created_at: string
+  last_used_at: ColumnType<string | null, string | null | undefined, string | null>
+  revoked_at: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/** One line per staff API call (sql/0041): token, route pattern, status; no personal data. */
+export interface StaffAuditTable {
+  id: Generated<number>
+  library_id: number
+  token_id: number
+  token_name: string
+  method: string
+  route: string
+  status: number
+  created_at: string
+}
+
+/** お知らせ (sql/0043). */
+export interface LibraryNoticeTable {
+  id: Generated<number>
+  library_id: number
+  title: string
+  body: string
+  show_from: string
+  show_until: string | null
+  created_at: string
+  withdrawn_at: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/** A branch's own exceptions to the library's calendar (sql/0044). */
+export interface BranchCalendarDayTable {
+  library_id: number
+  branch_id: number
+  day: string
+  is_open: Flag
+  note: ColumnType<string, string | undefined, string>
 }
 
 export interface LoanTable {
@@ -284,6 +336,10 @@ export interface Database {
   search_state: SearchStateTable
   search_posting: SearchPostingTable
   search_delta: SearchDeltaTable
+  staff_token: StaffTokenTable
+  staff_audit: StaffAuditTable
+  library_notice: LibraryNoticeTable
+  branch_calendar_day: BranchCalendarDayTable
 }
 
 /** login: per card; address: per client address; verify: identity checks (name + birth date). */

@@ -20,6 +20,8 @@ import { SHELF_NAME_MAX } from '../services/list-service.ts'
 import { DEFAULT_SHELF_NAME } from '../render/words.ts'
 import { holdRefusalMessage } from '../render/hold-words.ts'
 import type { HoldService } from '../services/hold-service.ts'
+import type { NoticeService } from '../services/notice-service.ts'
+import type { OpeningCalendarService } from '../services/opening-calendar-service.ts'
 import { criteriaSummary, searchHeading } from '../render/search-summary.ts'
 import { currentPatronId, pageContext, publicUrlOf, takeFlash } from '../web.ts'
 import { csrfToken } from '../middleware/csrf.ts'
@@ -72,18 +74,27 @@ export function catalogueRoutes(deps: {
   holds: HoldService
   renderer: Renderer
   layout: ChannelLayout
+  /** お知らせ and today's opening state for the top page. */
+  info: { notices: NoticeService; openingCalendar: OpeningCalendarService }
 }): Router {
-  const { catalogue, lists, accounts, holds, renderer, layout } = deps
+  const { catalogue, lists, accounts, holds, renderer, layout, info } = deps
   const router = Router({ mergeParams: true })
   const render = (res: Response, view: string, data: object, status = 200) =>
     renderer.page(res, layout.channel, view, data, status)
 
-  const topGet = (_req: Request, res: Response) => {
-    const { library } = libraryOf(res)
+  const topGet = async (_req: Request, res: Response) => {
+    const lib = libraryOf(res)
+    const [notices, today] = await Promise.all([
+      info.notices.current(lib.library.id),
+      info.openingCalendar.today(lib),
+    ])
     render(res, 'top', {
       ...pageContext(res, 'トップ'),
       maxQueryLength: MAX_QUERY_LENGTH,
-      keitaiUrl: `${publicUrlOf(res)}/${library.slug}/k/`,
+      keitaiUrl: `${publicUrlOf(res)}/${lib.library.slug}/k/`,
+      notices,
+      today,
+      openingHours: lib.settings.openingHours,
     })
   }
 
@@ -219,6 +230,26 @@ export function catalogueRoutes(deps: {
     }
   }
 
+  /**
+   * The result page a record was opened from, for 「検索結果に戻る」: the Referer when it is this
+   * library's search page on this site (browsers send it: Referrer-Policy same-origin). No state
+   * and no longer record URLs; without a Referer the page simply offers the top page.
+   */
+  const resultsPage = (req: Request, res: Response): string | null => {
+    const referer = req.get('referer')
+    if (!referer || referer.length > 4000) return null
+    let from: URL
+    try {
+      from = new URL(referer)
+    } catch {
+      return null
+    }
+    const hosts = [req.get('host'), new URL(publicUrlOf(res)).host]
+    if (!hosts.includes(from.host)) return null
+    const search = urlFor(layout.channel, 'search', { lib: libraryOf(res).library.slug })
+    return from.pathname === search ? `${from.pathname}${from.search}` : null
+  }
+
   const recordGet = async (req: Request, res: Response) => {
     const { library } = libraryOf(res)
     const id = parseRecordId(String(req.params.id))
@@ -262,6 +293,7 @@ export function catalogueRoutes(deps: {
       // お気に入り / My本棚 forms for a logged-in patron, else links.
       listActions: actions,
       hold,
+      backToResults: resultsPage(req, res),
       latestIssueId:
         detail.record.material_type === 'magazine'
           ? detail.copies.find((c) => c.issue_date)?.id

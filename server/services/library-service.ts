@@ -32,6 +32,25 @@ export function libraryService(libraries: LibraryRepository, now: () => number =
       return library ? this.bySlug(library.slug) : null
     },
 
+    /**
+     * Stores setting overrides (merged into those there) and forgets this process's cached
+     * copy; other processes see the change within CACHE_MS.
+     */
+    async updateSettings(slug: string, patch: Record<string, unknown>): Promise<void> {
+      const library = await libraries.bySlug(slug)
+      if (!library) return
+      let stored: unknown
+      try {
+        stored = library.settings_json ? JSON.parse(library.settings_json) : {}
+      } catch {
+        stored = {}
+      }
+      const base =
+        typeof stored === 'object' && stored !== null && !Array.isArray(stored) ? stored : {}
+      await libraries.setSettingsJson(library.id, JSON.stringify({ ...base, ...patch }))
+      cache.delete(slug)
+    },
+
     /** The library with this slug (settings resolved, branches in order), or null. */
     async bySlug(slug: string): Promise<LibraryContext | null> {
       if (!LIBRARY_SLUG.test(slug)) return null

@@ -61,6 +61,8 @@ export interface LibrarySettings {
   shelfPeriodDays: number
   shelfPeriodCounts: 'calendar_days' | 'opening_days'
   loanPeriodDays: number
+  /** Copies one patron may have on loan at once (counter checkouts; ours: neither seed says). */
+  loanLimit: number
   renewalPeriodDays: number
   maxRenewals: number
   /** Days before the due date from which renewal is possible; null = any time before it. */
@@ -114,6 +116,7 @@ const PRESET_A: LibrarySettings = {
   shelfPeriodDays: 8,
   shelfPeriodCounts: 'calendar_days',
   loanPeriodDays: 14,
+  loanLimit: 10,
   renewalPeriodDays: 14,
   maxRenewals: 1,
   renewalWindowDays: null,
@@ -164,6 +167,7 @@ const PRESET_B: LibrarySettings = {
   shelfPeriodDays: 7,
   shelfPeriodCounts: 'opening_days',
   loanPeriodDays: 14,
+  loanLimit: 10,
   renewalPeriodDays: 14,
   maxRenewals: 1,
   renewalWindowDays: null,

@@ -11,6 +11,7 @@ import type { Db } from '../../server/db/database.ts'
 import { buildDeps } from '../../server/deps.ts'
 import { createHttpServer } from '../../server/http-server.ts'
 import type { Deps } from '../../server/deps.ts'
+import { opacJobRunner } from '../../server/jobs/opac-jobs.ts'
 
 export interface TestServer {
   baseUrl: string
@@ -22,15 +23,20 @@ export interface TestServer {
 
 export async function startTestServer(
   db: Db,
-  options: { env?: Record<string, string>; logger?: Logger } = {},
+  options: {
+    env?: Record<string, string>
+    logger?: Logger
+    overrides?: Parameters<typeof buildDeps>[1]
+  } = {},
 ): Promise<TestServer> {
   const config = loadConfig({ NODE_ENV: 'test', PORT: '0', ...options.env })
   const deps = buildDeps(config, {
     db,
     clock: fixedClock('2026-11-23T01:00:00Z'),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...options.overrides,
   })
-  const app = createApp(deps)
+  const app = createApp(deps, { jobs: opacJobRunner(deps) })
   const server: Server = await new Promise((resolve) => {
     const s = createHttpServer(app).listen(0, '127.0.0.1', () => resolve(s))
   })

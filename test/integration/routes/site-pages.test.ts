@@ -171,4 +171,26 @@ describe('site pages a first visit relies on', function () {
       .pop()
     expect($('feed > updated').text()).to.equal(newest)
   })
+
+  it('offers 「検索結果に戻る」 on a record opened from this library’s results, and only then', async () => {
+    const results = `/aoba/search?q=${encodeURIComponent('こころ')}&sort=title&page=2`
+    const list = await pc().get(results)
+    const first = cheerio.load(list.text)('ol.hits .hit-title a').attr('href')!
+    const open = (referer: string) =>
+      fetch(`${app.baseUrl}${first}`, { headers: { Referer: referer } }).then((r) => r.text())
+    const back = cheerio.load(await open(`${app.baseUrl}${results}`))(
+      'a:contains("検索結果に戻る")',
+    )
+    expect(back).to.have.length(2)
+    expect(back.first().attr('href')).to.equal(results)
+    await expectGoodPcPage(await open(`${app.baseUrl}${results}`))
+    for (const referer of [
+      `http://elsewhere.example${results}`,
+      `${app.baseUrl}/minato/search?q=x`,
+      `${app.baseUrl}/aoba/new`,
+      'javascript:alert(1)',
+    ]) {
+      expect(await open(referer), referer).not.to.include('検索結果に戻る')
+    }
+  })
 })
