@@ -131,7 +131,11 @@ export function buildDeps(
         clock,
       }),
       accounts: accountService({ patrons: repositories.patrons, clock }),
-      browse: browseService({ browse: repositories.browse, clock }),
+      browse: browseService({
+        browse: repositories.browse,
+        clock,
+        indexedNdcCounts: (libraryId, notation) => searchEngine.ndcCounts(libraryId, notation),
+      }),
       health: healthService({ ping: () => ping(db), lifecycle }),
       catalogue: catalogueService({
         records: repositories.records,
