@@ -27,6 +27,7 @@ import { healthGet } from './routes/health-routes.ts'
 import { librariesGet } from './routes/home-routes.ts'
 import { keitaiQrGet } from './routes/keitai-qr-routes.ts'
 import { loanRoutes } from './routes/loan-routes.ts'
+import { branchRoutes } from './routes/branch-routes.ts'
 import { libraryInfoRoutes } from './routes/library-info-routes.ts'
 import { loginRoutes } from './routes/login-routes.ts'
 import { passwordRoutes } from './routes/password-routes.ts'
@@ -137,6 +138,7 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
     router.use(browseRoutes({ browse, renderer }, channel))
     router.use(isbnRoutes({ catalogue }, channel))
     router.use(libraryInfoRoutes({ openingCalendar, notices, renderer }, channel))
+    router.use(branchRoutes({ renderer }, channel))
     router.use(
       catalogueRoutes({
         catalogue,

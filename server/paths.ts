@@ -99,6 +99,7 @@ const TABLE = {
   emailConfirmed: { pc: '/:lib/email/confirmed', keitai: '/:lib/k/email/confirmed' },
   emailHelp: { pc: '/:lib/email/help', keitai: '/:lib/k/email/help' },
   calendar: { pc: '/:lib/calendar', keitai: '/:lib/k/calendar' },
+  branch: { pc: '/:lib/branches/:code', keitai: '/:lib/k/branches/:code' },
   notice: { pc: '/:lib/notices/:id', keitai: '/:lib/k/notices/:id' },
   keitaiQr: { pc: '/:lib/keitai-qr.svg', keitai: '/:lib/keitai-qr.svg' },
   stylesheet: { pc: '/static/opac.css', keitai: '/static/opac.css' },

@@ -24,6 +24,11 @@ export interface BranchTable {
   name: string
   is_pickup: Flag
   sort_order: ColumnType<number, number | undefined, number>
+  /** Postal address as patrons read it (sql/0070); '' when not entered. */
+  address: ColumnType<string, string | undefined, string>
+  phone: ColumnType<string, string | undefined, string>
+  /** A line for patrons (e.g. what the branch is for); '' when none. */
+  note: ColumnType<string, string | undefined, string>
 }
 
 export interface RecordTable {

@@ -182,6 +182,10 @@ interface DemoBranch {
   /** Share of the general collection shelved here (children's works use childrenWeight). */
   weight: number
   childrenWeight: number
+  /** Fictional, like the libraries: for the branch pages. */
+  address: string
+  phone: string
+  note: string
 }
 
 interface DemoLibrary {
@@ -213,10 +217,42 @@ export const DEMO_LIBRARIES: readonly DemoLibrary[] = [
     cardPrefix: '1101',
     barcodePrefix: '91',
     branches: [
-      { code: 'central', name: '中央図書館', weight: 50, childrenWeight: 25 },
-      { code: 'east', name: '東分館', weight: 25, childrenWeight: 10 },
-      { code: 'west', name: '西分館', weight: 25, childrenWeight: 10 },
-      { code: 'kids', name: 'こども図書館', weight: 0, childrenWeight: 55 },
+      {
+        code: 'central',
+        name: '中央図書館',
+        weight: 50,
+        childrenWeight: 25,
+        address: 'あおば市中央一丁目1番1号',
+        phone: '0465-00-0000',
+        note: '予約・相談・レファレンスはこちらへ。',
+      },
+      {
+        code: 'east',
+        name: '東分館',
+        weight: 25,
+        childrenWeight: 10,
+        address: 'あおば市東町二丁目3番4号（東地区センター2階）',
+        phone: '0465-00-0001',
+        note: '',
+      },
+      {
+        code: 'west',
+        name: '西分館',
+        weight: 25,
+        childrenWeight: 10,
+        address: 'あおば市西台五丁目6番7号',
+        phone: '0465-00-0002',
+        note: '',
+      },
+      {
+        code: 'kids',
+        name: 'こども図書館',
+        weight: 0,
+        childrenWeight: 55,
+        address: 'あおば市中央一丁目2番1号',
+        phone: '0465-00-0003',
+        note: '絵本・児童書と紙芝居の図書館です。',
+      },
     ],
   },
   {
@@ -232,12 +268,60 @@ export const DEMO_LIBRARIES: readonly DemoLibrary[] = [
     cardPrefix: '2201',
     barcodePrefix: '92',
     branches: [
-      { code: 'main', name: '本館', weight: 40, childrenWeight: 30 },
-      { code: 'east', name: '東部分館', weight: 12, childrenWeight: 14 },
-      { code: 'west', name: '西部分館', weight: 12, childrenWeight: 14 },
-      { code: 'north', name: '北部分館', weight: 12, childrenWeight: 14 },
-      { code: 'south', name: '南部分館', weight: 12, childrenWeight: 14 },
-      { code: 'higashihatsutomi', name: '東初富分館', weight: 12, childrenWeight: 14 },
+      {
+        code: 'main',
+        name: '本館',
+        weight: 40,
+        childrenWeight: 30,
+        address: 'みなと市本町一丁目1番地',
+        phone: '047-000-0000',
+        note: 'パスワードの発行は本館と各分館のカウンターで受け付けます。',
+      },
+      {
+        code: 'east',
+        name: '東部分館',
+        weight: 12,
+        childrenWeight: 14,
+        address: 'みなと市東部二丁目10番地',
+        phone: '047-000-0001',
+        note: '',
+      },
+      {
+        code: 'west',
+        name: '西部分館',
+        weight: 12,
+        childrenWeight: 14,
+        address: 'みなと市西部三丁目5番地',
+        phone: '047-000-0002',
+        note: '',
+      },
+      {
+        code: 'north',
+        name: '北部分館',
+        weight: 12,
+        childrenWeight: 14,
+        address: 'みなと市北部一丁目20番地',
+        phone: '047-000-0003',
+        note: '',
+      },
+      {
+        code: 'south',
+        name: '南部分館',
+        weight: 12,
+        childrenWeight: 14,
+        address: 'みなと市南部四丁目8番地',
+        phone: '047-000-0004',
+        note: '',
+      },
+      {
+        code: 'higashihatsutomi',
+        name: '東初富分館',
+        weight: 12,
+        childrenWeight: 14,
+        address: 'みなと市東初富六丁目1番地',
+        phone: '047-000-0005',
+        note: '',
+      },
     ],
   },
 ]
@@ -1136,6 +1220,9 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
               library_id: libraryId,
               code: b.code,
               name: b.name,
+              address: b.address,
+              phone: b.phone,
+              note: b.note,
               is_pickup: 1,
               sort_order: i + 1,
             })),

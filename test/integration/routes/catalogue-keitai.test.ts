@@ -69,7 +69,7 @@ describe('keitai channel: catalogue', () => {
       `/aoba/search?q=${encodeURIComponent('宮本百合子')}&page=3&view=pc`,
     )
     const pc = await get(app.baseUrl, `/aoba/search?q=${encodeURIComponent('宮本百合子')}&page=3`)
-    const kLink = cheerio.load(pc.text)('footer a').first()
+    const kLink = cheerio.load(pc.text)('footer li a').first()
     expect(kLink.text()).to.equal('携帯版')
     expect(kLink.attr('href')).to.equal(`/aoba/k/search?q=${sjis('宮本百合子')}&page=5`)
   })

@@ -216,4 +216,36 @@ describe('site pages a first visit relies on', function () {
     const forged = await c.submit(form2, { back: 'https://evil.example/aoba/search?q=x' })
     expect(forged.location).to.equal(`${app.baseUrl}/aoba/account/favourites`)
   })
+
+  it('has a page per branch, linked from the top page, and the 問合せ先 in every footer', async () => {
+    const top = await pc().get('/aoba/')
+    const $ = cheerio.load(top.text)
+    const links = $('ul.branches a').toArray()
+    expect(links.map((a) => $(a).text())).to.deep.equal([
+      '中央図書館',
+      '東分館',
+      '西分館',
+      'こども図書館',
+    ])
+    const east = await pc().get($(links[1]).attr('href')!)
+    await expectGoodPcPage(east.text)
+    const e = cheerio.load(east.text)
+    expect(e('h1').text()).to.equal('東分館')
+    expect(textOf(east.text)).to.include('あおば市東町二丁目3番4号')
+    expect(e('main a[href^="tel:"]').attr('href')).to.equal('tel:0465000001')
+    expect(e('a:contains("東分館の資料をさがす")').attr('href')).to.equal(
+      '/aoba/advanced?branch=east',
+    )
+    expect(e('footer .contact a').attr('href')).to.equal('tel:0465000000')
+    expect((await pc().get('/aoba/branches/nowhere')).status).to.equal(404)
+    expect((await pc().get('/aoba/branches/main')).status).to.equal(404) // minato's
+    const k = await keitai().get('/minato/k/branches/higashihatsutomi')
+    expectGoodKeitaiPage(k)
+    expect(k.text).to.include('みなと市東初富六丁目1番地')
+    expect(k.text).to.include('href="tel:0470000005"')
+    const kTop = await keitai().get('/minato/k/')
+    expectGoodKeitaiPage(kTop)
+    expect(kTop.text).to.include('href="/minato/k/branches/north"')
+    expect(kTop.text).to.include('問合せ:<a href="tel:0470000000">047-000-0000</a>')
+  })
 })

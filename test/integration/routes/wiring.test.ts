@@ -253,6 +253,7 @@ describe('wiring of every route (generated from the router stack)', function () 
       key: f.holdRequest,
       token: 'A'.repeat(43),
       ndc: '9',
+      code: 'east',
       isbn,
     }
   }
@@ -406,7 +407,11 @@ describe('wiring of every route (generated from the router stack)', function () 
         for (const route of routes.filter((r) => r.method === 'post' && r.scope === 'library')) {
           const path = `${mount}${fill(route.path, paramsFor(route.path, me))}`
           const res = await client.post(path, { _csrf: 'x'.repeat(43), card: ME.card })
-          expect(res.status, `POST ${path}`).to.equal(403)
+          // No session at all: 400 saying what happened (expired login, cookies off — issue 9);
+          // 403 is kept for a live session with a wrong token (the test above).
+          // ログアウト with nothing to end simply shows the logged-out page (issue 9).
+          const allowed = route.path.endsWith('/logout') ? [302, 303] : [400, 403]
+          expect(res.status, `POST ${path}`).to.be.oneOf(allowed)
         }
       }
       expect(await snapshot(t)).to.deep.equal(before)
