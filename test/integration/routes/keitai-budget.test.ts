@@ -182,6 +182,7 @@ describe('keitai byte budget on the worst pages of every keitai view', function 
       )}\n`,
     )
     await app?.close()
+    await t?.db.destroy()
   })
 
   it('catalogue pages: most hits, longest titles, most copies, logged in', async () => {

@@ -341,7 +341,11 @@ describe('wiring of every route (generated from the router stack)', function () 
     secrets.push(keitaiToken.split('.')[0] ?? keitaiToken)
     secrets.push(ME.card, ME.password, OTHER.card, MINATO.card)
   })
-  after(() => app?.close())
+  // The pool is closed here, not at the end of the run: the database server is shared.
+  after(async () => {
+    await app?.close()
+    await t?.db.destroy()
+  })
 
   it('finds the routes of both channels in the router stack', () => {
     const posts = routes.filter((r) => r.method === 'post' && r.scope === 'library')
