@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
       },
     }),
   )
-  app.use(securityHeaders)
+  app.use(securityHeaders(config))
   app.use((_req, res, next) => {
     res.locals.publicUrl = config.publicUrl
     if (lifecycle.draining) res.setHeader('Connection', 'close')
@@ -126,11 +126,11 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
     const router = express.Router({ mergeParams: true })
     router.use(loginRoutes({ config, auth, renderer, clock }, channel))
     router.use(portalRoutes({ accounts, mail, renderer }, channel))
-    router.use(loanRoutes({ loans, accounts, renderer, clock }, channel))
+    router.use(loanRoutes({ loans, accounts, renderer, clock, openingCalendar }, channel))
     router.use(passwordRoutes({ auth, accounts, renderer, clock }, channel))
     router.use(cartRoutes({ holds, renderer }, channel))
     router.use(holdRequestRoutes({ holds, accounts, renderer, clock }, channel))
-    router.use(holdRoutes({ holds, accounts, renderer }, channel))
+    router.use(holdRoutes({ holds, accounts, renderer, openingCalendar }, channel))
     router.use(emailRoutes({ mail, accounts, renderer, clock }, channel))
     router.use(favouriteRoutes({ lists, accounts, renderer }, channel))
     router.use(shelfRoutes({ lists, accounts, renderer }, channel))
@@ -143,6 +143,7 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
         lists,
         accounts,
         holds,
+        searchKeys: services.searchKeys,
         renderer,
         layout,
         info: { notices, openingCalendar },
@@ -152,10 +153,11 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
   }
   const keitai = channelRouter('keitai')
   const pc = channelRouter('pc')
-  const keitaiChain = [forceChannel('keitai'), decodeQuery, loadLibrary, ...sessions, keitai]
+  // The library first: a badly encoded query's 400 page then links to that library's top.
+  const keitaiChain = [forceChannel('keitai'), loadLibrary, decodeQuery, ...sessions, keitai]
   app.use(KEITAI_SESSION_MOUNT, ...keitaiChain)
   app.use(LIBRARY_MOUNT.keitai, ...keitaiChain)
-  app.use(LIBRARY_MOUNT.pc, autoChannel, decodeQuery, loadLibrary, ...sessions, (req, res, next) =>
+  app.use(LIBRARY_MOUNT.pc, autoChannel, loadLibrary, decodeQuery, ...sessions, (req, res, next) =>
     (channelOf(res) === 'keitai' ? keitai : pc)(req, res, next),
   )
 
@@ -190,7 +192,7 @@ function renderErrorPage(deps: AppDeps, res: Response, page: ErrorPage): void {
       res,
       channelOf(res),
       'error',
-      { ...pageContext(res, errorHeading(page.status), { error: true }), page },
+      { ...pageContext(res, page.heading ?? errorHeading(page.status), { error: true }), page },
       page.status,
     )
   } catch (err) {

@@ -33,6 +33,8 @@ export interface Config {
   terminalIdleMinutes: number
   /** A login ends this long after it began, however active (SESSION_ABSOLUTE_HOURS). */
   sessionAbsoluteMinutes: number
+  /** Every database query of the app has this long to answer (0: no limit). */
+  databaseQueryTimeoutSeconds: number
   /** The same on in-library terminals (TERMINAL_ABSOLUTE_MINUTES). */
   terminalAbsoluteMinutes: number
   /** Failed logins per card within loginWindowMinutes before the card is locked. */
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
       .filter(Boolean),
     terminalIdleMinutes: intFrom(env, 'TERMINAL_IDLE_MINUTES', 3, 1, 60),
     sessionAbsoluteMinutes: intFrom(env, 'SESSION_ABSOLUTE_HOURS', 8, 1, 7 * 24) * 60,
+    databaseQueryTimeoutSeconds: intFrom(env, 'DATABASE_QUERY_TIMEOUT_SECONDS', 15, 0, 3600),
     terminalAbsoluteMinutes: intFrom(env, 'TERMINAL_ABSOLUTE_MINUTES', 30, 1, 24 * 60),
     loginMaxFailures: intFrom(env, 'LOGIN_MAX_FAILURES', 5, 1, 100),
     loginWindowMinutes: intFrom(env, 'LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
@@ -168,4 +171,36 @@ export function loadConfig(env: Env = process.env): Config {
       'mail-send': scheduleFrom(env, 'JOB_MAIL_SEND', 'every 1m'),
     },
   }
+}
+
+/**
+ * What an operator must hear at start-up (logged as warnings by main.ts): development secrets
+ * outside tests, and an https PUBLIC_URL without TRUST_PROXY — behind a TLS-terminating proxy
+ * the app then sees plain http, withholds the Secure session cookie and every login fails.
+ */
+export function startupWarnings(
+  config: Pick<Config, 'env' | 'sessionSecret' | 'passwordPepper' | 'publicUrl' | 'trustProxy'>,
+): string[] {
+  const warnings: string[] = []
+  if (config.env !== 'test') {
+    if (config.sessionSecret.startsWith('development-only-')) {
+      warnings.push(
+        'SESSION_SECRET is not set: sessions are signed with a development value anyone can read in the source. Set SESSION_SECRET to a random string of 16+ characters.',
+      )
+    }
+    if (config.passwordPepper.startsWith('development-only-')) {
+      warnings.push(
+        'PASSWORD_PEPPER is not set: passwords are hashed with a development value anyone can read in the source. Set PASSWORD_PEPPER to a random string of 16+ characters before any real password is stored (it can never change afterwards).',
+      )
+    }
+  }
+  if (
+    config.publicUrl.startsWith('https:') &&
+    (config.trustProxy === 'false' || !config.trustProxy)
+  ) {
+    warnings.push(
+      "PUBLIC_URL is https but TRUST_PROXY is not set: behind a proxy that terminates TLS every request looks like plain http, the Secure session cookie is never sent and every login fails. Set TRUST_PROXY=1 (one proxy in front) or to the proxy's address.",
+    )
+  }
+  return warnings
 }

@@ -27,6 +27,7 @@ import { loanRepository } from './db/loan-repository.ts'
 import { patronRepository } from './db/patron-repository.ts'
 import { MysqlSessionStore } from './db/session-store.ts'
 import { throttleRepository } from './db/throttle-repository.ts'
+import { keitaiSearchKeyRepository } from './db/keitai-search-key-repository.ts'
 import type { Lifecycle } from './lifecycle.ts'
 import { accountService } from './services/account-service.ts'
 import { authService } from './services/auth-service.ts'
@@ -40,6 +41,7 @@ import { createSearchEngine } from './services/search/search-engine.ts'
 import { searchService } from './services/search/search-service.ts'
 import { loanService } from './services/loan-service.ts'
 import { throttleService } from './services/throttle-service.ts'
+import { searchKeyService } from './services/search-key-service.ts'
 import { staffRepository } from './db/staff-repository.ts'
 import { staffPatronRepository } from './db/staff-patron-repository.ts'
 import { staffTokenService } from './services/staff-token-service.ts'
@@ -49,6 +51,8 @@ import { circulationService } from './services/circulation-service.ts'
 import { openingCalendarService } from './services/opening-calendar-service.ts'
 import { noticeRepository } from './db/notice-repository.ts'
 import { noticeService } from './services/notice-service.ts'
+import { staffCatalogueRepository } from './db/staff-catalogue-repository.ts'
+import { staffCatalogueService } from './services/staff-catalogue-service.ts'
 
 export type { Lifecycle }
 
@@ -62,7 +66,9 @@ export function buildDeps(
     mailTransport?: MailTransport
   } = {},
 ) {
-  const db = overrides.db ?? createDb(config.databaseUrl, config.databasePoolSize)
+  const db =
+    overrides.db ??
+    createDb(config.databaseUrl, config.databasePoolSize, config.databaseQueryTimeoutSeconds * 1000)
   const clock = overrides.clock ?? systemClock
   // The search index engine: one per process, with its bounded cache (main.ts maintains it).
   const searchEngine = createSearchEngine({
@@ -81,10 +87,12 @@ export function buildDeps(
     browse: browseRepository(db),
     holds: holdRepository(db),
     mails: mailRepository(db),
+    searchKeys: keitaiSearchKeyRepository(db),
     staff: staffRepository(db),
     staffPatrons: staffPatronRepository(db),
     circulation: circulationRepository(db),
     notices: noticeRepository(db),
+    staffCatalogue: staffCatalogueRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
   const transport = overrides.mailTransport ?? mailTransport(config)
@@ -116,19 +124,25 @@ export function buildDeps(
     services: {
       libraries,
       notices: noticeService({ notices: repositories.notices, clock }),
+      staffCatalogue: staffCatalogueService({ catalogue: repositories.staffCatalogue, clock }),
       openingCalendar: openingCalendarService({
         calendars: repositories.calendars,
         libraries,
         clock,
       }),
       accounts: accountService({ patrons: repositories.patrons, clock }),
-      browse: browseService({ browse: repositories.browse, clock }),
+      browse: browseService({
+        browse: repositories.browse,
+        clock,
+        indexedNdcCounts: (libraryId, notation) => searchEngine.ndcCounts(libraryId, notation),
+      }),
       health: healthService({ ping: () => ping(db), lifecycle }),
       catalogue: catalogueService({
         records: repositories.records,
         search: searchService({ repository: searchRepository(db), engine: searchEngine }),
       }),
       throttle,
+      searchKeys: searchKeyService({ keys: repositories.searchKeys, clock }),
       auth,
       loans,
       lists: listService({ lists: repositories.lists, clock }),

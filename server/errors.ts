@@ -11,6 +11,8 @@ export class HttpError extends Error {
     readonly userMessage: string,
     /** Optional links offered on the error page (e.g. back to page 1). */
     readonly links: { href: string; text: string }[] = [],
+    /** The page's heading, when the status's own ("入力内容の誤り" …) would mislead. */
+    readonly heading?: string,
   ) {
     super(userMessage)
   }
@@ -62,11 +64,15 @@ export interface ErrorPage {
   status: number
   message: string
   links: { href: string; text: string }[]
+  heading?: string
 }
 
 export function toErrorPage(err: unknown): ErrorPage {
-  if (err instanceof HttpError)
-    return { status: err.status, message: err.userMessage, links: err.links }
+  if (err instanceof HttpError) {
+    const page: ErrorPage = { status: err.status, message: err.userMessage, links: err.links }
+    if (err.heading) page.heading = err.heading
+    return page
+  }
   if (isDatabaseUnavailable(err)) return { status: 503, message: MESSAGES[503], links: [] }
   // Errors from Express and body parsers carry a 4xx status (malformed URL, too large …).
   const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status

@@ -4,7 +4,7 @@
 // process runs it then). SIGTERM/SIGINT stop the scheduler and drain in-flight requests and
 // jobs, within SHUTDOWN_GRACE_SECONDS, before the process exits.
 import { createApp } from './app.ts'
-import { ConfigError, loadConfig } from './config.ts'
+import { ConfigError, loadConfig, startupWarnings } from './config.ts'
 import type { Config } from './config.ts'
 import { buildDeps } from './deps.ts'
 import { createHttpServer } from './http-server.ts'
@@ -26,6 +26,7 @@ const config = configOrExit()
 const lifecycle = { ready: false, draining: false }
 const deps = buildDeps(config, { lifecycle })
 const { logger } = deps
+for (const warning of startupWarnings(config)) logger.warn(`WARNING: ${warning}`)
 const jobs = opacJobRunner(deps)
 const app = createApp(deps, { jobs })
 let scheduler: JobScheduler | undefined
@@ -56,6 +57,13 @@ function shutdown(signal: string): void {
     server.closeAllConnections()
   }, graceMs)
   force.unref()
+  // Whatever the database does (a hung query, a pool that never ends), the process is gone
+  // shortly after the grace period.
+  const hardStop = setTimeout(() => {
+    logger.warn('grace period over: exiting without waiting for the database')
+    process.exit(1)
+  }, graceMs + 2000)
+  hardStop.unref()
   server.close(() => {
     jobsEnded
       .then((ended) => {

@@ -188,3 +188,6 @@ export function isSafeReturnPath(path: string): boolean {
     !/\/s\//.test(path)
   )
 }
+
+/** Every named page of both channels (the security fuzz walks it). */
+export const ROUTE_TABLE: Readonly<Record<PathName, Readonly<Record<Channel, string>>>> = TABLE

@@ -48,6 +48,11 @@ export interface PageOptions {
   switchParams?: PathParams
   /** Query of the same page on the other channel (encoded in that channel's charset). */
   switchQuery?: Query
+  /**
+   * What tells this page from its siblings of the same heading (the loan being renewed, the
+   * shelf being renamed, a result list's sort and filters): added to the title only.
+   */
+  titleDetail?: string
 }
 
 /**
@@ -68,7 +73,8 @@ export function pageContext(
     urlFor(channel, name, { ...base, ...params }, query, token)
   const pageSuffix = options.page && options.page > 1 ? `(${options.page}ページ目)` : ''
   const site = lib ? lib.library.name : 'Web OPAC'
-  const title = `${options.error ? 'エラー：' : ''}${heading}${pageSuffix}｜${site}`
+  const detail = options.titleDetail ? `（${options.titleDetail}）` : ''
+  const title = `${options.error ? 'エラー：' : ''}${heading}${detail}${pageSuffix}｜${site}`
   const other = otherChannel(channel)
   const switchName = options.switchTo ?? (lib ? 'top' : 'libraries')
   // A keitai UA at a shared URL would get the keitai pages again: ask for the PC ones.
@@ -141,6 +147,30 @@ export function pathFor(
   const channel = channelOf(res)
   const token = channel === 'keitai' ? keitaiSessionToken(req) : undefined
   return urlFor(channel, name, { lib: libraryOf(res).library.slug, ...params }, query, token)
+}
+
+/**
+ * This library's result page a page was reached from, for 「検索結果に戻る」: the Referer when it
+ * is this library's search page on this site (PC browsers send it: Referrer-Policy same-origin).
+ * Keeps no state and lengthens no URL; without a Referer there is simply no such link.
+ */
+export function resultsPageOf(req: Request, res: Response): string | null {
+  return resultsPath(req, res, req.get('referer'))
+}
+
+/** `raw` (a URL or a path) when it is this library's search page on this site, as a path. */
+export function resultsPath(req: Request, res: Response, raw: string | undefined): string | null {
+  if (!raw || raw.length > 2000 || /[\s\\]/.test(raw)) return null
+  const site = new URL(publicUrlOf(res))
+  let from: URL
+  try {
+    from = new URL(raw, site)
+  } catch {
+    return null
+  }
+  if (![req.get('host'), site.host].includes(from.host)) return null
+  const search = urlFor(channelOf(res), 'search', { lib: libraryOf(res).library.slug })
+  return from.pathname === search ? `${from.pathname}${from.search}` : null
 }
 
 /** Redirects to a named page of this library (303; 302 for keitai). */

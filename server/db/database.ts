@@ -1,6 +1,7 @@
 // The Kysely instance over a mysql2 pool, and creating the database itself when missing.
 import { Kysely, MysqlDialect, sql } from 'kysely'
 import { createPool } from 'mysql2'
+import type { Pool, PoolConnection } from 'mysql2'
 import { createConnection as createPromiseConnection } from 'mysql2/promise'
 import type { Database } from './schema.ts'
 
@@ -38,7 +39,13 @@ const common = {
   connectTimeout: 5000,
 } as const
 
-export function createDb(url: string, poolSize = 10): Db {
+/**
+ * The Kysely instance over a pool of poolSize connections. queryTimeoutMs (0: none) bounds
+ * every query: a query without an answer by then fails with PROTOCOL_SEQUENCE_TIMEOUT (a 503
+ * page, like a database that is down), and its connection is destroyed, not reused (it may
+ * still deliver the late answer).
+ */
+export function createDb(url: string, poolSize = 10, queryTimeoutMs = 0): Db {
   const target = parseDatabaseUrl(url)
   const pool = createPool({
     ...target,
@@ -54,7 +61,35 @@ export function createDb(url: string, poolSize = 10): Db {
       "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
     )
   })
+  if (queryTimeoutMs > 0) withQueryTimeout(pool, queryTimeoutMs)
   return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
+}
+
+type QueryCallback = (err: unknown, ...rest: unknown[]) => void
+
+/**
+ * Gives every query Kysely sends through the pool's connections (query(sql, values, callback))
+ * mysql2's per-query timeout, and destroys a connection whose query timed out.
+ */
+function withQueryTimeout(pool: Pool, timeoutMs: number): void {
+  const patched = new WeakSet<object>()
+  pool.on('connection', (conn: PoolConnection) => {
+    if (patched.has(conn)) return
+    patched.add(conn)
+    const query = conn.query.bind(conn) as (...args: unknown[]) => unknown
+    ;(conn as unknown as { query: (...args: unknown[]) => unknown }).query = (
+      ...args: unknown[]
+    ) => {
+      const [text, values, callback] = args
+      if (typeof text !== 'string' || typeof callback !== 'function') return query(...args)
+      return query({ sql: text, values, timeout: timeoutMs }, ((err, ...rest) => {
+        if ((err as { code?: unknown } | null)?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
+          conn.destroy()
+        }
+        ;(callback as QueryCallback)(err, ...rest)
+      }) as QueryCallback)
+    }
+  })
 }
 
 /** Creates the database named in the URL if the server does not have it yet. */

@@ -7,9 +7,13 @@
 // formBody() then verifyCsrf before every POST handler. A keitai form's action must carry the
 // session in its URL (keitaiSessionToken), or the POST arrives without the session.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Request, RequestHandler } from 'express'
+import type { Request, RequestHandler, Response } from 'express'
 import { HttpError } from '../errors.ts'
+import { urlFor } from '../paths.ts'
+import { channelOf } from './channel.ts'
 import { formField } from './form-body.ts'
+import { libraryOrNull } from './library.ts'
+import { sessionExpired, sessionPresented } from './session.ts'
 
 /** The hidden field every POST form carries. */
 export const CSRF_FIELD = '_csrf'
@@ -34,9 +38,20 @@ function tokensMatch(submitted: string | undefined, expected: string | undefined
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
+export const SESSION_EXPIRED =
+  'ログインの有効期限が切れました。一定時間操作がなかったため、入力内容は送信されていません。お手数ですが、もう一度ログインしてから操作してください。'
+
+export const COOKIES_OFF =
+  'Cookieが無効です。ブラウザの設定でCookieを有効にしてから、もう一度お試しください（Cookieを使えない携帯電話は携帯版をご利用ください）。'
+
 /**
- * For POST: 403 unless `_csrf` (read by formBody, last value) equals the session's token.
- * A session without a token (expired, or never shown a form) always fails. Other methods pass.
+ * For POST: passes when `_csrf` (read by formBody, last value) equals the session's token.
+ * Otherwise the patron is told what happened, with a way back:
+ * - the session the request brought has ended (idle timeout, absolute lifetime, logout
+ *   elsewhere), or a keitai brought none: 400 「ログインの有効期限が切れました」;
+ * - a PC brought no session cookie at all (cookies off): 400 「Cookieが無効です」;
+ * - a live session with another token (a forged or replayed form): 403.
+ * Other methods pass.
  */
 export const verifyCsrf: RequestHandler = (req, res, next) => {
   if (req.method !== 'POST') {
@@ -45,9 +60,32 @@ export const verifyCsrf: RequestHandler = (req, res, next) => {
   }
   // req.session is missing only when the session middleware did not run: refuse, not crash.
   const expected = (req.session as Request['session'] | undefined)?.csrfToken
-  if (!tokensMatch(formField(res, CSRF_FIELD), expected)) {
-    next(new HttpError(403, REFUSED))
+  if (tokensMatch(formField(res, CSRF_FIELD), expected)) {
+    next()
     return
   }
-  next()
+  if (expected === undefined) {
+    const keitai = channelOf(res) === 'keitai'
+    if (sessionExpired(res) || (keitai && !sessionPresented(req))) {
+      next(new HttpError(400, SESSION_EXPIRED, wayBack(res), 'ログインの有効期限切れ'))
+      return
+    }
+    if (!sessionPresented(req)) {
+      next(new HttpError(400, COOKIES_OFF, wayBack(res), 'Cookieが無効です'))
+      return
+    }
+  }
+  next(new HttpError(403, REFUSED, wayBack(res)))
+}
+
+/** Links from a refused form: the login page and the library's top page. */
+function wayBack(res: Response): { href: string; text: string }[] {
+  const lib = libraryOrNull(res)
+  if (!lib) return []
+  const channel = channelOf(res)
+  const slug = lib.library.slug
+  return [
+    { href: urlFor(channel, 'login', { lib: slug }), text: 'ログイン画面へ' },
+    { href: urlFor(channel, 'top', { lib: slug }), text: 'トップページへ' },
+  ]
 }

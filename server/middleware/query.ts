@@ -3,7 +3,7 @@
 import type { RequestHandler, Response } from 'express'
 import { HttpError } from '../errors.ts'
 import { charsetOf } from '../paths.ts'
-import { parseUrlEncoded } from '../render/form-decoding.ts'
+import { TooManyParametersError, parseUrlEncoded } from '../render/form-decoding.ts'
 import { channelOf } from './channel.ts'
 
 export type Params = Record<string, string[]>
@@ -13,8 +13,15 @@ export const decodeQuery: RequestHandler = (req, res, next) => {
   const raw = at === -1 ? '' : req.originalUrl.slice(at + 1)
   try {
     res.locals.query = parseUrlEncoded(raw, charsetOf(channelOf(res)))
-  } catch {
-    next(new HttpError(400, '検索語の文字コードが正しくありません。もう一度入力してください。'))
+  } catch (err) {
+    next(
+      err instanceof TooManyParametersError
+        ? new HttpError(
+            400,
+            `アドレスに含まれる条件が多すぎます（${err.limit}個まで）。検索画面からもう一度お試しください。`,
+          )
+        : new HttpError(400, '検索語の文字コードが正しくありません。もう一度入力してください。'),
+    )
     return
   }
   next()

@@ -228,6 +228,11 @@ export function keitaiSessionToken(req: Request): string | undefined {
   return signSessionId(req.sessionID, state.secret)
 }
 
+/** True when the request brought a session (cookie or keitai URL token), valid or not. */
+export function sessionPresented(req: Request): boolean {
+  return states.get(req)?.presented === true
+}
+
 /** True when the request brought a session that is gone (idle timeout, logout elsewhere). */
 export function sessionExpired(res: Response): boolean {
   return res.locals.sessionExpired === true

@@ -86,6 +86,12 @@ export function authFieldMessage(
       return '現在のパスワードが正しくありません。'
     case 'same_as_current':
       return '現在のパスワードとは違うパスワードを入力してください。'
+    case 'password_is_card':
+      return '利用者カードの番号はパスワードにできません。他人に推測されにくいものにしてください。'
+    case 'password_is_birth_date':
+      return '生年月日（19850412、850412、0412 など）はパスワードにできません。他人に推測されにくいものにしてください。'
+    case 'password_repeated':
+      return '同じ文字を並べただけのパスワード（1111、aaaa など）はできません。他人に推測されにくいものにしてください。'
   }
 }
 

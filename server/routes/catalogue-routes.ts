@@ -6,6 +6,9 @@ import type { Request, Response } from 'express'
 import { HttpError } from '../errors.ts'
 import { libraryOf } from '../middleware/library.ts'
 import { param, queryOf } from '../middleware/query.ts'
+import type { Params } from '../middleware/query.ts'
+import { encodeQueryValue } from '../render/form-decoding.ts'
+import type { SearchKeyService } from '../services/search-key-service.ts'
 import { routeWithinLibrary, urlFor } from '../paths.ts'
 import { ndcLabel } from '../services/ndc.ts'
 import type { Channel, PathName } from '../paths.ts'
@@ -13,7 +16,7 @@ import type { Renderer } from '../render/views.ts'
 import { MAX_QUERY_LENGTH } from '../services/catalogue-service.ts'
 import { MATERIAL_TYPE_LABELS } from '../render/labels.ts'
 import { SORT_LABELS, TITLE_MODE_LABELS, searchErrorMessages } from '../render/search-words.ts'
-import type { CatalogueService } from '../services/catalogue-service.ts'
+import type { CatalogueService, SearchRequest } from '../services/catalogue-service.ts'
 import type { AccountService } from '../services/account-service.ts'
 import type { ListService, ShelfSummary } from '../services/list-service.ts'
 import { SHELF_NAME_MAX } from '../services/list-service.ts'
@@ -23,7 +26,7 @@ import type { HoldService } from '../services/hold-service.ts'
 import type { NoticeService } from '../services/notice-service.ts'
 import type { OpeningCalendarService } from '../services/opening-calendar-service.ts'
 import { criteriaSummary, searchHeading } from '../render/search-summary.ts'
-import { currentPatronId, pageContext, publicUrlOf, takeFlash } from '../web.ts'
+import { currentPatronId, pageContext, publicUrlOf, resultsPageOf, takeFlash } from '../web.ts'
 import { csrfToken } from '../middleware/csrf.ts'
 import {
   parsePage,
@@ -67,17 +70,33 @@ export interface RecordListActions {
   notice: string
 }
 
+/**
+ * What a re-sorted or filtered result list adds to its title: the criteria beyond the one its
+ * heading names, and the sort order, e.g. 「所蔵館：東分館・出版年の新しい順」.
+ */
+function refinementsOf(
+  request: SearchRequest,
+  branches: readonly { code: string; name: string }[],
+): string {
+  const parts = criteriaSummary(request, branches)
+    .slice(1)
+    .map((c) => `${c.label}：${[...c.value].slice(0, 20).join('')}`)
+  if (request.sort !== 'relevance') parts.push(SORT_LABELS[request.sort])
+  return parts.join('・')
+}
+
 export function catalogueRoutes(deps: {
   catalogue: CatalogueService
   lists: ListService
   accounts: AccountService
   holds: HoldService
+  searchKeys: SearchKeyService
   renderer: Renderer
   layout: ChannelLayout
   /** お知らせ and today's opening state for the top page. */
   info: { notices: NoticeService; openingCalendar: OpeningCalendarService }
 }): Router {
-  const { catalogue, lists, accounts, holds, renderer, layout, info } = deps
+  const { catalogue, lists, accounts, holds, searchKeys, renderer, layout, info } = deps
   const router = Router({ mergeParams: true })
   const render = (res: Response, view: string, data: object, status = 200) =>
     renderer.page(res, layout.channel, view, data, status)
@@ -98,9 +117,39 @@ export function catalogueRoutes(deps: {
     })
   }
 
-  const searchGet = async (_req: Request, res: Response) => {
-    const { library, branches } = libraryOf(res)
+  /**
+   * The request's parameters with a search key (`k`, keitai links of a long search) expanded
+   * into the fields it stands for; parameters given beside it win. Null for an unknown key.
+   */
+  const expandedQuery = async (res: Response): Promise<Params | null> => {
     const query = queryOf(res)
+    const key = param(res, 'k')
+    if (key === undefined) return query
+    const stored = await searchKeys.expand(key)
+    if (!stored) return null
+    const out: Params = Object.create(null) as Params
+    for (const [name, value] of Object.entries(stored)) out[name] = [value]
+    for (const [name, values] of Object.entries(query)) if (name !== 'k') out[name] = values
+    return out
+  }
+
+  /** Parameters for links: on keitai, long text fields go behind a search key. */
+  const linkParams = (params: Record<string, string>) =>
+    layout.channel === 'keitai'
+      ? searchKeys.shorten(params, (v) => encodeQueryValue(v, 'shift_jis').length)
+      : Promise.resolve(params)
+
+  const searchGet = async (req: Request, res: Response) => {
+    const { library, branches } = libraryOf(res)
+    const query = await expandedQuery(res)
+    if (!query) {
+      throw new HttpError(
+        400,
+        'この検索の有効期限が切れました。お手数ですが、もう一度検索してください。',
+        [{ href: urlFor(layout.channel, 'search', { lib: library.slug }), text: '資料をさがす' }],
+        '検索の有効期限切れ',
+      )
+    }
     const outcome = await catalogue.search(library.id, branches, readSearchRequest(query), {
       page: readSearchPage(query),
       perPage: layout.hitsPerPage,
@@ -113,21 +162,26 @@ export function catalogueRoutes(deps: {
       materialTypes: MATERIAL_TYPE_LABELS,
       ndcLabel,
     }
-    const params = searchParams(outcome.request)
+    const params = await linkParams(searchParams(outcome.request))
     if (outcome.ok) {
       const refine = layout.channel === 'keitai' && param(res, 'refine') === '1'
       const facets =
         layout.channel === 'pc' || refine
           ? await catalogue.facets(library.id, branches, outcome.request)
           : null
+      // What a patron just did from this list (お気に入りに入れました) is theirs alone.
+      const notice = takeFlash(req)
+      if (notice) res.setHeader('Cache-Control', 'no-store, private')
       render(res, refine ? 'search-refine' : 'search', {
+        notice,
         ...pageContext(res, searchHeading(outcome.request) + (refine ? '：絞り込み' : ''), {
           page: outcome.page,
+          titleDetail: refinementsOf(outcome.request, branches),
           switchTo: 'search',
           switchQuery: { ...params, page: pageOnOtherChannel(outcome.page, layout) },
         }),
         ...common,
-        feedUrl: urlFor('pc', 'searchFeed', { lib: library.slug }, params),
+        feedUrl: urlFor('pc', 'searchFeed', { lib: library.slug }, searchParams(outcome.request)),
         result: { ...outcome, params },
         request: outcome.request,
         facets,
@@ -273,6 +327,7 @@ export function catalogueRoutes(deps: {
       // お気に入り / My本棚 forms for a logged-in patron, else links.
       listActions: actions,
       hold,
+      backToResults: resultsPageOf(req, res),
       latestIssueId:
         detail.record.material_type === 'magazine'
           ? detail.copies.find((c) => c.issue_date)?.id

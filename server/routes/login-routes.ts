@@ -116,6 +116,16 @@ export function loginRoutes(deps: LoginDeps, channel: Channel): Router {
     redirectTo(res, libraryPath(channelOf(res), library.slug, target, token))
   })
 
+  // ログアウト when no longer logged in (after a logout, Back, and ログアウト again; or after
+  // the idle timeout): the visitor is logged out, which is what they asked for.
+  router.post(route('logout'), (req, res, next) => {
+    if (currentPatronId(req, res) !== null) {
+      next()
+      return
+    }
+    personal(req, res, () => undefined)
+    redirectTo(res, urlFor(channelOf(res), 'top', { lib: libraryOf(res).library.slug }))
+  })
   router.post(route('logout'), ...postChain, async (req, res) => {
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()))
     if (channelOf(res) === 'pc') res.clearCookie(SESSION_COOKIE, { path: '/' })

@@ -177,9 +177,12 @@ export function passwordRoutes(deps: PasswordDeps, channel: Channel): Router {
     const { library, settings } = libraryOf(res)
     const pending = registration(req, res)
     if (!pending) throw startAgain(req, res, 'passwordRegister', '新規パスワード登録へ')
+    const patron = await accounts.patron(library.id, pending.patronId)
+    if (!patron) throw startAgain(req, res, 'passwordRegister', '新規パスワード登録へ')
     const outcome = await auth.newPassword(settings, {
       password: formField(res, 'password') ?? '',
       confirmation: formField(res, 'confirmation') ?? '',
+      patron,
     })
     if (!outcome.ok) {
       newPasswordPage(req, res, { errors: authFieldMessages(outcome.errors, settings) }, 400)

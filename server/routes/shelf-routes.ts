@@ -210,7 +210,10 @@ export function shelfRoutes(
       res,
       'shelf-rename',
       {
-        ...listPageContext(req, res, '本棚の名前を変更', { error: status >= 400 }),
+        ...listPageContext(req, res, '本棚の名前を変更', {
+          error: status >= 400,
+          titleDetail: shelf.name,
+        }),
         shelf,
         name: shelf.name,
         ...data,
@@ -244,7 +247,10 @@ export function shelfRoutes(
 
   router.get(route('shelfDelete'), personal, requireLogin, async (req, res) => {
     const shelf = await loadShelf(req, res)
-    renderPage(renderer, res, 'shelf-delete', { ...listPageContext(req, res, '本棚の削除'), shelf })
+    renderPage(renderer, res, 'shelf-delete', {
+      ...listPageContext(req, res, '本棚の削除', { titleDetail: shelf.name }),
+      shelf,
+    })
   })
 
   router.post(route('shelfDelete'), ...post, async (req, res) => {

@@ -10,6 +10,7 @@ import {
   PASSWORD_MAX_LENGTH,
   dummyVerify,
   generateInitialPassword,
+  guessablePassword,
   hashPassword,
   normaliseCardNumber,
   onlineServiceEligibility,
@@ -17,7 +18,7 @@ import {
   verifyIdentity,
   verifyPassword,
 } from './password-service.ts'
-import type { EligibilityProblem, PasswordProblem } from './password-service.ts'
+import type { EligibilityProblem, GuessablePassword, PasswordProblem } from './password-service.ts'
 import type { ThrottleService } from './throttle-service.ts'
 
 /** What is wrong with a field of a login or password form; render/words.ts words it. */
@@ -40,6 +41,10 @@ export type AuthProblem =
   /** The current password of a logged-in patron's change form is wrong. */
   | 'current_wrong'
   | 'same_as_current'
+  /** The new password is the card number, the birth date or one character repeated. */
+  | 'password_is_card'
+  | 'password_is_birth_date'
+  | 'password_repeated'
 
 /** The form fields the account journeys ask for. */
 export type AuthField = 'card' | 'password' | 'confirmation' | 'fullName' | 'birthDate' | 'current'
@@ -78,6 +83,12 @@ const CARD_PROBLEMS = {
   not_digits: 'card_not_digits',
   too_long: 'card_too_long',
 } as const satisfies Record<string, AuthProblem>
+
+const GUESSABLE_PROBLEMS = {
+  card: 'password_is_card',
+  birth_date: 'password_is_birth_date',
+  repeated: 'password_repeated',
+} as const satisfies Record<GuessablePassword, AuthProblem>
 
 const PASSWORD_PROBLEMS = {
   too_short: 'password_too_short',
@@ -183,15 +194,24 @@ export function authService(deps: {
     return { ok: true, patron }
   }
 
-  /** Validates a new password entered twice and hashes it. */
+  /**
+   * Validates a new password entered twice and hashes it. With the patron, a password anyone
+   * could guess from the card or the patron (guessablePassword) is refused too.
+   */
   async function newPassword(
     settings: LibrarySettings,
-    input: { password: string; confirmation: string },
+    input: {
+      password: string
+      confirmation: string
+      patron?: { card_number: string; birth_date: string }
+    },
   ): Promise<SetPasswordOutcome> {
     const errors: FieldErrors = {}
     const valid = validateNewPassword(settings, input.password)
+    const guessable = input.patron ? guessablePassword(input.password, input.patron) : null
     if (!input.password) errors.password = 'new_password_empty'
     else if (!valid.ok) errors.password = PASSWORD_PROBLEMS[valid.reason]
+    else if (guessable) errors.password = GUESSABLE_PROBLEMS[guessable]
     if (!errors.password && input.password !== input.confirmation) {
       errors.confirmation = 'confirmation_mismatch'
     }
@@ -282,6 +302,11 @@ export function authService(deps: {
           reason: 'fields',
           errors: { password: 'same_as_current' },
         }
+      }
+      // Only now that the patron is known (and proved the current password).
+      const guessable = guessablePassword(input.password, checked.patron)
+      if (guessable) {
+        return { ok: false, reason: 'fields', errors: { password: GUESSABLE_PROBLEMS[guessable] } }
       }
       return { ok: true, patron: checked.patron, newHash: fresh.hash }
     },

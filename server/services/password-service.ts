@@ -34,6 +34,44 @@ export function validateNewPassword(
   return { ok: true }
 }
 
+export type GuessablePassword = 'card' | 'birth_date' | 'repeated'
+
+/**
+ * Passwords anyone holding the card (or knowing the patron) would try first, refused under both
+ * presets (the length rules stay each library's): the card number itself, the birth date in
+ * the spellings people use (19850412, 850412, 0412, 4121985 …, with the month and day with
+ * or without their leading zero), and one character repeated (1111, aaaa).
+ */
+export function guessablePassword(
+  password: string,
+  patron: { card_number: string; birth_date: string },
+): GuessablePassword | null {
+  if (password === patron.card_number) return 'card'
+  if (password.length > 1 && [...password].every((c) => c === password[0])) return 'repeated'
+  if (birthDateSpellings(patron.birth_date).has(password)) return 'birth_date'
+  return null
+}
+
+function birthDateSpellings(birthDate: string): Set<string> {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(birthDate)
+  if (!m) return new Set()
+  const [, yyyy = '', mm = '', dd = ''] = m
+  const yy = yyyy.slice(2)
+  const months = new Set([mm, String(Number(mm))])
+  const days = new Set([dd, String(Number(dd))])
+  const out = new Set<string>()
+  for (const mo of months) {
+    for (const d of days) {
+      for (const y of [yyyy, yy, '']) {
+        out.add(`${y}${mo}${d}`) // 19850412, 850412, 0412, 412
+        if (y) out.add(`${mo}${d}${y}`) // 04121985, 041285
+        if (y) out.add(`${d}${mo}${y}`) // 12041985
+      }
+    }
+  }
+  return out
+}
+
 // ---------------------------------------------------------------------------------------
 // Who may use the online services (and so have a password)
 

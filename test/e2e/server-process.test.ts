@@ -139,4 +139,32 @@ describe('server process (npm start)', function () {
     expect(res.text).to.include('坊っちゃん')
     expect(await exited).to.equal(0)
   })
+
+  it('exits within the grace period on SIGTERM while the database hangs', async () => {
+    const port = await freePort()
+    const { child, exited } = startServer({
+      PORT: String(port),
+      DATABASE_URL: proxiedUrl,
+      SHUTDOWN_GRACE_SECONDS: '2',
+      DATABASE_QUERY_TIMEOUT_SECONDS: '30',
+      JOBS_IN_SERVER: 'false',
+    })
+    children.push(child)
+    const baseUrl = `http://127.0.0.1:${port}`
+    await waitHealthy(baseUrl, 30_000)
+    proxy.delayMs = 120_000 // connected, but the database answers nothing
+    try {
+      const hung = get(baseUrl, `/minato/search?q=${encodeURIComponent('こゝろ')}`).catch(
+        () => null,
+      )
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const started = Date.now()
+      child.kill('SIGTERM')
+      await exited
+      expect(Date.now() - started).to.be.below(2000 + 4000)
+      await hung
+    } finally {
+      proxy.delayMs = 0
+    }
+  })
 })

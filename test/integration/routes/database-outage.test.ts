@@ -57,4 +57,32 @@ describe('database outage', () => {
     expect((await get(app.baseUrl, '/healthz')).status).to.equal(200)
     expect((await get(app.baseUrl, search)).status).to.equal(200)
   })
+
+  it('answers 503 when a query outlasts DATABASE_QUERY_TIMEOUT_SECONDS, then recovers', async () => {
+    const shared = await sharedDemoDatabase()
+    const target = new URL(shared.url)
+    target.port = String(proxy.port)
+    const limited = createDb(target.toString(), 2, 1000)
+    const limitedApp = await startTestServer(limited)
+    try {
+      const search = `/aoba/search?q=${encodeURIComponent('こころ')}`
+      expect((await get(limitedApp.baseUrl, search)).status).to.equal(200)
+      proxy.delayMs = 60_000 // the database stalls: connected, but no answer
+      const started = Date.now()
+      const stalled = await get(limitedApp.baseUrl, search)
+      expect(stalled.status).to.equal(503)
+      expect(stalled.text).to.include('ただいまシステムを利用できません')
+      expect(Date.now() - started).to.be.below(8000)
+      const k = await get(limitedApp.baseUrl, '/aoba/k/records/5', { 'User-Agent': KEITAI_UA })
+      expect(k.status).to.equal(503)
+      expectGoodKeitaiPage(k)
+      proxy.delayMs = 0
+      // Timed-out connections were destroyed, not reused: the next request is answered.
+      expect((await get(limitedApp.baseUrl, search)).status).to.equal(200)
+    } finally {
+      proxy.delayMs = 0
+      await limitedApp.close()
+      await limited.destroy()
+    }
+  })
 })

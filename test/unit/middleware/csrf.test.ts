@@ -109,8 +109,11 @@ describe('csrf', () => {
     const wrong = (token.startsWith('A') ? 'B' : 'A') + token.slice(1)
     expect(await post('/aoba/form', `_csrf=${wrong}`, cookie)).to.deep.equal(refused)
     expect(await post('/aoba/form', `_csrf=${token}x`, cookie)).to.deep.equal(refused)
-    // The right token without the session (a forged cross-site POST without cookies).
-    expect(await post('/aoba/form', `_csrf=${token}`)).to.deep.equal(refused)
+    // The right token without the session (a forged cross-site POST, or cookies off): refused,
+    // and said as the cookie-less patron needs it.
+    const noCookie = await post('/aoba/form', `_csrf=${token}`)
+    expect(noCookie.status).to.equal(400)
+    expect(noCookie.json.message).to.match(/^Cookieが無効です/)
     // Another session's token.
     const other = await pcForm()
     expect(await post('/aoba/form', `_csrf=${other.token}`, cookie)).to.deep.equal(refused)
@@ -129,8 +132,10 @@ describe('csrf', () => {
     expect(ksid).to.be.a('string')
     const ok = await post(`/aoba/k/s/${ksid}/form`, `_csrf=${token}`)
     expect(ok.status).to.equal(200)
-    // Without the session in the URL the token means nothing.
-    expect((await post('/aoba/k/form', `_csrf=${token}`)).status).to.equal(403)
+    // Without the session in the URL the token means nothing (said as an ended login).
+    const lost = await post('/aoba/k/form', `_csrf=${token}`)
+    expect(lost.status).to.equal(400)
+    expect(lost.json.message).to.match(/^ログインの有効期限が切れました/)
   })
 
   it('lets other methods through', async () => {

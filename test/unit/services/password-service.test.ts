@@ -14,6 +14,7 @@ import {
   parseBirthDate,
   schoolEntryDay,
   validateNewPassword,
+  guessablePassword,
   verifyIdentity,
   verifyPassword,
 } from '../../../server/services/password-service.ts'
@@ -525,5 +526,44 @@ describe('password-service', () => {
         expect(parseBirthDate(y, m, d), `${y}-${m}-${d}`).to.equal(null)
       }
     })
+  })
+})
+
+describe('guessable passwords (issue 9, item 5)', () => {
+  const patron = { card_number: '1101900002', birth_date: '1985-04-02' }
+
+  it('refuses the card number, the birth date in common spellings and one repeated character', () => {
+    expect(guessablePassword('1101900002', patron)).to.equal('card')
+    for (const spelling of [
+      '19850402',
+      '850402',
+      '0402',
+      '1985042',
+      '198542',
+      '04021985',
+      '02041985',
+      '042',
+      '4021985',
+    ]) {
+      expect(guessablePassword(spelling, patron), spelling).to.equal('birth_date')
+    }
+    for (const same of ['1111', 'aaaaaa', 'ZZZZZZZZ']) {
+      expect(guessablePassword(same, patron), same).to.equal('repeated')
+    }
+  })
+
+  it('lets other passwords through, including ones that merely contain the date', () => {
+    for (const ok of ['aoba1234', '19850403', 'x19850402', '1101900003', 'aaaaab', '2222x']) {
+      expect(guessablePassword(ok, patron), ok).to.equal(null)
+    }
+  })
+
+  it('applies under both presets, after each preset’s own length rule', () => {
+    for (const preset of ['A', 'B'] as const) {
+      const settings = PRESETS[preset]
+      const password = '19850402'
+      expect(validateNewPassword(settings, password).ok).to.equal(true)
+      expect(guessablePassword(password, patron)).to.equal('birth_date')
+    }
   })
 })
