@@ -166,13 +166,14 @@ describe('demo loader', function () {
   it('stores search_text folded as written here by hand (not by the function under test)', async () => {
     // Fields in order (title, reading, subtitle, series, author, reading, publisher, subjects),
     // empty ones left out, joined by U+0001; Latin letters lower-cased and spaces dropped,
-    // katakana as hiragana, small kana as large (りゅう → りゆう).
+    // katakana as hiragana, small kana as large (りゅう → りゆう), variant kanji as their
+    // common form (濹 → 墨).
     const expected: Record<string, string> = {
       '000773': ['こころ', 'こころ', '集英社文庫', '夏目漱石', 'なつめそうせき', '集英社'].join(
         '\u0001',
       ),
       '052016': [
-        '濹東綺譚',
+        '墨東綺譚',
         'ぼくとうきだん',
         '新潮文庫',
         '永井荷風',

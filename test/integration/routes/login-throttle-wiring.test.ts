@@ -45,7 +45,10 @@ describe('login throttle wiring (per card, per address, identity checks)', funct
       .execute()
   })
   beforeEach(() => t.db.deleteFrom('throttle').execute())
-  after(() => app.close())
+  after(async () => {
+    await app.close()
+    await t.db.destroy()
+  })
 
   async function login(card: string, password: string): Promise<number> {
     const c = new FormClient(app.baseUrl)

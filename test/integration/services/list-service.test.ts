@@ -78,6 +78,8 @@ describe('list-service (real database)', () => {
       .execute()
   })
 
+  after(() => t.db.destroy())
+
   beforeEach(async () => {
     await t.db.deleteFrom('shelf_item').execute()
     await t.db.deleteFrom('shelf').execute()

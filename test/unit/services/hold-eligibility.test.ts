@@ -183,6 +183,24 @@ describe('hold eligibility', () => {
     expect(supplyingCopies(A, magazine().copies)).to.equal(2)
     expect(supplyingCopies(A, magazine().copies, 11)).to.equal(1)
     expect(supplyingCopies({ referenceOnlyHoldable: true }, magazine().copies)).to.equal(3)
+    // One issue asked for: that copy only.
+    expect(supplyingCopies({ referenceOnlyHoldable: true }, magazine().copies, 10)).to.equal(1)
+    // A missing copy never supplies a hold.
+    const lost = [
+      ...book().copies,
+      { id: 3, status: 'missing' as const, reference_only: 0, issue_date: null },
+    ]
+    expect(supplyingCopies(A, lost)).to.equal(2)
+  })
+
+  it('finds the newest issue whatever the order of the copies', () => {
+    expect(latestIssueId([...magazine().copies].reverse())).to.equal(12)
+    const sameDay = [
+      { id: 20, status: 'available' as const, reference_only: 0, issue_date: '2026-11-01' },
+      { id: 21, status: 'available' as const, reference_only: 0, issue_date: '2026-11-01' },
+    ]
+    expect(latestIssueId(sameDay)).to.equal(20)
+    expect(latestIssueId(book().copies)).to.equal(undefined)
   })
 
   it('estimates the wait from the position, the copies and the loan period', () => {
@@ -191,5 +209,7 @@ describe('hold eligibility', () => {
     expect(estimatedWaitWeeks(3, 2, 14)).to.equal(4)
     expect(estimatedWaitWeeks(2, 4, 14)).to.equal(2)
     expect(estimatedWaitWeeks(1, 0, 14)).to.equal(null)
+    // No position (a hold not yet in the queue): no estimate.
+    expect(estimatedWaitWeeks(0, 2, 14)).to.equal(null)
   })
 })
