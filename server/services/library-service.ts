@@ -51,6 +51,11 @@ export function libraryService(libraries: LibraryRepository, now: () => number =
       cache.delete(slug)
     },
 
+    /** Forgets this process's cached copy (after staff change a library or its branches). */
+    forget(slug: string): void {
+      cache.delete(slug)
+    },
+
     /** The library with this slug (settings resolved, branches in order), or null. */
     async bySlug(slug: string): Promise<LibraryContext | null> {
       if (!LIBRARY_SLUG.test(slug)) return null

@@ -239,6 +239,20 @@ describe('keitai byte budget on the worst pages of every keitai view', function 
       .where('library_id', '=', libraryId)
       .execute()
     for (const { id } of branches) await measure(`${base}/calendar?branch=${id}`)
+    // A branch page with the longest address, note and telephone the columns hold.
+    await t.db
+      .updateTable('branch')
+      .set({ address: '東'.repeat(200), note: '館'.repeat(500), phone: '0'.repeat(20) })
+      .where('id', '=', branches[0]!.id)
+      .execute()
+    const code = await t.db
+      .selectFrom('branch')
+      .select('code')
+      .where('id', '=', branches[0]!.id)
+      .executeTakeFirstOrThrow()
+    app.deps.services.libraries.forget(base.split('/')[1]!)
+    await measure(`${base}/branches/${code.code}`)
+    await measure(`${base}/`)
     await measure(`${base}/browse`)
     await measure(`${base}/browse/9`)
     await measure(`${base}/browse/913`)
