@@ -153,10 +153,11 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
   }
   const keitai = channelRouter('keitai')
   const pc = channelRouter('pc')
-  const keitaiChain = [forceChannel('keitai'), decodeQuery, loadLibrary, ...sessions, keitai]
+  // The library first: a badly encoded query's 400 page then links to that library's top.
+  const keitaiChain = [forceChannel('keitai'), loadLibrary, decodeQuery, ...sessions, keitai]
   app.use(KEITAI_SESSION_MOUNT, ...keitaiChain)
   app.use(LIBRARY_MOUNT.keitai, ...keitaiChain)
-  app.use(LIBRARY_MOUNT.pc, autoChannel, decodeQuery, loadLibrary, ...sessions, (req, res, next) =>
+  app.use(LIBRARY_MOUNT.pc, autoChannel, loadLibrary, decodeQuery, ...sessions, (req, res, next) =>
     (channelOf(res) === 'keitai' ? keitai : pc)(req, res, next),
   )
 

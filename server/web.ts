@@ -149,6 +149,30 @@ export function pathFor(
   return urlFor(channel, name, { lib: libraryOf(res).library.slug, ...params }, query, token)
 }
 
+/**
+ * This library's result page a page was reached from, for 「検索結果に戻る」: the Referer when it
+ * is this library's search page on this site (PC browsers send it: Referrer-Policy same-origin).
+ * Keeps no state and lengthens no URL; without a Referer there is simply no such link.
+ */
+export function resultsPageOf(req: Request, res: Response): string | null {
+  return resultsPath(req, res, req.get('referer'))
+}
+
+/** `raw` (a URL or a path) when it is this library's search page on this site, as a path. */
+export function resultsPath(req: Request, res: Response, raw: string | undefined): string | null {
+  if (!raw || raw.length > 2000 || /[\s\\]/.test(raw)) return null
+  const site = new URL(publicUrlOf(res))
+  let from: URL
+  try {
+    from = new URL(raw, site)
+  } catch {
+    return null
+  }
+  if (![req.get('host'), site.host].includes(from.host)) return null
+  const search = urlFor(channelOf(res), 'search', { lib: libraryOf(res).library.slug })
+  return from.pathname === search ? `${from.pathname}${from.search}` : null
+}
+
 /** Redirects to a named page of this library (303; 302 for keitai). */
 export function redirectToPage(
   req: Request,

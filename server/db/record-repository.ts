@@ -226,6 +226,7 @@ export function recordRepository(db: Db) {
       await sql`UPDATE record SET
           search_text = ${column('search_text')},
           title_key = ${column('title_key')},
+          title_proper_key = ${column('title_proper_key')},
           author_key = ${column('author_key')},
           publisher_key = ${column('publisher_key')},
           subject_key = ${column('subject_key')},

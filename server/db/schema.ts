@@ -47,6 +47,8 @@ export interface RecordTable {
   source_id: string
   search_text: string
   title_key: ColumnType<string, string | undefined, string>
+  /** The title and its reading, framed (sql/0061). */
+  title_proper_key: ColumnType<string, string | undefined, string>
   author_key: ColumnType<string, string | undefined, string>
   publisher_key: ColumnType<string, string | undefined, string>
   subject_key: ColumnType<string, string | undefined, string>
@@ -55,6 +57,8 @@ export interface RecordTable {
   search_version: ColumnType<number, number | undefined, number>
   /** Lengths of the folded fields in search_text (sql/0025). */
   search_layout: ColumnType<string, string | undefined, string>
+  /** The relevance ranking's measure of demand (sql/0060, services/search/popularity.ts). */
+  popularity: ColumnType<number, number | undefined, number>
   title_reading_generated: Flag
   author_reading_generated: Flag
   created_at: CreatedAt

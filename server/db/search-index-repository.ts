@@ -35,6 +35,7 @@ export interface IndexSourceRow {
   search_layout: string
   material_type: string
   ndc: string
+  popularity: number
 }
 
 export interface DeltaRow {
@@ -45,11 +46,13 @@ export interface DeltaRow {
     search_text: string
     reading: string
     title_key: string
+    title_proper_key: string
     author_key: string
     publisher_key: string
     pub_year: number | null
     material_type: string
     ndc: string
+    popularity: number
   } | null
 }
 
@@ -211,6 +214,7 @@ export async function fetchIndexSource(
       'material_type',
       'ndc',
       'search_layout',
+      'popularity',
       rankedReading('record').as('reading'),
     ])
     .where('library_id', '=', libraryId)
@@ -271,8 +275,10 @@ export async function readStateWithDelta(
       'r.material_type',
       'r.ndc',
       'r.title_key',
+      'r.title_proper_key',
       'r.author_key',
       'r.publisher_key',
+      'r.popularity',
       rankedReading('r').as('reading'),
     ])
     .where('s.library_id', '=', libraryId)
@@ -293,11 +299,13 @@ export async function readStateWithDelta(
               search_text: r.search_text ?? '',
               reading: r.reading,
               title_key: r.title_key ?? '',
+              title_proper_key: r.title_proper_key ?? '',
               author_key: r.author_key ?? '',
               publisher_key: r.publisher_key ?? '',
               pub_year: r.pub_year,
               material_type: r.material_type ?? '',
               ndc: r.ndc ?? '',
+              popularity: r.popularity ?? 0,
             },
     })
   }
@@ -361,15 +369,16 @@ export async function recordsByBranch(
   db: Queryable,
   libraryId: number,
   recordIds: readonly number[],
+  availableOnly = false,
 ): Promise<{ branchId: number; n: number }[]> {
   if (recordIds.length === 0) return []
-  const rows = await db
+  let q = db
     .selectFrom('copy')
     .select(['branch_id', sql<number>`COUNT(DISTINCT record_id)`.as('n')])
     .where('library_id', '=', libraryId)
     .where(inRecordIds(recordIds))
-    .groupBy('branch_id')
-    .execute()
+  if (availableOnly) q = q.where('status', '=', 'available').where('reference_only', '=', 0)
+  const rows = await q.groupBy('branch_id').execute()
   return rows.map((r) => ({ branchId: r.branch_id, n: Number(r.n) }))
 }
 
@@ -443,4 +452,69 @@ export async function withBuildLock<T>(
   const outcome = await withNamedLock(db, `search-index:${libraryId}`, work, { waitSeconds: 3600 })
   if (!outcome.ok) throw new Error(`could not lock library ${libraryId}`)
   return outcome.value
+}
+
+/**
+ * Recomputes record.popularity of a library's records as of `today` (YYYY-MM-DD, Tokyo):
+ * ROUND(100 × ln(1 + 2 × copies + loans made + holds placed in the year before)), see
+ * sql/0060. Records whose value changes are updated and, when the library has an index,
+ * stamped for it (search_delta) in the same transaction, so the index and SQL rank them
+ * alike at once. Run it in a transaction. Returns how many records changed.
+ */
+export async function refreshPopularity(
+  trx: Queryable,
+  libraryId: number,
+  today: string,
+): Promise<number> {
+  const rows = await sql<{ id: number; p: number }>`
+    SELECT x.id, x.p FROM (
+      SELECT r.id, r.popularity AS old,
+        ROUND(100 * LN(1 + 2 * COALESCE(c.n, 0) + COALESCE(l.n, 0) + COALESCE(h.n, 0))) AS p
+      FROM record r
+      LEFT JOIN (SELECT record_id, COUNT(*) AS n FROM copy WHERE library_id = ${libraryId}
+        GROUP BY record_id) c ON c.record_id = r.id
+      LEFT JOIN (SELECT cc.record_id, COUNT(*) AS n FROM loan lo
+        JOIN copy cc ON cc.library_id = lo.library_id AND cc.id = lo.copy_id
+        WHERE lo.library_id = ${libraryId} AND lo.loaned_on >= DATE_SUB(${today}, INTERVAL 1 YEAR)
+        GROUP BY cc.record_id) l ON l.record_id = r.id
+      LEFT JOIN (SELECT record_id, COUNT(*) AS n FROM hold WHERE library_id = ${libraryId}
+        AND requested_at >= DATE_SUB(${today}, INTERVAL 1 YEAR)
+        GROUP BY record_id) h ON h.record_id = r.id
+      WHERE r.library_id = ${libraryId}
+    ) x WHERE x.p <> x.old`.execute(trx)
+  const changed = rows.rows.map((r) => ({ id: Number(r.id), p: Math.min(65535, Number(r.p)) }))
+  if (changed.length === 0) return 0
+  const byValue = new Map<number, number[]>()
+  for (const { id, p } of changed) byValue.set(p, [...(byValue.get(p) ?? []), id])
+  const CHUNK = 5000
+  for (const [p, ids] of byValue) {
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      await trx
+        .updateTable('record')
+        .set({ popularity: p })
+        .where('library_id', '=', libraryId)
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .execute()
+    }
+  }
+  const state = await readState(trx, libraryId)
+  if (state && state.gen > 0) {
+    await sql`UPDATE search_state SET delta_seq = delta_seq + 1
+      WHERE library_id = ${libraryId}`.execute(trx)
+    const seq = Number(
+      (
+        await trx
+          .selectFrom('search_state')
+          .select('delta_seq')
+          .where('library_id', '=', libraryId)
+          .executeTakeFirstOrThrow()
+      ).delta_seq,
+    )
+    for (let i = 0; i < changed.length; i += CHUNK) {
+      const values = changed.slice(i, i + CHUNK).map(({ id }) => sql`(${libraryId}, ${id}, ${seq})`)
+      await sql`INSERT INTO search_delta (library_id, record_id, seq) VALUES ${sql.join(values)}
+        ON DUPLICATE KEY UPDATE seq = VALUES(seq)`.execute(trx)
+    }
+  }
+  return changed.length
 }

@@ -13,7 +13,7 @@ import { sql } from 'kysely'
  * recomputed at start-up (refreshSearchFields) and the indexes rebuilt. A unit test notices a
  * changed fold() that forgot to.
  */
-export const SEARCH_VERSION = 3
+export const SEARCH_VERSION = 6
 
 /** Separates the parts of search_text and of a key, so a word cannot match across two. */
 export const KEY_SEPARATOR = '\u0001'
@@ -36,6 +36,8 @@ export const SEARCH_PARTS = [
  */
 export const KEY_GROUPS = {
   title: { column: 'title_key', from: 0, to: 4, maxLength: 1200 },
+  /** The title proper and its reading: 前方一致・完全一致 on the title (sql/0061). */
+  titleProper: { column: 'title_proper_key', from: 0, to: 2, maxLength: 600 },
   author: { column: 'author_key', from: 4, to: 6, maxLength: 1000 },
   publisher: { column: 'publisher_key', from: 6, to: 7, maxLength: 255 },
 } as const
@@ -64,6 +66,7 @@ export interface SearchableRecord {
 export interface SearchFields {
   search_text: string
   title_key: string
+  title_proper_key: string
   author_key: string
   publisher_key: string
   subject_key: string
@@ -84,3 +87,29 @@ export const rankedReading = (alias: 'r' | 'record') =>
   sql<string>`CASE WHEN ${sql.ref(`${alias}.title_reading`)} <> ''
     AND CHAR_LENGTH(${sql.ref(`${alias}.sort_title`)}) BETWEEN 1 AND ${sql.lit(SORT_KEY_MAX_LENGTH - 1)}
     THEN ${sql.ref(`${alias}.sort_title`)} ELSE '' END`
+
+/**
+ * The relevance ranking (適合順) of the catalogue search, shared by the SQL search and the index
+ * so that both order alike: each record scores the first of these that it meets, plus its
+ * popularity (record.popularity, 0 … ~500: 100 × ln(1 + 2 × copies + loans and holds of
+ * the last year)); higher first, then newest first (no year last), then by id. `rank` is the whole
+ * free query folded (or the title field's text), `words` the free query's words.
+ *  - exactTitle: the title, or (for 2+ characters) its reading, is `rank`;
+ *  - titlePrefix: … starts with `rank`;
+ *  - authorExact: (2+ characters) an author field or its reading is `rank` (author_key);
+ *  - allInTitle: every word is in the title group (title_key) — a known item by its title;
+ *  - allInAuthor: every word is in the author group (author_key) — a known item by its author;
+ *  - titleAndAuthor: (2+ words) every word is in the title or the author group — a known item
+ *    by title and author words (こころ 漱石).
+ * The gaps are such that popularity reorders neighbours (a much-borrowed work of the author
+ * above a little-read book whose title starts with the author's name) but never an exact
+ * title below a prefix.
+ */
+export const RELEVANCE = {
+  exactTitle: 1000,
+  titlePrefix: 650,
+  authorExact: 600,
+  allInTitle: 400,
+  allInAuthor: 300,
+  titleAndAuthor: 200,
+} as const

@@ -11,7 +11,7 @@ import type { Db } from './database.ts'
 import { HIT_COLUMNS, availableNow } from './record-repository.ts'
 import type { RecordHit } from './record-repository.ts'
 import type { MaterialType } from './schema.ts'
-import { KEY_GROUPS, KEY_SEPARATOR, rankedReading } from './search-layout.ts'
+import { KEY_GROUPS, KEY_SEPARATOR, RELEVANCE, rankedReading } from './search-layout.ts'
 import type { KeyGroup } from './search-layout.ts'
 
 export type TitleMode = 'prefix' | 'contains' | 'exact'
@@ -26,7 +26,11 @@ export type SearchSort = 'relevance' | 'title' | 'author' | 'year_desc' | 'year_
  * that folded to nothing ask for nothing.
  */
 export interface FieldTerms {
-  title?: { words: readonly string[]; mode: TitleMode }
+  /**
+   * Prefix and exact compare the title proper and its reading (title_proper_key), or with
+   * `subtitles` every part of the title group.
+   */
+  title?: { words: readonly string[]; mode: TitleMode; subtitles?: boolean }
   author?: readonly string[]
   publisher?: readonly string[]
 }
@@ -37,7 +41,7 @@ export interface SearchCriteria {
   words: string[]
   /** The whole free query folded, for ranking exact and prefix title matches first. */
   rankText: string
-  title?: { words: string[]; mode: TitleMode }
+  title?: { words: string[]; mode: TitleMode; subtitles?: boolean }
   author?: string[]
   publisher?: string[]
   subject?: string[]
@@ -75,13 +79,15 @@ function fieldConditions(fields: FieldTerms): RawBuilder<boolean>[] {
     sql<boolean>`${sql.ref(`r.${KEY_GROUPS[group].column}`)} LIKE ${pattern}`
   const out: RawBuilder<boolean>[] = []
   if (fields.title) {
-    const { words, mode } = fields.title
+    const { words, mode, subtitles } = fields.title
     if (mode === 'contains') for (const word of words) out.push(like('title', contains(word)))
     else if (words.join('') !== '') {
-      // Prefix and exact compare the title (or its reading, subtitle, series) as a whole.
+      // Prefix and exact compare the title proper or its reading as a whole (with
+      // `subtitles`: also the subtitle and series).
       const text = likeEscape(words.join(''))
       const S = KEY_SEPARATOR
-      out.push(like('title', mode === 'exact' ? `%${S}${text}${S}%` : `%${S}${text}%`))
+      const group = subtitles ? 'title' : 'titleProper'
+      out.push(like(group, mode === 'exact' ? `%${S}${text}${S}%` : `%${S}${text}%`))
     }
   }
   for (const word of fields.author ?? []) out.push(like('author', contains(word)))
@@ -105,6 +111,46 @@ function titleRankTiers(rank: string): [RawBuilder<number>, RawBuilder<number>] 
     sql<number>`(${title} = ${rank} OR ${reading} = ${rank})`,
     sql<number>`(${title} LIKE ${starts} OR ${reading} LIKE ${starts})`,
   ]
+}
+
+/**
+ * The relevance score of `record as r` for criteria (search-layout.ts RELEVANCE): the first
+ * signal it meets plus its popularity. The index computes the same.
+ */
+function relevanceScore(c: SearchCriteria): RawBuilder<number> {
+  const cases: RawBuilder<unknown>[] = []
+  const rank = c.rankText
+  if (rank) {
+    const [exact, starts] = titleRankTiers(rank)
+    cases.push(sql`WHEN ${exact} THEN ${sql.lit(RELEVANCE.exactTitle)}`)
+    cases.push(sql`WHEN ${starts} THEN ${sql.lit(RELEVANCE.titlePrefix)}`)
+    if (Array.from(rank).length >= 2) {
+      const S = KEY_SEPARATOR
+      const framed = `%${S}${likeEscape(rank)}${S}%`
+      cases.push(sql`WHEN r.author_key LIKE ${framed} THEN ${sql.lit(RELEVANCE.authorExact)}`)
+    }
+  }
+  const words = c.words.filter((w) => w !== '')
+  if (words.length) {
+    const all = (column: 'r.title_key' | 'r.author_key') =>
+      sql.join(
+        words.map((w) => sql`${sql.ref(column)} LIKE ${contains(w)}`),
+        sql` AND `,
+      )
+    cases.push(sql`WHEN ${all('r.title_key')} THEN ${sql.lit(RELEVANCE.allInTitle)}`)
+    cases.push(sql`WHEN ${all('r.author_key')} THEN ${sql.lit(RELEVANCE.allInAuthor)}`)
+    if (words.length >= 2) {
+      const either = sql.join(
+        words.map(
+          (w) => sql`(r.title_key LIKE ${contains(w)} OR r.author_key LIKE ${contains(w)})`,
+        ),
+        sql` AND `,
+      )
+      cases.push(sql`WHEN ${either} THEN ${sql.lit(RELEVANCE.titleAndAuthor)}`)
+    }
+  }
+  if (cases.length === 0) return sql<number>`r.popularity`
+  return sql<number>`(CASE ${sql.join(cases, sql` `)} ELSE 0 END + r.popularity)`
 }
 
 /** Most frequent first; ties in a fixed order. */
@@ -150,10 +196,9 @@ export function searchRepository(db: Db) {
 
   return {
     /**
-     * Matching records, ranked or sorted, with the total for paging. Relevance: titles (or,
-     * for 2+ characters, title readings) equal to the ranking text first, then those starting
-     * with it, then the rest; within each, and for year_desc, newest first (no year last),
-     * then by id. `within`: only among these records, whose number may be known already.
+     * Matching records, ranked or sorted, with the total for paging. Relevance: by score
+     * (relevanceScore: search-layout.ts RELEVANCE and popularity), then, as for year_desc,
+     * newest first (no year last), then by id. `within`: only among these records, whose number may be known already.
      */
     async search(
       libraryId: number,
@@ -175,10 +220,7 @@ export function searchRepository(db: Db) {
       let q = matching(libraryId, criteria, ids)
         .select(HIT_COLUMNS)
         .select(availableNow.as('available'))
-      if (sort === 'relevance' && criteria.rankText) {
-        const [exact, starts] = titleRankTiers(criteria.rankText)
-        q = q.orderBy(exact, 'desc').orderBy(starts, 'desc')
-      }
+      if (sort === 'relevance') q = q.orderBy(relevanceScore(criteria), 'desc')
       if (sort === 'title') q = q.orderBy('r.sort_title').orderBy('r.id')
       if (sort === 'author') q = q.orderBy(sql`r.sort_author = ''`).orderBy('r.sort_author')
       if (sort === 'year_asc') q = q.orderBy(sql`r.pub_year IS NULL`).orderBy('r.pub_year')
@@ -187,20 +229,30 @@ export function searchRepository(db: Db) {
       return { total, hits: rows.map((r) => ({ ...r, available: Number(r.available) === 1 })) }
     },
 
-    /** Counts of the matching records by branch, material type, decade and NDC class. */
+    /**
+     * Counts of the matching records by branch (a copy there — available now, with
+     * availableOnly), material type, decade and NDC class one digit below `ndcParent` (''
+     * the main classes, '9' its divisions, '91' its sections; null: none).
+     */
     async facets(
       libraryId: number,
       criteria: SearchCriteria,
       ids?: readonly number[],
+      ndcParent: string | null = '',
     ): Promise<Facets> {
       const matched = () => matching(libraryId, criteria, ids)
+      let copies = db
+        .selectFrom('copy as c')
+        .innerJoin('branch as b', (j) =>
+          j.onRef('b.library_id', '=', 'c.library_id').onRef('b.id', '=', 'c.branch_id'),
+        )
+        .where('c.library_id', '=', libraryId)
+      if (criteria.availableOnly) {
+        copies = copies.where('c.status', '=', 'available').where('c.reference_only', '=', 0)
+      }
+      const depth = (ndcParent ?? '').length + 1
       const [branches, types, decades, classes] = await Promise.all([
-        db
-          .selectFrom('copy as c')
-          .innerJoin('branch as b', (j) =>
-            j.onRef('b.library_id', '=', 'c.library_id').onRef('b.id', '=', 'c.branch_id'),
-          )
-          .where('c.library_id', '=', libraryId)
+        copies
           .where('c.record_id', 'in', matched().select('r.id'))
           .groupBy(['b.id', 'b.name', 'b.sort_order'])
           .select(['b.id', 'b.name', sql<number>`COUNT(DISTINCT c.record_id)`.as('n')])
@@ -219,15 +271,17 @@ export function searchRepository(db: Db) {
           ])
           .orderBy('value', 'desc')
           .execute(),
-        matched()
-          .where(sql<boolean>`r.ndc REGEXP '^[0-9]'`)
-          .groupBy(sql`LEFT(r.ndc, 1)`)
-          .select([
-            sql<string>`LEFT(r.ndc, 1)`.as('value'),
-            (eb) => eb.fn.countAll<number>().as('n'),
-          ])
-          .orderBy('value')
-          .execute(),
+        ndcParent === null || !/^[0-9]*$/.test(ndcParent)
+          ? []
+          : matched()
+              .where(sql<boolean>`r.ndc REGEXP ${`^${ndcParent}[0-9]`}`)
+              .groupBy(sql`LEFT(r.ndc, ${sql.lit(depth)})`)
+              .select([
+                sql<string>`LEFT(r.ndc, ${sql.lit(depth)})`.as('value'),
+                (eb) => eb.fn.countAll<number>().as('n'),
+              ])
+              .orderBy('value')
+              .execute(),
       ])
       return {
         branches: branches.map((b) => ({ id: b.id, name: b.name, count: Number(b.n) })),

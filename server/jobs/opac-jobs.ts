@@ -6,7 +6,7 @@ import { jobRegistry, jobRunner } from './job-registry.ts'
 import type { Job, JobRunner } from './job-registry.ts'
 import { holdApprovalJob, holdExpiryJob } from './hold-jobs.ts'
 import { mailSendJob } from './mail-jobs.ts'
-import { searchIndexJob, searchIndexRebuildJob } from './search-index-job.ts'
+import { searchIndexJob, searchIndexRebuildJob, searchPopularityJob } from './search-index-job.ts'
 import { sessionPurgeJob } from './session-purge-job.ts'
 
 export interface OpacJobContext {
@@ -21,6 +21,7 @@ export const OPAC_JOBS: readonly OpacJob[] = [
   sessionPurgeJob,
   searchIndexJob,
   searchIndexRebuildJob,
+  searchPopularityJob,
   holdApprovalJob,
   holdExpiryJob,
   mailSendJob,

@@ -1,7 +1,12 @@
 // Keeps every library's search index usable: builds the ones that are missing or of an older
 // format and compacts those with many edits since their build (search-index-rebuild: rebuilds
 // them all, as after a change of the normaliser). Both hold one lock, so they never overlap.
+// search-popularity recomputes, once a day, the popularity the relevance ranking adds to a
+// record's score (copies, loans and holds of the last year), stamping the changed records for
+// the index in the same transaction.
 // maintainIndexes is the one call into the search engine's maintenance (deps.searchEngine).
+import { tokyoDay } from '../clock.ts'
+import { listLibraries, refreshPopularity } from '../db/search-index-repository.ts'
 import type { JobReport } from './job-registry.ts'
 import type { OpacJob, OpacJobContext } from './opac-jobs.ts'
 
@@ -24,4 +29,19 @@ export const searchIndexRebuildJob: OpacJob = {
   description: 'rebuilds every library’s search index',
   lock: 'search-index',
   run: (context) => maintainIndexes(context, true),
+}
+
+export const searchPopularityJob: OpacJob = {
+  name: 'search-popularity',
+  description: 'recomputes the popularity (copies, loans, holds of the last year) of 適合順',
+  async run({ deps, log }) {
+    const today = tokyoDay(deps.clock.now())
+    let changed = 0
+    for (const { id, slug } of await listLibraries(deps.db)) {
+      const n = await deps.db.transaction().execute((trx) => refreshPopularity(trx, id, today))
+      if (n) log(`popularity of ${slug}: ${n} records changed`)
+      changed += n
+    }
+    return { changed }
+  },
 }

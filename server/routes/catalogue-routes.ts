@@ -26,7 +26,7 @@ import type { HoldService } from '../services/hold-service.ts'
 import type { NoticeService } from '../services/notice-service.ts'
 import type { OpeningCalendarService } from '../services/opening-calendar-service.ts'
 import { criteriaSummary, searchHeading } from '../render/search-summary.ts'
-import { currentPatronId, pageContext, publicUrlOf, takeFlash } from '../web.ts'
+import { currentPatronId, pageContext, publicUrlOf, resultsPageOf, takeFlash } from '../web.ts'
 import { csrfToken } from '../middleware/csrf.ts'
 import {
   parsePage,
@@ -139,7 +139,7 @@ export function catalogueRoutes(deps: {
       ? searchKeys.shorten(params, (v) => encodeQueryValue(v, 'shift_jis').length)
       : Promise.resolve(params)
 
-  const searchGet = async (_req: Request, res: Response) => {
+  const searchGet = async (req: Request, res: Response) => {
     const { library, branches } = libraryOf(res)
     const query = await expandedQuery(res)
     if (!query) {
@@ -169,7 +169,11 @@ export function catalogueRoutes(deps: {
         layout.channel === 'pc' || refine
           ? await catalogue.facets(library.id, branches, outcome.request)
           : null
+      // What a patron just did from this list (お気に入りに入れました) is theirs alone.
+      const notice = takeFlash(req)
+      if (notice) res.setHeader('Cache-Control', 'no-store, private')
       render(res, refine ? 'search-refine' : 'search', {
+        notice,
         ...pageContext(res, searchHeading(outcome.request) + (refine ? '：絞り込み' : ''), {
           page: outcome.page,
           titleDetail: refinementsOf(outcome.request, branches),
@@ -323,6 +327,7 @@ export function catalogueRoutes(deps: {
       // お気に入り / My本棚 forms for a logged-in patron, else links.
       listActions: actions,
       hold,
+      backToResults: resultsPageOf(req, res),
       latestIssueId:
         detail.record.material_type === 'magazine'
           ? detail.copies.find((c) => c.issue_date)?.id

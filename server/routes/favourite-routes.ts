@@ -11,7 +11,17 @@ import type { Renderer } from '../render/views.ts'
 import { ALREADY_FAVOURITE, limitMessage } from '../render/words.ts'
 import type { AccountService } from '../services/account-service.ts'
 import type { ListRecord, ListService } from '../services/list-service.ts'
-import { loginRequired, personal, postChain, redirectToPage, renderPage, setFlash } from '../web.ts'
+import {
+  loginRequired,
+  personal,
+  postChain,
+  redirectToPage,
+  renderPage,
+  resultsPageOf,
+  resultsPath,
+  setFlash,
+} from '../web.ts'
+import { redirectTo } from '../render/redirect.ts'
 import {
   LIST_PAGE_SIZE,
   backFromAdd,
@@ -71,7 +81,8 @@ export function favouriteRoutes(
   }
 
   router.get(route('favouriteAdd'), personal, requireLogin, async (req, res) => {
-    await addPage(req, res, await loadRecord(lists, res, param(res, 'record')))
+    const record = await loadRecord(lists, res, param(res, 'record'))
+    await addPage(req, res, record, { back: resultsPageOf(req, res) })
   })
 
   router.post(route('favouriteAdd'), ...post, async (req, res) => {
@@ -86,7 +97,10 @@ export function favouriteRoutes(
       req,
       outcome.added ? `${quote(record.title)}をお気に入りに入れました。` : ALREADY_FAVOURITE,
     )
-    backFromAdd(req, res, 'favourites')
+    // Added from a result list: back to that list, where the search goes on.
+    const results = resultsPath(req, res, formField(res, 'back'))
+    if (results) redirectTo(res, results)
+    else backFromAdd(req, res, 'favourites')
   })
 
   router.post(route('favouriteRemove'), ...post, async (req, res) => {

@@ -119,7 +119,7 @@ export function libraryInfoRoutes(
     const chars = Array.from(notice.body)
     const cut = channel === 'keitai' && chars.length > KEITAI_NOTICE_CHARS
     const body = cut ? `${chars.slice(0, KEITAI_NOTICE_CHARS).join('')}…` : notice.body
-    render(res, 'notice', {
+    render(res, 'library-notice', {
       ...pageContext(res, notice.title, { switchTo: 'notice', switchParams: { id: notice.id } }),
       notice,
       cut,

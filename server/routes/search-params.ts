@@ -22,6 +22,7 @@ export function readSearchRequest(p: Params): SearchRequest {
     q: last(p, 'q'),
     title: last(p, 'title'),
     titleMode: oneOf<TitleMode>(TITLE_MODES, last(p, 'mode')) ?? 'contains',
+    titleSub: last(p, 'sub') === '1',
     author: last(p, 'author'),
     publisher: last(p, 'publisher'),
     subject: last(p, 'subject'),
@@ -46,6 +47,7 @@ export function searchParams(r: SearchRequest): Record<string, string> {
   put('q', r.q)
   put('title', r.title)
   if (r.title && r.titleMode !== 'contains') put('mode', r.titleMode)
+  if (r.title && r.titleMode !== 'contains' && r.titleSub) put('sub', '1')
   put('author', r.author)
   put('publisher', r.publisher)
   put('subject', r.subject)

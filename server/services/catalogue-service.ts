@@ -37,6 +37,8 @@ export interface SearchRequest {
   q: string
   title: string
   titleMode: TitleMode
+  /** 前方一致・完全一致 also on the subtitle and series (default: the title proper only). */
+  titleSub?: boolean
   author: string
   publisher: string
   subject: string
@@ -147,14 +149,16 @@ export function searchCriteria(
   if (qIsbn) criteria.isbn = qIsbn
   else {
     const words = foldWords(r.q)
-    // "こ こ ろ" (characters spaced out) means こころ, not three separate characters.
-    criteria.words =
-      words.length > 1 && words.every((w) => Array.from(w).length === 1) ? [words.join('')] : words
-    criteria.rankText = criteria.words.join('')
+    // Words are ANDed whatever their order or length: 「心 の」 finds what 「の 心」 finds. A
+    // repeated word asks for nothing more. The ranking text keeps the order typed, so "こ こ ろ"
+    // (characters spaced out) still puts こころ first.
+    criteria.words = [...new Set(words)]
+    criteria.rankText = words.join('')
   }
   // A field that folds to nothing (only punctuation, say) asks for nothing.
   if (foldWords(r.title).length) {
     criteria.title = { words: foldWords(r.title), mode: r.titleMode }
+    if (r.titleSub && r.titleMode !== 'contains') criteria.title.subtitles = true
     if (!criteria.rankText) criteria.rankText = criteria.title.words.join('')
   }
   if (foldWords(r.author).length) criteria.author = foldWords(r.author)

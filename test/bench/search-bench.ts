@@ -8,11 +8,15 @@
 // unless --reuse finds the same catalogue there) and builds the search index. Then runs a
 // fixed, seeded mix of queries (kanji, kana, half-width kana, Latin, one character, whole
 // titles, authors, publishers, ISBNs, 1–3 words, filters, detailed searches by title or author
-// field with every sort, first and deep pages) as the app runs them — the search service's
+// field with every sort, subject headings (kind "subject") and call-number prefixes ("call"),
+// first and deep pages) as the app runs them — the search service's
 // search, which uses the index engine and fetches the page's rows — after a warm-up with other
 // queries from the same mix. Measured in the same run, through the same pool: a primary-key
 // lookup of one record, and the naive LIKE '%…%' scan (the same search without the engine)
-// for a sample of 50 of the queries, whose answers are also compared with the index's.
+// for a sample of 50 of the queries, whose answers are also compared with the index's. Also
+// measured, as kinds of their own outside the search figures: the browse counts of 分類から探す
+// (records per NDC class, per division of a class: "browse:ndc", "browse:ndc-class") and the
+// first page of 新着 with its total (all classes, one class: "browse:new", "browse:new-class").
 //
 // Prints progress, then one JSON line last:
 // {"records","queries","p50_ms","p95_ms","p99_ms","qps","pk_lookup_p95_ms","like_scan_p95_ms",
@@ -36,6 +40,8 @@ import { createSearchEngine } from '../../server/services/search/search-engine.t
 import type { SearchFilters } from '../../server/services/search/search-engine.ts'
 import { searchFields } from '../../server/services/search/search-fields.ts'
 import { searchService } from '../../server/services/search/search-service.ts'
+import { browseRepository } from '../../server/db/browse-repository.ts'
+import { addDays } from '../../server/services/calendar-service.ts'
 import type { SearchService } from '../../server/services/search/search-service.ts'
 
 export interface BenchOptions {
@@ -81,7 +87,9 @@ export interface BenchDetails {
 }
 
 const PER_PAGE = 10
-const BENCH_VERSION = 2
+/** The bench's today: copies were acquired in the two years before it. */
+const BENCH_TODAY = '2026-11-23'
+const BENCH_VERSION = 3
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -328,7 +336,8 @@ async function loadCatalogue(
             shelf_location: 'general',
             status: weighted(rng, STATUS_WEIGHTS),
             reference_only: rng() < 0.03 ? 1 : 0,
-            acquired_on: '2020-04-01',
+            // the last two years, for 新着 (browse:new)
+            acquired_on: addDays(BENCH_TODAY, -Math.floor(rng() * 730)),
           })
         }
       }
@@ -393,6 +402,10 @@ export interface BenchQuery {
   filters: SearchFilters
   /** A detailed search's field (部分一致), with or without free words. */
   field?: { name: 'title' | 'author'; text: string }
+  /** A subject heading (件名) searched, with or without free words. */
+  subject?: string
+  /** A call-number prefix (請求記号) searched, with or without free words. */
+  call?: string
   sort: SearchSort
 }
 
@@ -569,6 +582,7 @@ export function queryMix(
 ): BenchQuery[] {
   const rng = mulberry32(seed ^ 0x5eed)
   const out: BenchQuery[] = []
+  const withSubjects = rows.filter((r) => r.subjects.trim() !== '')
   while (out.length < count) {
     const shape = weighted(rng, [
       ['single', 56],
@@ -576,6 +590,8 @@ export function queryMix(
       ['isbn', 5],
       ['deep', 8],
       ['detailed', 9],
+      ['subject', 4],
+      ['call', 3],
     ] as const)
     let kind: string = shape
     let text = ''
@@ -583,7 +599,27 @@ export function queryMix(
     let page = 1
     let field: BenchQuery['field']
     let sort: SearchSort = 'relevance'
-    if (shape === 'detailed') {
+    let subject: string | undefined
+    let call: string | undefined
+    if (shape === 'subject') {
+      // 件名: one heading of a record that has some, sometimes with a free word
+      if (withSubjects.length === 0) continue
+      const row = pick(rng, withSubjects)
+      const headings = row.subjects
+        .split(/[;；／/]/)
+        .map((h) => h.trim())
+        .filter(Boolean)
+      if (!headings.length) continue
+      subject = cut(rng, pick(rng, headings).normalize('NFKC').replace(/\s+/g, ''), 2, 6)
+      if (foldWords(subject).length === 0) continue
+      if (rng() < 0.3) text = term(rng, pick(rng, rows), 'char')
+    } else if (shape === 'call') {
+      // 請求記号: a class, division or section number, sometimes with a free word
+      const ndc = pick(rng, rows).ndc
+      if (!/^[0-9]{3}/.test(ndc)) continue
+      call = ndc.slice(0, 1 + Math.floor(rng() * 3))
+      if (rng() < 0.4) text = term(rng, pick(rng, rows), 'kanji')
+    } else if (shape === 'detailed') {
       // 詳細検索: a title or author field, sometimes with a free word, sorted as chosen
       const row = pick(rng, rows)
       const name = rng() < 0.6 ? 'title' : 'author'
@@ -621,7 +657,9 @@ export function queryMix(
       text = parts.join(rng() < 0.8 ? ' ' : '　')
       kind = parts.length > 1 ? 'multi' : 'single'
     }
-    if (shape !== 'isbn' && shape !== 'detailed' && foldWords(text).length === 0) continue
+    const fieldOnly =
+      shape === 'isbn' || shape === 'detailed' || shape === 'subject' || shape === 'call'
+    if (!fieldOnly && foldWords(text).length === 0) continue
     if (shape !== 'isbn' && rng() < 0.25) filters = randomFilters(rng, rows, branchIds)
     if (shape !== 'deep') {
       page = weighted(rng, [
@@ -632,7 +670,7 @@ export function queryMix(
       ])
     }
     if (Object.keys(filters).length > 0 && shape !== 'isbn') kind = `${kind}+filters`
-    out.push({ kind, text, page, filters, field, sort })
+    out.push({ kind, text, page, filters, field, sort, subject, call })
   }
   return out
 }
@@ -661,6 +699,8 @@ export function criteriaOf(q: BenchQuery): SearchCriteria {
     if (!c.rankText) c.rankText = c.title.words.join('')
   }
   if (q.field?.name === 'author') c.author = foldWords(q.field.text)
+  if (q.subject) c.subject = foldWords(q.subject)
+  if (q.call) c.callNumberPrefix = q.call.toUpperCase()
   return c
 }
 
@@ -761,6 +801,30 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
           .where('id', '=', id)
           .executeTakeFirst()
         pkTimes.push(performance.now() - t0)
+      }
+
+      log('browse counts: 分類から探す and 新着')
+      const browse = browseRepository(db)
+      const browseRng = mulberry32(seed + 4)
+      const since = addDays(BENCH_TODAY, -30)
+      const browseKinds: [string, () => Promise<unknown>][] = [
+        ['browse:ndc', () => browse.ndcCounts(load.libraryId, '')],
+        ['browse:ndc-class', () => browse.ndcCounts(load.libraryId, String(digit()))],
+        ['browse:new', () => browse.newArrivals(load.libraryId, since, null, 0, PER_PAGE)],
+        [
+          'browse:new-class',
+          () => browse.newArrivals(load.libraryId, since, String(digit()), 0, PER_PAGE),
+        ],
+      ]
+      const digit = () => Math.floor(browseRng() * 10)
+      for (const [kind, call] of browseKinds) {
+        const list: number[] = []
+        for (let i = 0; i < Math.max(10, Math.round(queryCount / 100)); i++) {
+          const t0 = performance.now()
+          await call()
+          list.push(performance.now() - t0)
+        }
+        byKind.set(kind, list)
       }
 
       const sampleSize = Math.min(options.likeSample ?? 50, mix.length)

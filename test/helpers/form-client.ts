@@ -54,8 +54,10 @@ export class FormClient {
     return path.startsWith('http') ? path : `${this.baseUrl}${path}`
   }
 
-  async get(path: string): Promise<Page> {
-    return this.finish(await fetch(this.url(path), { headers: this.headers(), redirect: 'manual' }))
+  async get(path: string, extra: Record<string, string> = {}): Promise<Page> {
+    return this.finish(
+      await fetch(this.url(path), { headers: this.headers(extra), redirect: 'manual' }),
+    )
   }
 
   async post(path: string, fields: Record<string, string>): Promise<Page> {

@@ -34,6 +34,8 @@ export interface DocTable {
   titleRanks: Uint32Array
   authorRanks: Uint32Array
   materials: Uint8Array
+  /** record.popularity (the relevance ranking's share of it: search-layout.ts RELEVANCE). */
+  popularity: Uint16Array
   /** Material type by number (from the header). */
   materialNames: string[]
   /** ord by record id, built when first needed. */
@@ -64,8 +66,9 @@ async function loadDocTable(
     titleRanks: new Uint32Array(n),
     authorRanks: new Uint32Array(n),
     materials: new Uint8Array(n),
+    popularity: new Uint16Array(n),
     materialNames: header.materials,
-    size: n * (21 + 2 * LAYOUT_PARTS),
+    size: n * (23 + 2 * LAYOUT_PARTS),
   }
   for (const row of rows) {
     if (row.gkey[0] !== DOCS) continue
@@ -96,6 +99,7 @@ async function loadDocTable(
       table.titleRanks[ord] = next()
       table.authorRanks[ord] = next()
       table.materials[ord] = next()
+      table.popularity[ord] = next()
       ord++
     }
   }

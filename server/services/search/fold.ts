@@ -28,8 +28,14 @@
 //     - iteration marks are expanded: ゝ/ヽ repeat the previous kana unvoiced, ゞ/ヾ voiced
 //       (こゝろ = こころ, みすゞ = みすず), 々/〻 repeat the previous kanji (佐々木 = 佐佐木);
 //       a mark with nothing to repeat is dropped;
+//     - variant kanji (旧字体・異体字) become the standard form (variant-kanji.ts, generated from
+//       Unihan and KANJIDIC2 by server/cli/variant-kanji-gen.ts): 鷗 = 鴎, 齋 = 齊 = 斎 = 斉,
+//       邊 = 邉 = 辺, 髙 = 高, 﨑 = 崎, 櫻 = 桜, 濹 = 墨, 龍 = 竜, 𠮷 = 吉; different characters
+//       stay different (土/士, 己/已/巳, 大/太/犬);
 //     - Latin letters lose their diacritics (é → e, ō → o; ø → o, đ → d, ł → l), so
 //       "Les Misérables" is found by "miserables" and Tōkyō by "tokyo";
+//     - + and # (also ♯) right after a Latin letter, or after such a sign, are kept: C++ and C#
+//       are names (c++, c#), not "c"; elsewhere (1+1, #5) they are symbols like the rest;
 //     - kept: letters of every script (kanji, kana, latin, greek, cyrillic, hangul …), digits,
 //       and combining marks other than diacritics/voicing marks/variation selectors;
 //     - removed: whitespace of every kind, punctuation and symbols (・、。「」『』（）()[]:;!?
@@ -44,6 +50,7 @@
 // fold() is idempotent: fold(fold(x)) === fold(x).
 import { KEY_SEPARATOR, SEARCH_PARTS } from '../../db/search-layout.ts'
 import type { SearchableRecord } from '../../db/search-layout.ts'
+import { VARIANT_KANJI_PAIRS } from './variant-kanji.ts'
 
 /** Queries are cut to this many words (the rest are ignored). */
 export const MAX_QUERY_WORDS = 10
@@ -58,6 +65,7 @@ const ITER_KANJI = -6 // 々 〻
 const VU = -7 // ゔ ヴ
 const HIGH_SURROGATE = -8
 const LOW_SURROGATE = -9 // unpaired: dropped
+const SIGN = -10 // + # ♯: kept after a Latin letter (c++, c#)
 
 const ACTION = new Int32Array(0x10000)
 /** Vowel (あいうえお) of a kana after folding, 0 if none (ん, っ) — for ー. */
@@ -173,7 +181,22 @@ function buildTables(): void {
   ACTION[code('ヾ')] = ITER_VOICED
   ACTION[code('々')] = ITER_KANJI
   ACTION[code('〻')] = ITER_KANJI
+  for (const ch of '+#\u266f') ACTION[code(ch)] = SIGN
+
+  // Variant kanji → the standard form (astral variants: ASTRAL_VARIANT).
+  for (const chunk of VARIANT_KANJI_PAIRS) {
+    const chars = Array.from(chunk)
+    for (let i = 0; i + 1 < chars.length; i += 2) {
+      const variant = chars[i]?.codePointAt(0) ?? 0
+      const standard = chars[i + 1] ?? ''
+      if (standard.length !== 1) continue // an astral standard form: none in the table
+      if (variant < 0x10000) ACTION[variant] = code(standard)
+      else ASTRAL_VARIANT.set(variant, code(standard))
+    }
+  }
 }
+/** Astral variant kanji (𠮷 …) → the code unit of their standard form. */
+const ASTRAL_VARIANT = new Map<number, number>()
 buildTables()
 
 /** Astral code points: letters and digits (CJK extension kanji …) kept, the rest dropped. */
@@ -220,6 +243,7 @@ export function fold(text: string): string {
   let lastKana = 0 // last (folded) kana emitted, for ゝゞ
   let lastKanji = 0 // last kanji emitted, for 々
   let afterKatakana = false // the previous source character was katakana, for dashes
+  let afterLatin = false // the last character emitted is a Latin letter or a kept + #, for signs
 
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i)
@@ -228,10 +252,16 @@ export function fold(text: string): string {
       out[len++] = action
       vowel = VOWEL[c] ?? 0
       lastKana = IS_KANA[c] ? action : 0
-      lastKanji = IS_KANJI[c] ? c : 0
+      lastKanji = IS_KANJI[c] ? action : 0
       afterKatakana = IS_KATAKANA[c] === 1
+      afterLatin = action >= 0x61 && action <= 0x7a
       continue
     }
+    if (action === SIGN) {
+      if (afterLatin) out[len++] = c === 0x266f ? 0x23 : c
+      continue
+    }
+    afterLatin = false
     switch (action) {
       case LONG:
       case DASH: {
@@ -283,7 +313,15 @@ export function fold(text: string): string {
         if (low >= 0xdc00 && low <= 0xdfff) {
           i++
           const cp = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000
-          if (keepAstral(cp)) {
+          const standard = ASTRAL_VARIANT.get(cp)
+          if (standard !== undefined) {
+            out[len++] = standard
+            vowel = 0
+            lastKana = 0
+            lastKanji = standard
+            afterKatakana = false
+            break
+          } else if (keepAstral(cp)) {
             out[len++] = c
             out[len++] = low
           }

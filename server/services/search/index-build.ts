@@ -201,6 +201,7 @@ class SegmentBuilder {
     this.meta.varint(ranks[0])
     this.meta.varint(ranks[1])
     this.meta.varint(this.materialNumbers.of(row.material_type))
+    this.meta.varint(Math.min(row.popularity, 65535))
     this.prevId = row.id
     this.prevYear = yearCode
     this.docs++

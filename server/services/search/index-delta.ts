@@ -10,16 +10,25 @@ import { ordLookup } from './doc-table.ts'
 import { rankKey } from './index-format.ts'
 import { filterDocs, lowerBound } from './postings.ts'
 
+/** The field keys of a record (search-layout.ts KEY_GROUPS). */
+export interface FieldKeys {
+  title_key: string
+  title_proper_key: string
+  author_key: string
+  publisher_key: string
+}
+
 export interface DeltaDoc {
   id: number
   text: string
   title: string
   reading: string
-  keys: { title_key: string; author_key: string; publisher_key: string }
+  keys: FieldKeys
   year: number | null
   key: number
   material: string
   ndc: string
+  popularity: number
 }
 
 export interface DeltaView {
@@ -41,11 +50,17 @@ function toDeltaDoc(row: DeltaRow): DeltaDoc | null {
     text: r.search_text,
     title: sep < 0 ? r.search_text : r.search_text.slice(0, sep),
     reading: r.reading,
-    keys: { title_key: r.title_key, author_key: r.author_key, publisher_key: r.publisher_key },
+    keys: {
+      title_key: r.title_key,
+      title_proper_key: r.title_proper_key,
+      author_key: r.author_key,
+      publisher_key: r.publisher_key,
+    },
     year: r.pub_year,
     key: rankKey(row.recordId, r.pub_year),
     material: r.material_type,
     ndc: r.ndc,
+    popularity: r.popularity,
   }
 }
 
@@ -72,18 +87,16 @@ export function applyDelta(view: DeltaView, rows: readonly DeltaRow[], table: Do
 }
 
 /** The same test as the field keys' LIKE conditions (search-repository.ts), on one record. */
-export function fieldsMatch(
-  fields: FieldTerms,
-  keys: { title_key: string; author_key: string; publisher_key: string },
-): boolean {
+export function fieldsMatch(fields: FieldTerms, keys: FieldKeys): boolean {
   const S = KEY_SEPARATOR
   if (fields.title) {
-    const { words, mode } = fields.title
+    const { words, mode, subtitles } = fields.title
     const text = words.join('')
+    const key = subtitles ? keys.title_key : keys.title_proper_key
     const ok =
       mode === 'contains' || text === ''
         ? words.every((w) => keys.title_key.includes(w))
-        : keys.title_key.includes(mode === 'exact' ? `${S}${text}${S}` : `${S}${text}`)
+        : key.includes(mode === 'exact' ? `${S}${text}${S}` : `${S}${text}`)
     if (!ok) return false
   }
   return (

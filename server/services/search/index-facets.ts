@@ -1,5 +1,6 @@
 // Facet counts of a search from the index: the same matched set, counted by material type and
-// decade (from the document table), NDC main class (the NDC prefix lists) and branch (the copy
+// decade (from the document table), NDC class one level below a prefix (the NDC prefix lists:
+// classes, or the divisions of a class, or the sections of a division) and branch (the copy
 // table for small sets, the copy snapshot for large ones: those may lag copies added or moved
 // by up to SEARCH_COPY_SNAPSHOT_SECONDS).
 import * as repo from '../../db/search-index-repository.ts'
@@ -17,15 +18,15 @@ export interface IndexFacets {
   materialTypes: Map<string, number>
   /** 1990 → records published 1990–1999. */
   decades: Map<number, number>
-  /** '9' → records whose NDC starts with 9. */
+  /** '9' → records whose NDC starts with 9 (or '91', '913' a level below a prefix). */
   ndcClasses: Map<string, number>
-  /** branch id → records with a copy there. */
+  /** branch id → records with a copy there (available now, when the filters ask for that). */
   branches: Map<number, number>
 }
 
 /** Up to this many records, facet counts by branch come from the copy table itself. */
 const FACET_LIVE_LIMIT = 3000
-const NDC_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']
 
 /**
  * The facets of a search (the same words and filters as searchIds), or null when the library
@@ -38,9 +39,12 @@ export async function searchFacets(
   words: readonly string[],
   filters: SearchFilters = {},
   fields: FieldTerms = {},
+  /** Count the NDC classes one digit below this ('' : the main classes); null: none. */
+  ndcParent: string | null = '',
 ): Promise<IndexFacets | null> {
   const extra = new Map<string, Needed>()
-  for (const c of NDC_CLASSES) extra.set(`n${c}`, { key: gkey(NDC, c), positional: false })
+  const ndcChildren = ndcParent === null ? [] : DIGITS.map((d) => `${ndcParent}${d}`)
+  for (const c of ndcChildren) extra.set(`n${c}`, { key: gkey(NDC, c), positional: false })
   const matched = await match(ctx, libraryId, words, filters, extra, fields)
   if (!matched) return null
   const { table, base, live, list } = matched
@@ -65,29 +69,31 @@ export async function searchFacets(
   materialCounts.forEach((n, i) => {
     if (n > 0) add(facets.materialTypes, table.materialNames[i] ?? '', n)
   })
-  for (const c of NDC_CLASSES) {
+  for (const c of ndcChildren) {
     const n = intersect(base, list(`n${c}`).docs).length
     if (n > 0) facets.ndcClasses.set(c, n)
   }
   for (const d of live) {
     add(facets.materialTypes, d.material)
     if (d.year !== null) add(facets.decades, decadeOf(d.year))
-    const c = d.ndc.charAt(0)
-    if (NDC_CLASSES.includes(c)) add(facets.ndcClasses, c)
+    const c = d.ndc.slice(0, (ndcParent ?? '').length + 1)
+    if (ndcChildren.includes(c)) add(facets.ndcClasses, c)
   }
+  const availableOnly = filters.availableNow === true
   const ids = (docs: Uint32Array) => Array.from(docs, (o) => table.recordIds[o] ?? 0)
   const liveIds = live.map((d) => d.id)
   if (facets.total <= FACET_LIVE_LIMIT) {
-    for (const [branch, n] of await branchCounts(db, libraryId, [...ids(base), ...liveIds])) {
+    const all = [...ids(base), ...liveIds]
+    for (const [branch, n] of await branchCounts(db, libraryId, all, availableOnly)) {
       add(facets.branches, branch, n)
     }
     return facets
   }
   const [snapshot, liveCounts] = await Promise.all([
     copySnapshot(ctx, libraryId, table),
-    branchCounts(db, libraryId, liveIds),
+    branchCounts(db, libraryId, liveIds, availableOnly),
   ])
-  for (const [branch, bits] of snapshot.held) {
+  for (const [branch, bits] of availableOnly ? snapshot.available : snapshot.held) {
     let n = 0
     for (let i = 0; i < base.length; i++) {
       const o = base[i] ?? 0
@@ -99,14 +105,17 @@ export async function searchFacets(
   return facets
 }
 
-/** How many of these records have a copy at each branch (from the copy table). */
+/** How many of these records have a copy (available now) at each branch (the copy table). */
 async function branchCounts(
   db: repo.Queryable,
   libraryId: number,
   ids: readonly number[],
+  availableOnly: boolean,
 ): Promise<Map<number, number>> {
   const counts = new Map<number, number>()
-  const batches = await inCopyBatches(ids, (batch) => repo.recordsByBranch(db, libraryId, batch))
+  const batches = await inCopyBatches(ids, (batch) =>
+    repo.recordsByBranch(db, libraryId, batch, availableOnly),
+  )
   for (const { branchId, n } of batches.flat()) {
     counts.set(branchId, (counts.get(branchId) ?? 0) + n)
   }

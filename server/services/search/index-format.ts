@@ -4,7 +4,7 @@
 // index places field words in them (from the search columns' layout, db/search-layout.ts),
 // and the material types' numbers. Build and query read these from here only.
 import { MATERIAL_TYPES } from '../../db/schema.ts'
-import { KEY_GROUPS, KEY_SEPARATOR, SEARCH_PARTS } from '../../db/search-layout.ts'
+import { KEY_GROUPS, KEY_SEPARATOR, SEARCH_PARTS, SEARCH_VERSION } from '../../db/search-layout.ts'
 
 // Kinds of lists (the first byte of search_posting.gkey).
 export const UNI = 0x75 // 'u' one character
@@ -21,7 +21,12 @@ export const DOCS = 0x44 // 'D' document table
 export const HEADER = 0x48 // 'H' format, segment size, document count
 
 /** Bump when what the index stores changes: an index of another format is rebuilt. */
-export const FORMAT = 6
+const INDEX_LAYOUT = 7
+/**
+ * The format an index is stamped with: its layout and the normaliser's version (SEARCH_VERSION),
+ * so that an index of texts folded another way is rebuilt too.
+ */
+export const FORMAT = INDEX_LAYOUT * 1000 + SEARCH_VERSION
 export const DEFAULT_SEGMENT_SIZE = 1 << 17
 /** The part separator of search_text, as a code point. */
 export const SEP = KEY_SEPARATOR.codePointAt(0) ?? 1
@@ -43,6 +48,12 @@ export const GROUPS = {
     to: KEY_GROUPS.title.to,
     keyMax: KEY_GROUPS.title.maxLength,
     kind: TITLE_CHAR,
+  },
+  titleProper: {
+    from: KEY_GROUPS.titleProper.from,
+    to: KEY_GROUPS.titleProper.to,
+    keyMax: KEY_GROUPS.titleProper.maxLength,
+    kind: TITLE_CHAR, // one-character words of the title proper are not looked up: scanned
   },
   author: {
     from: KEY_GROUPS.author.from,

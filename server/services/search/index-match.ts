@@ -194,10 +194,10 @@ export function coveringPairs(chars: readonly string[]): { name: string; offset:
 }
 
 /** A field word (or a title's whole text, for prefix and exact) and where it must be. */
-interface FieldTerm {
+export interface FieldTerm {
   text: string
   chars: string[]
-  group: 'title' | 'author' | 'publisher'
+  group: 'title' | 'titleProper' | 'author' | 'publisher'
   mode: 'contains' | 'prefix' | 'exact'
 }
 
@@ -212,13 +212,16 @@ function fieldTerms(fields: FieldTerms): FieldTerm[] | null {
     if (text !== '') terms.push({ text, chars: cps(text), group, mode })
   }
   if (fields.title) {
-    const { words, mode } = fields.title
+    const { words, mode, subtitles } = fields.title
     if (mode === 'contains') for (const w of words) add(w, 'title', mode)
-    else add(words.join(''), 'title', mode)
+    else add(words.join(''), subtitles ? 'title' : 'titleProper', mode)
   }
   for (const w of fields.author ?? []) add(w, 'author', 'contains')
   for (const w of fields.publisher ?? []) add(w, 'publisher', 'contains')
-  return terms.some((t) => t.chars.length === 1 && t.mode === 'exact') ? null : terms
+  // one character in the title proper: no list holds the first characters of just its parts
+  const unplaceable = (t: FieldTerm) =>
+    t.chars.length === 1 && (t.mode === 'exact' || t.group === 'titleProper')
+  return terms.some(unplaceable) ? null : terms
 }
 
 /**
@@ -226,7 +229,10 @@ function fieldTerms(fields: FieldTerms): FieldTerm[] | null {
  * the field search wants it — exactly as LIKE on the group's key (title_key, author_key,
  * publisher_key: the group's fields framed by separators, cut at keyMax characters) decides.
  */
-function fieldPlacement(table: DocTable, t: FieldTerm): (ord: number, start: number) => boolean {
+export function fieldPlacement(
+  table: DocTable,
+  t: FieldTerm,
+): (ord: number, start: number) => boolean {
   const g = GROUPS[t.group]
   const m = t.chars.length
   return (ord, start) => {
@@ -264,6 +270,42 @@ function oneCharKind(t: FieldTerm): number {
 
 function oneCharList(t: FieldTerm): string {
   return `${String.fromCharCode(oneCharKind(t))}${t.text}`
+}
+
+/** A field term for a folded text: the list it needs beside a word's own (none: words'). */
+export function fieldTerm(text: string, group: FieldTerm['group'], mode: FieldTerm['mode']) {
+  return { text, chars: cps(text), group, mode }
+}
+
+/** The lists that placing a term in its field needs (to add to a search's `extra`). */
+export function fieldTermLists(t: FieldTerm, extra: Map<string, Needed>): void {
+  if (t.chars.length === 1) {
+    const name = oneCharList(t)
+    if (!extra.has(name)) extra.set(name, { key: gkey(oneCharKind(t), t.text), positional: false })
+    return
+  }
+  for (const { name } of coveringPairs(t.chars)) {
+    if (!extra.has(name)) extra.set(name, { key: gkey(BI, name.slice(1)), positional: true })
+  }
+}
+
+/**
+ * The documents of `docs` (sorted) in which the term lies in its field as a field search would
+ * place it (LIKE on the group's key), with the lists fieldTermLists asked for. A one-character
+ * term in exact mode cannot be placed: none.
+ */
+export function placedInField(
+  table: DocTable,
+  docs: Uint32Array,
+  t: FieldTerm,
+  list: (name: string) => PostingList,
+): Uint32Array {
+  if (docs.length === 0) return docs
+  if (t.chars.length === 1) {
+    return t.mode === 'exact' ? new Uint32Array(0) : intersect(docs, list(oneCharList(t)).docs)
+  }
+  const pairs = coveringPairs(t.chars).map(({ name, offset }) => ({ list: list(name), offset }))
+  return verifyPhrase(docs, pairs, null, undefined, fieldPlacement(table, t))
 }
 
 /** The documents matching a search: base ordinals (ascending = ranking order) and delta docs. */

@@ -1,19 +1,32 @@
-// Pages of a matched set. Ordinals are in ranking order (newest first), so a matched set is
-// already sorted: a page is a slice, and a total is a length. Relevance puts titles equal to
-// the ranking text first, then titles starting with it (the text at position 0, within the
-// title's length), the same for title readings (the text right after the title and its
-// separator, within the reading's length), then the rest; delta records are merged in by their
-// ranking keys. 50音 and oldest-first pages take the indexed records with the smallest places
-// (a bounded heap) and hand them, with the delta records, to SQL to order exactly.
+// Pages of a matched set. Ordinals are in ranking order (newest first), so a newest-first page
+// is a slice, and a total is a length. Relevance (search-layout.ts RELEVANCE) scores every
+// matched record: titles equal to the ranking text (the text at position 0, within the title's
+// length) or starting with it, the same for title readings (the text right after the title and
+// its separator, within the reading's length), authors equal to it, known items (every word in
+// the title group, or every word in the author group) — placed with the bigram positions and
+// the part lengths as a field search places words — plus the record's popularity; a bounded
+// heap picks the page's best, and the delta records, scored from their rows, are merged in.
+// 50音 and oldest-first pages take the indexed records with the smallest places (a bounded
+// heap) and hand them, with the delta records, to SQL to order exactly.
+import { KEY_SEPARATOR, RELEVANCE } from '../../db/search-layout.ts'
 import type { DocTable } from './doc-table.ts'
 import { keyOfOrd, ordLookup } from './doc-table.ts'
 import type { IndexContext } from './index-cache.ts'
 import type { DeltaDoc } from './index-delta.ts'
+import { fieldsMatch } from './index-delta.ts'
 import { BI, FIRST, NULL_YEAR, READ2, TITLE2, TWO32, gkey } from './index-format.ts'
-import { coveringPairs, cps, match, verifyPhrase } from './index-match.ts'
-import type { Needed, SearchFilters } from './index-match.ts'
+import {
+  coveringPairs,
+  cps,
+  fieldTerm,
+  fieldTermLists,
+  match,
+  placedInField,
+  verifyPhrase,
+} from './index-match.ts'
+import type { FieldTerm, Needed, SearchFilters } from './index-match.ts'
 import type { FieldTerms } from '../../db/search-repository.ts'
-import { difference, filterDocs, gallop, intersect, lowerBound, union } from './postings.ts'
+import { filterDocs, gallop, intersect, lowerBound, union } from './postings.ts'
 
 export interface SearchIdsResult {
   total: number
@@ -30,6 +43,8 @@ export interface SearchPage {
   fields?: FieldTerms
   /** The folded text compared with titles for ranking; default: the words joined. */
   rankText?: string
+  /** Newest first (then by id) instead of by relevance. */
+  newestFirst?: boolean
 }
 
 /** A sequence of base ordinals in ranking order. */
@@ -56,27 +71,6 @@ function arraySeq(table: DocTable, docs: Uint32Array): BaseSeq {
     length: docs.length,
     at: (i) => docs[i] ?? 0,
     countBelow: (key) => countBelowIn(table, docs, key),
-  }
-}
-
-/** docs without the elements at the (sorted) indices `removed`. */
-function withoutSeq(table: DocTable, docs: Uint32Array, removed: Uint32Array): BaseSeq {
-  return {
-    length: docs.length - removed.length,
-    at(i) {
-      // the smallest x with x − |removed ≤ x| = i and x not removed
-      let skipped = 0
-      for (;;) {
-        const x = i + skipped
-        const s = lowerBound(removed, x + 1)
-        if (s === skipped) return docs[x] ?? 0
-        skipped = s
-      }
-    },
-    countBelow(key) {
-      const below = countBelowIn(table, docs, key)
-      return below - lowerBound(removed, below)
-    },
   }
 }
 
@@ -109,10 +103,10 @@ function takeMerged(
 
 /**
  * The library's records matching every word (a folded substring of search_text) and the
- * filters: how many, and the ids of one page in ranking order — titles (or, for 2+ characters,
- * title readings) equal to the ranking text first, then those starting with it, then the
- * rest; newest first, then by id. An empty ranking text: newest first only. Null when the
- * library has no usable index (the caller searches by SQL instead).
+ * filters: how many, and the ids of one page — in relevance order (search-layout.ts
+ * RELEVANCE: the first signal a record meets plus its popularity, higher first), or with
+ * `newestFirst` in ranking order alone; ties newest first, then by id. Null when the library
+ * has no usable index (the caller searches by SQL instead).
  */
 export async function searchIds(
   ctx: IndexContext,
@@ -122,12 +116,12 @@ export async function searchIds(
 ): Promise<SearchIdsResult | null> {
   const offset = Math.max(0, Math.floor(page.offset))
   const limit = Math.max(0, Math.floor(page.limit))
-  const rankText = page.rankText ?? words.join('')
+  const rankText = page.newestFirst ? '' : (page.rankText ?? words.join(''))
   const rankChars = cps(rankText)
   const m = rankChars.length
   const extra = new Map<string, Needed>()
   const title2 = rankChars.slice(0, 2).join('')
-  const rankPairs = m > 2 ? coveringPairs(rankChars) : []
+  const rankPairs = m >= 2 ? coveringPairs(rankChars) : []
   if (m === 1) extra.set(`f${rankText}`, { key: gkey(FIRST, rankText), positional: false })
   else if (m > 1) {
     extra.set(`t${title2}`, { key: gkey(TITLE2, title2), positional: false })
@@ -136,72 +130,132 @@ export async function searchIds(
   for (const { name } of rankPairs) {
     extra.set(name, { key: gkey(BI, name.slice(1)), positional: true })
   }
+  // known items: every word in the title group, or every word in the author group
+  const known = page.newestFirst ? [] : [...new Set(words.filter((w) => w !== ''))]
+  const inTitle = known.map((w) => fieldTerm(w, 'title', 'contains'))
+  const inAuthor = known.map((w) => fieldTerm(w, 'author', 'contains'))
+  const authorExact = m >= 2 ? fieldTerm(rankText, 'author', 'exact') : null
+  for (const t of [...inTitle, ...inAuthor]) fieldTermLists(t, extra)
   const matched = await match(ctx, libraryId, words, page.filters ?? {}, extra, page.fields)
   if (!matched) return null
   const { table, base, live, list } = matched
 
-  // 6. Ranking tiers and the page.
   const total = base.length + live.length
   const ids: number[] = []
   if (limit === 0 || offset >= total) return { total, ids }
-  let tiers: { seq: BaseSeq; delta: DeltaDoc[] }[]
-  if (m === 0) {
-    tiers = [{ seq: arraySeq(table, base), delta: live }]
-  } else {
-    const pairs = rankPairs.map(({ name, offset: o }) => ({ list: list(name), offset: o }))
+  if (page.newestFirst) {
+    takeMerged(table, arraySeq(table, base), live, offset, limit, ids)
+    return { total, ids }
+  }
+
+  // 6. The signals, as sorted subsets of base, then each record's score.
+  const pairs = rankPairs.map(({ name, offset: o }) => ({ list: list(name), offset: o }))
+  let titled: Uint32Array = new Uint32Array(0)
+  let read: Uint32Array = new Uint32Array(0)
+  if (m >= 1) {
     // titles starting with the ranking text (its place checked with the bigram positions)
-    let titled = intersect(base, list(m === 1 ? `f${rankText}` : `t${title2}`).docs)
+    titled = intersect(base, list(m === 1 ? `f${rankText}` : `t${title2}`).docs)
     if (m > 2 && titled.length > 0) {
       titled = filterDocs(titled, (o) => (table.titleLens[o] ?? 0) >= m)
       titled = verifyPhrase(titled, pairs, () => 0)
     }
-    // readings starting with it: the second field, from the title's length + the separator
-    let read: Uint32Array = new Uint32Array(0)
-    if (m >= 2) {
-      read = intersect(base, list(`r${title2}`).docs)
-      if (m > 2 && read.length > 0) {
-        read = filterDocs(read, (o) => (table.readingLens[o] ?? 0) >= m)
-        read = verifyPhrase(read, pairs, (o) => (table.titleLens[o] ?? 0) + 1)
-      }
-    }
-    const starting = union(titled, read)
-    const exact = union(
-      filterDocs(titled, (o) => table.titleLens[o] === m),
-      filterDocs(read, (o) => table.readingLens[o] === m),
-    )
-    const startsOnly = exact.length === 0 ? starting : difference(starting, exact)
-    const removed = new Uint32Array(starting.length)
-    let cursor = 0
-    for (let i = 0; i < starting.length; i++) {
-      cursor = gallop(base, starting[i] ?? 0, cursor)
-      removed[i] = cursor
-    }
-    const byReading = m >= 2
-    const tier = (d: DeltaDoc) =>
-      d.title === rankText || (byReading && d.reading === rankText)
-        ? 0
-        : d.title.startsWith(rankText) || (byReading && d.reading.startsWith(rankText))
-          ? 1
-          : 2
-    tiers = [
-      { seq: arraySeq(table, exact), delta: live.filter((d) => tier(d) === 0) },
-      { seq: arraySeq(table, startsOnly), delta: live.filter((d) => tier(d) === 1) },
-      {
-        seq: starting.length === 0 ? arraySeq(table, base) : withoutSeq(table, base, removed),
-        delta: live.filter((d) => tier(d) === 2),
-      },
-    ]
   }
-  let skip = offset
-  for (const { seq, delta: d } of tiers) {
-    const size = seq.length + d.length
-    if (skip >= size) {
-      skip -= size
-      continue
+  if (m >= 2) {
+    // readings starting with it: the second field, from the title's length + the separator
+    read = intersect(base, list(`r${title2}`).docs)
+    if (m > 2 && read.length > 0) {
+      read = filterDocs(read, (o) => (table.readingLens[o] ?? 0) >= m)
+      read = verifyPhrase(read, pairs, (o) => (table.titleLens[o] ?? 0) + 1)
     }
-    takeMerged(table, seq, d, skip, limit - ids.length, ids)
-    skip = 0
-    if (ids.length >= limit) break
+  }
+  const starting = union(titled, read)
+  const exact = union(
+    filterDocs(titled, (o) => table.titleLens[o] === m),
+    filterDocs(read, (o) => table.readingLens[o] === m),
+  )
+  const signals: [Uint32Array, number][] = [
+    [exact, RELEVANCE.exactTitle],
+    [starting, RELEVANCE.titlePrefix],
+  ]
+  if (authorExact) {
+    signals.push([placedInField(table, base, authorExact, list), RELEVANCE.authorExact])
+  }
+  if (known.length) {
+    const allIn = (terms: FieldTerm[]) =>
+      terms.reduce((docs, t) => placedInField(table, docs, t, list), base)
+    signals.push([allIn(inTitle), RELEVANCE.allInTitle])
+    signals.push([allIn(inAuthor), RELEVANCE.allInAuthor])
+    if (known.length >= 2) {
+      const either = known.reduce(
+        (docs, _w, i) =>
+          union(
+            placedInField(table, docs, inTitle[i] ?? fieldTerm('', 'title', 'contains'), list),
+            placedInField(table, docs, inAuthor[i] ?? fieldTerm('', 'author', 'contains'), list),
+          ),
+        base,
+      )
+      signals.push([either, RELEVANCE.titleAndAuthor])
+    }
+  }
+  // keys: (best score first, then ordinal = newest first, then by id)
+  const scoreOf = new Uint16Array(base.length)
+  for (const [docs, score] of signals) {
+    let i = 0
+    for (let j = 0; j < docs.length; j++) {
+      i = gallop(base, docs[j] ?? 0, i)
+      if ((scoreOf[i] ?? 0) < score) scoreOf[i] = score
+    }
+  }
+  const MAX = 1 << 17
+  const keyAt = (i: number): number => {
+    const o = base[i] ?? 0
+    return (MAX - (scoreOf[i] ?? 0) - (table.popularity[o] ?? 0)) * TWO32 + o
+  }
+  const topIdx = smallest(base.length, offset + limit, keyAt)
+  const S = KEY_SEPARATOR
+  const framed = `${S}${rankText}${S}`
+  const deltaScore = (d: DeltaDoc): number => {
+    const byReading = m >= 2
+    const signal =
+      m > 0 && (d.title === rankText || (byReading && d.reading === rankText))
+        ? RELEVANCE.exactTitle
+        : m > 0 && (d.title.startsWith(rankText) || (byReading && d.reading.startsWith(rankText)))
+          ? RELEVANCE.titlePrefix
+          : m >= 2 && d.keys.author_key.includes(framed)
+            ? RELEVANCE.authorExact
+            : known.length && fieldsMatch({ title: { words: known, mode: 'contains' } }, d.keys)
+              ? RELEVANCE.allInTitle
+              : known.length && fieldsMatch({ author: known }, d.keys)
+                ? RELEVANCE.allInAuthor
+                : known.length >= 2 &&
+                    known.every(
+                      (w) =>
+                        fieldsMatch({ title: { words: [w], mode: 'contains' } }, d.keys) ||
+                        fieldsMatch({ author: [w] }, d.keys),
+                    )
+                  ? RELEVANCE.titleAndAuthor
+                  : 0
+    return signal + d.popularity
+  }
+  const delta = live
+    .map((d) => ({ d, score: deltaScore(d) }))
+    .sort((a, b) => b.score - a.score || a.d.key - b.d.key)
+  // merge the base's best with the delta records
+  let b = 0
+  let j = 0
+  for (let t = 0; t < offset + limit && (b < topIdx.length || j < delta.length); t++) {
+    const bi = topIdx[b]
+    const dj = delta[j]
+    let takeDelta = bi === undefined
+    if (!takeDelta && dj) {
+      const o = base[bi ?? 0] ?? 0
+      const bs = (scoreOf[bi ?? 0] ?? 0) + (table.popularity[o] ?? 0)
+      takeDelta = dj.score > bs || (dj.score === bs && dj.d.key < keyOfOrd(table, o))
+    }
+    const id = takeDelta ? (dj?.d.id ?? 0) : (table.recordIds[base[bi ?? 0] ?? 0] ?? 0)
+    if (takeDelta) j++
+    else b++
+    if (t >= offset) ids.push(id)
   }
   return { total, ids }
 }
@@ -264,15 +318,16 @@ export async function matchedSet(
                   (year === NULL_YEAR ? 99_999 : year + 50_000) * TWO32 + (table.recordIds[o] ?? 0)
                 )
               }
-      const ords = smallest(base, count, keyOf)
-      return [...Array.from(ords, (o) => table.recordIds[o] ?? 0), ...live.map((d) => d.id)]
+      const at = smallest(base.length, count, (i) => keyOf(base[i] ?? 0))
+      const ords = Array.from(at, (i) => base[i] ?? 0)
+      return [...ords.map((o) => table.recordIds[o] ?? 0), ...live.map((d) => d.id)]
     },
   }
 }
 
-/** The `count` elements of `docs` with the smallest keys, in key order (a bounded heap). */
-function smallest(docs: Uint32Array, count: number, keyOf: (o: number) => number): Uint32Array {
-  const k = Math.min(count, docs.length)
+/** The indices i < n with the `count` smallest keys, in key order (a bounded heap). */
+function smallest(n: number, count: number, keyOf: (i: number) => number): Uint32Array {
+  const k = Math.min(count, n)
   if (k === 0) return new Uint32Array(0)
   const heapKeys = new Float64Array(k)
   const heapOrds = new Uint32Array(k)
@@ -285,8 +340,7 @@ function smallest(docs: Uint32Array, count: number, keyOf: (o: number) => number
     heapOrds[i] = heapOrds[j] ?? 0
     heapOrds[j] = ord
   }
-  for (let i = 0; i < docs.length; i++) {
-    const o = docs[i] ?? 0
+  for (let o = 0; o < n; o++) {
     const key = keyOf(o)
     if (size < k) {
       // push, sift up (a max-heap: the largest kept key on top)

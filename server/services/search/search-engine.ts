@@ -99,10 +99,9 @@ export function createSearchEngine(options: SearchEngineOptions) {
   return {
     /**
      * The library's records matching every word (a folded substring of search_text), the
-     * fields and the filters: how many, and the ids of one page in ranking order — titles
-     * (or, for 2+ characters, title readings) equal to the ranking text first, then those
-     * starting with it, then the rest; newest first, then by id. An empty ranking text:
-     * newest first only. Null when the library has no usable index.
+     * fields and the filters: how many, and the ids of one page in relevance order (the
+     * score of search-layout.ts RELEVANCE with popularity, then newest first, then by id) or,
+     * with page.newestFirst, newest first. Null when the library has no usable index.
      */
     searchIds(
       libraryId: number,
@@ -121,13 +120,17 @@ export function createSearchEngine(options: SearchEngineOptions) {
       return matchedSet(ctx, libraryId, words, query)
     },
 
-    /** The facet counts of such a search; null without an index. */
+    /**
+     * The facet counts of such a search (NDC: the classes one digit below ndcParent, default
+     * the main classes; null: none); null without an index.
+     */
     facets(
       libraryId: number,
       words: readonly string[],
-      query: { filters?: SearchFilters; fields?: FieldTerms },
+      query: { filters?: SearchFilters; fields?: FieldTerms; ndcParent?: string | null },
     ): Promise<IndexFacets | null> {
-      return searchFacets(ctx, libraryId, words, query.filters, query.fields)
+      const { filters, fields, ndcParent } = query
+      return searchFacets(ctx, libraryId, words, filters, fields, ndcParent)
     },
 
     /** Builds the library's index from its records as they are now (index-build.ts). */

@@ -32,6 +32,7 @@ export function searchFields(r: SearchableRecord): SearchFields {
   return {
     search_text: parts.filter(Boolean).join(KEY_SEPARATOR),
     title_key: key(parts, 'title'),
+    title_proper_key: key(parts, 'titleProper'),
     author_key: key(parts, 'author'),
     publisher_key: key(parts, 'publisher'),
     subject_key: frame(r.subjects.split(/[;；／/]/).map(fold), SUBJECT_KEY_MAX_LENGTH),

@@ -54,7 +54,12 @@ function indexPlan(c: SearchCriteria): IndexPlan {
     isbn: c.isbn,
   }
   const fields = { title: c.title, author: c.author, publisher: c.publisher }
-  const oneCharExact = c.title?.mode === 'exact' && Array.from(c.title.words.join('')).length === 1
+  // one character in exact mode, or in prefix mode on the title proper: the index has no list
+  // of it, so it narrows by a title part starting with it and SQL does the rest
+  const oneCharExact =
+    !!c.title &&
+    (c.title.mode === 'exact' || (c.title.mode === 'prefix' && !c.title.subtitles)) &&
+    Array.from(c.title.words.join('')).length === 1
   return {
     words: c.words,
     fields,
@@ -63,7 +68,9 @@ function indexPlan(c: SearchCriteria): IndexPlan {
     candidates: {
       words: [...c.words, ...(c.subject ?? [])],
       fields:
-        oneCharExact && c.title ? { ...fields, title: { ...c.title, mode: 'prefix' } } : fields,
+        oneCharExact && c.title
+          ? { ...fields, title: { ...c.title, mode: 'prefix', subtitles: true } }
+          : fields,
     },
   }
 }
@@ -89,6 +96,22 @@ export function searchService(deps: {
       fields: narrowing.fields,
     })
     return set && set.total <= CANDIDATE_LIMIT ? set.ids() : null
+  }
+
+  /** All the counts of one set of criteria (NDC: one level below ndcParent). */
+  const facetsOf = async (
+    libraryId: number,
+    criteria: SearchCriteria,
+    ndcParent: string | null,
+  ): Promise<Facets> => {
+    if (!engine) return sql.facets(libraryId, criteria, undefined, ndcParent)
+    const plan = indexPlan(criteria)
+    if (plan.whole) {
+      const f = await engine.facets(libraryId, plan.words, { ...plan, ndcParent })
+      return f ? indexFacets(libraryId, f) : sql.facets(libraryId, criteria, undefined, ndcParent)
+    }
+    const ids = await candidates(engine, libraryId, plan)
+    return sql.facets(libraryId, criteria, ids ?? undefined, ndcParent)
   }
 
   /** The index's facet counts in the shape of the SQL ones (branches in their order). */
@@ -128,7 +151,8 @@ export function searchService(deps: {
           limit,
           filters: plan.filters,
           fields: plan.fields,
-          rankText: sort === 'relevance' ? criteria.rankText : '',
+          rankText: criteria.rankText,
+          newestFirst: sort === 'year_desc',
         })
         if (!found) return sql.search(libraryId, criteria, sort, page)
         return { total: found.total, hits: await sql.hitsByIds(libraryId, found.ids) }
@@ -150,16 +174,43 @@ export function searchService(deps: {
       return sql.search(libraryId, criteria, sort, page, ids ? { ids } : undefined)
     },
 
-    /** Counts of the matching records by branch, material type, decade and NDC class. */
+    /**
+     * Counts for refining the search, each for the set its link shows: a branch's count is
+     * what choosing that branch instead gives (the search without its branch, copies there),
+     * likewise material types and decades; NDC drills down one level below the chosen class
+     * (classes, then the divisions of a class, then the sections of a division).
+     */
     async facets(libraryId: number, criteria: SearchCriteria): Promise<Facets> {
-      if (!engine) return sql.facets(libraryId, criteria)
-      const plan = indexPlan(criteria)
-      if (plan.whole) {
-        const f = await engine.facets(libraryId, plan.words, plan)
-        return f ? indexFacets(libraryId, f) : sql.facets(libraryId, criteria)
+      const ndc = criteria.ndc ?? ''
+      const ndcParent = /^[0-9]{0,2}$/.test(ndc) ? ndc : null
+      const parts = {
+        branches: { ...criteria, branchId: undefined },
+        materialTypes: { ...criteria, materialTypes: undefined },
+        decades: { ...criteria, yearFrom: undefined, yearTo: undefined },
+        ndcClasses: criteria,
       }
-      const ids = await candidates(engine, libraryId, plan)
-      return sql.facets(libraryId, criteria, ids ?? undefined)
+      const computed = new Map<string, Promise<Facets>>()
+      const of = (c: SearchCriteria) => {
+        const key = JSON.stringify(c)
+        let f = computed.get(key)
+        if (!f) {
+          f = facetsOf(libraryId, c, ndcParent)
+          computed.set(key, f)
+        }
+        return f
+      }
+      const [branches, materialTypes, decades, ndcClasses] = await Promise.all([
+        of(parts.branches),
+        of(parts.materialTypes),
+        of(parts.decades),
+        of(parts.ndcClasses),
+      ])
+      return {
+        branches: branches.branches,
+        materialTypes: materialTypes.materialTypes,
+        decades: decades.decades,
+        ndcClasses: ndcClasses.ndcClasses,
+      }
     },
   }
 }

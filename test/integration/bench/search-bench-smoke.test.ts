@@ -39,6 +39,15 @@ describe('search benchmark (1,000-record smoke run)', function () {
     expect(result.rss_mb).to.be.greaterThan(0)
     // the sampled LIKE scans gave the same answers as the index
     expect(details.mismatches).to.equal(0)
+    // subject and call-number searches, and the browse counts, are kinds of their own
+    expect(Object.keys(details.byKind)).to.include.members([
+      'subject',
+      'call',
+      'browse:ndc',
+      'browse:ndc-class',
+      'browse:new',
+      'browse:new-class',
+    ])
     expect(JSON.parse(JSON.stringify(result))).to.deep.equal(result)
   })
 })

@@ -150,6 +150,29 @@ describe('throttle', () => {
     expect((await throttle.check('login', CARD)).ok).to.equal(true)
   })
 
+  it('allows requests up to the limit in a window, this one included, then refuses', async () => {
+    for (let i = 1; i <= 3; i++) {
+      expect(await throttle.allow('mail_patron', '1:42', 3, 60), `request ${i}`).to.equal(true)
+    }
+    expect(await throttle.allow('mail_patron', '1:42', 3, 60)).to.equal(false)
+    expect(await throttle.allow('mail_patron', '1:43', 3, 60)).to.equal(true)
+    clock.advance(61)
+    expect(await throttle.allow('mail_patron', '1:42', 3, 60)).to.equal(true)
+  })
+
+  it('purges login counters after their window and mail counters only after a day', async () => {
+    await throttle.fail('login', CARD)
+    await throttle.allow('mail_address', 'a@example.jp', 5, 24 * 60)
+    clock.advance(config.loginWindowMinutes + 1)
+    expect(await throttle.purge()).to.equal(1)
+    const left = await t.db.selectFrom('throttle').select('scope').execute()
+    expect(left.map((r) => r.scope)).to.deep.equal(['mail_address'])
+    clock.advance(23 * 60)
+    expect(await throttle.purge()).to.equal(0)
+    clock.advance(60)
+    expect(await throttle.purge()).to.equal(1)
+  })
+
   it('counts every one of 10 concurrent failures', async () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>

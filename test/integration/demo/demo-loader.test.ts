@@ -163,6 +163,45 @@ describe('demo loader', function () {
     for (const record of sample) expect(record.search_text).to.equal(recordSearchText(record))
   })
 
+  it('stores search_text folded as written here by hand (not by the function under test)', async () => {
+    // Fields in order (title, reading, subtitle, series, author, reading, publisher, subjects),
+    // empty ones left out, joined by U+0001; Latin letters lower-cased and spaces dropped,
+    // katakana as hiragana, small kana as large (りゅう → りゆう).
+    const expected: Record<string, string> = {
+      '000773': ['こころ', 'こころ', '集英社文庫', '夏目漱石', 'なつめそうせき', '集英社'].join(
+        '\u0001',
+      ),
+      '052016': [
+        '濹東綺譚',
+        'ぼくとうきだん',
+        '新潮文庫',
+        '永井荷風',
+        'ながいかふう',
+        '新潮社',
+      ].join('\u0001'),
+      '000097': [
+        'mensurazoili',
+        'めんすらぞいり',
+        'ちくま文庫',
+        '芥川竜之介',
+        'あくたがわりゆうのすけ',
+        '筑摩書房',
+      ].join('\u0001'),
+    }
+    for (const slug of ['aoba', 'minato']) {
+      const rows = await db
+        .selectFrom('record')
+        .select(['source_id', 'search_text'])
+        .where('library_id', '=', libraryId[slug]!)
+        .where('source', '=', 'aozora')
+        .where('source_id', 'in', Object.keys(expected))
+        .execute()
+      expect(rows.length, slug).to.be.at.least(2)
+      for (const row of rows)
+        expect(row.search_text, row.source_id).to.equal(expected[row.source_id])
+    }
+  })
+
   it('gives every copy on loan exactly one active loan, with dates around today', async () => {
     const bad = await db
       .selectFrom('copy')
@@ -295,6 +334,27 @@ describe('demo loader', function () {
       // 08:30 Tokyo is 23:30 UTC the evening before.
       expect(morning.length).to.equal(slug === 'minato' ? waitingWeb.length : 0)
     }
+    // By hand, in SQL: a minato web hold becomes formal at 08:30 (Tokyo) on the day after it
+    // was placed — two days after when placed on a Sunday, as Monday is closed. (November has
+    // no other closed days.)
+    const web = (condition: RawBuilder<boolean>) =>
+      db
+        .selectFrom('hold')
+        .select(['requested_at', 'formal_at'])
+        .where('library_id', '=', libraryId.minato!)
+        .where('channel', '=', 'web')
+        .where(
+          sql<boolean>`DATE(requested_at + INTERVAL 9 HOUR) BETWEEN '2026-11-01' AND '2026-11-30'`,
+        )
+        .where(condition)
+        .execute()
+    const sundays = await web(sql<boolean>`DAYOFWEEK(requested_at + INTERVAL 9 HOUR) = 1`)
+    expect(sundays.length, 'minato web holds placed on a Sunday').to.be.above(0)
+    const wrong = await web(
+      sql<boolean>`NOT (formal_at + INTERVAL 9 HOUR <=> TIMESTAMP(DATE(requested_at + INTERVAL 9 HOUR)
+        + INTERVAL IF(DAYOFWEEK(requested_at + INTERVAL 9 HOUR) = 1, 2, 1) DAY, '08:30:00'))`,
+    )
+    expect(wrong).to.deep.equal([])
   })
 
   it('puts no pickup deadline, formal time or securing of a copy on a closed day', async () => {

@@ -127,6 +127,10 @@ describe('keitai channel: catalogue', () => {
       expect(res.text, path).to.include(message)
       expect(titleOf(res.text)).to.match(/^エラー：/)
     }
+    // A UTF-8 query typed into a keitai URL: the way back is this library's keitai top.
+    const utf8 = await get(app.baseUrl, `/aoba/k/search?q=${encodeURIComponent('こころ')}`, keitai)
+    expect(utf8.status).to.equal(400)
+    expect(cheerio.load(utf8.text)('a[accesskey="0"]').attr('href')).to.equal('/aoba/k/')
   })
 
   it('strips docomo emoji (F9 41, F9 87) and NUL from the query', async () => {

@@ -199,11 +199,40 @@ describe('detailed search', () => {
     expect(titleOf(res.text)).to.match(/^エラー：/)
   })
 
-  it('finds こころ typed as ココロ, ｺｺﾛ or こ こ ろ alike', async () => {
+  it('finds こころ typed as ココロ or ｺｺﾛ alike, and first when typed こ こ ろ', async () => {
     const base = total((await get(app.baseUrl, `/minato/search?q=${enc('こころ')}`)).text)
-    for (const q of ['ココロ', 'ｺｺﾛ', 'こ こ ろ']) {
+    for (const q of ['ココロ', 'ｺｺﾛ']) {
       expect(total((await get(app.baseUrl, `/minato/search?q=${enc(q)}`)).text), q).to.equal(base)
     }
+    const spaced = cheerio.load(
+      (await get(app.baseUrl, `/minato/search?q=${enc('こ こ ろ')}`)).text,
+    )
+    expect(spaced('.hit-title a').first().text()).to.equal('こころ')
+  })
+
+  it('finds the same records whatever the order of the words', async () => {
+    for (const [a, b] of [
+      ['心 の', 'の 心'],
+      ['A B', 'B A'],
+      ['宮沢 夜', '夜 宮沢'],
+    ]) {
+      const first = total((await get(app.baseUrl, `/minato/search?q=${enc(a ?? '')}`)).text)
+      expect(first, a).to.be.greaterThan(0)
+      expect(total((await get(app.baseUrl, `/minato/search?q=${enc(b ?? '')}`)).text), b).to.equal(
+        first,
+      )
+    }
+  })
+
+  it('finds C++ and Ｃ＃ books by their names, not every "c"', async () => {
+    const cpp = (await get(app.baseUrl, `/minato/search?q=${enc('C++')}`)).text
+    const c = total((await get(app.baseUrl, `/minato/search?q=${enc('C')}`)).text)
+    expect(total(cpp)).to.be.greaterThan(0).and.lessThan(c)
+    cheerio
+      .load(cpp)('.hit-title a')
+      .each((_i, a) => {
+        expect(cheerio.load(a).text().normalize('NFKC')).to.match(/C\+\+/i)
+      })
   })
 
   it('gives keitai the detailed search and a refine page within 5,120 bytes', async () => {

@@ -171,4 +171,49 @@ describe('site pages a first visit relies on', function () {
       .pop()
     expect($('feed > updated').text()).to.equal(newest)
   })
+
+  it('offers 「検索結果に戻る」 on a record opened from this library’s results, and only then', async () => {
+    const results = `/aoba/search?q=${encodeURIComponent('こころ')}&sort=title&page=2`
+    const list = await pc().get(results)
+    const first = cheerio.load(list.text)('ol.hits .hit-title a').attr('href')!
+    const open = (referer: string) =>
+      fetch(`${app.baseUrl}${first}`, { headers: { Referer: referer } }).then((r) => r.text())
+    const back = cheerio.load(await open(`${app.baseUrl}${results}`))(
+      'a:contains("検索結果に戻る")',
+    )
+    expect(back).to.have.length(2)
+    expect(back.first().attr('href')).to.equal(results)
+    await expectGoodPcPage(await open(`${app.baseUrl}${results}`))
+    for (const referer of [
+      `http://elsewhere.example${results}`,
+      `${app.baseUrl}/minato/search?q=x`,
+      `${app.baseUrl}/aoba/new`,
+      'javascript:alert(1)',
+    ]) {
+      expect(await open(referer), referer).not.to.include('検索結果に戻る')
+    }
+  })
+
+  it('brings a patron who adds a favourite from a result list back to that list', async () => {
+    const c = pc()
+    await login(c, 'aoba', '1101900001', 'aoba1234')
+    const results = `/aoba/search?q=${encodeURIComponent('銀河鉄道')}&page=1`
+    const list = await c.get(results)
+    const add = cheerio.load(list.text)('a:contains("お気に入りに入れる")').first().attr('href')!
+    // The browser sends the result page as the Referer (Referrer-Policy: same-origin).
+    const form = await c.get(add, { Referer: `${app.baseUrl}${results}` })
+    await expectGoodPcPage(form.text)
+    expect(cheerio.load(form.text)('a:contains("検索結果に戻る")').attr('href')).to.equal(results)
+    const done = await c.submit(form)
+    expect(done.status).to.equal(303)
+    expect(done.location).to.equal(`${app.baseUrl}${results}`)
+    const back = await c.follow(done)
+    expect(textOf(back.text)).to.match(/をお気に入りに入れました。/)
+    expect(back.headers.get('cache-control')).to.include('no-store')
+    // A forged 「back」 elsewhere is ignored: the patron lands on the favourites list.
+    const other = cheerio.load(list.text)('a:contains("お気に入りに入れる")').eq(1).attr('href')!
+    const form2 = await c.get(other)
+    const forged = await c.submit(form2, { back: 'https://evil.example/aoba/search?q=x' })
+    expect(forged.location).to.equal(`${app.baseUrl}/aoba/account/favourites`)
+  })
 })

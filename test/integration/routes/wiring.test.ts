@@ -637,6 +637,36 @@ describe('wiring of every route (generated from the router stack)', function () 
     })
   })
 
+  describe('dates', () => {
+    it('a loan due today is not overdue and may be renewed, on both channels', async () => {
+      const due = await t.db
+        .selectFrom('loan')
+        .innerJoin('patron', 'patron.id', 'loan.patron_id')
+        .select(['loan.id', 'patron.card_number'])
+        .where('loan.due_on', '=', '2026-11-23')
+        .where('loan.returned_at', 'is', null)
+        .where('patron.card_number', 'in', [ME.card, OTHER.card])
+        .executeTakeFirstOrThrow()
+      const who = due.card_number === ME.card ? ME : OTHER
+      const c = new FormClient(app.baseUrl)
+      expect((await c.submit(await c.get('/aoba/login'), who)).status).to.equal(303)
+      const page = await c.get('/aoba/account/loans')
+      const row = /<tr>(?:(?!<\/tr>)[\s\S])*<\/tr>/g
+      const mine = (page.text.match(row) ?? []).find((r) => r.includes(`/loans/${due.id}/renew`))
+      expect(mine, 'the row of the loan due today, with its renew link').to.be.a('string')
+      expect(mine).not.to.include('返却期限を過ぎています')
+      const k = new FormClient(app.baseUrl, { userAgent: KEITAI_UA, cookies: false })
+      const res = await k.submit(await k.get('/aoba/k/login'), who)
+      const session = /(\/aoba\/k\/s\/[^/]+)\//.exec(res.location ?? '')?.[1] ?? ''
+      const list = await k.get(`${session}/account/loans`)
+      expect(list.text).to.include(`/loans/${due.id}/renew`)
+      // Keitai marks an overdue loan 期限切れ after its date: the loan due today has no mark.
+      const entries = list.text.split(/<br>\s*\d+\./)
+      const entry = entries.find((e) => e.includes(`/loans/${due.id}/renew`)) ?? ''
+      expect(entry).not.to.include('期限切れ')
+    })
+  })
+
   describe('the generic 500 page when a handler throws', () => {
     it('shows the message in the channel’s charset, never the error or a stack', async () => {
       const loans = app.deps.services.loans

@@ -110,6 +110,11 @@ describe('password-service', () => {
       })
     })
 
+    it('rules A (no minimum age): a baby born last week may have a password', () => {
+      const baby = { birth_date: '2026-11-16', disability_service: 0 }
+      expect(onlineServiceEligibility(baby, PRESETS.A, '2026-11-23')).to.deep.equal({ ok: true })
+    })
+
     it('rules A: disability service and any age are fine', () => {
       expect(onlineServiceEligibility(child('1980-05-05', 1), A, '2026-11-24')).to.deep.equal({
         ok: true,
@@ -292,6 +297,50 @@ describe('password-service', () => {
         maxmem: 64 * 1024 * 1024,
       })
       expect(key.toString('base64')).to.equal(hash)
+    })
+
+    /** A stored hash of password made here by hand, with any parameters. */
+    const craft = (
+      password: string,
+      o: { logN?: number; r?: number; p?: number; saltBytes?: number; keyBytes?: number },
+    ) => {
+      const { logN = 10, r = 8, p = 1, saltBytes = 16, keyBytes = 32 } = o
+      const salt = Buffer.alloc(saltBytes, 5)
+      const input = createHmac('sha256', PEPPER).update(password).digest()
+      const key = scryptSync(input, salt, keyBytes, { N: 2 ** logN, r, p, maxmem: 2 ** 30 })
+      return { logN, r, p, salt: salt.toString('base64'), key: key.toString('base64') }
+    }
+    const join = (h: ReturnType<typeof craft>) =>
+      `scrypt$${h.logN}$${h.r}$${h.p}$${h.salt}$${h.key}`
+
+    it('accepts the right password only under the parameters and sizes it issues or accepted', async () => {
+      expect(await verifyPassword('Right123', join(craft('Right123', {})), PEPPER)).to.equal(true)
+      // Each of these matches the password, but is weaker or larger than any hash we make.
+      for (const [what, options] of [
+        ['salt under 16 bytes', { saltBytes: 8 }],
+        ['key under 16 bytes', { keyBytes: 12 }],
+        ['key over 64 bytes', { keyBytes: 80 }],
+        ['logN under 10', { logN: 9 }],
+        ['r over 32', { r: 33 }],
+        ['p over 16', { p: 17 }],
+      ] as const) {
+        const stored = join(craft('Right123', options))
+        expect(await verifyPassword('Right123', stored, PEPPER), what).to.equal(false)
+      }
+      // Base64 only in its canonical form (padding kept).
+      const h = craft('Right123', { keyBytes: 31 })
+      expect(h.key.endsWith('=')).to.equal(true)
+      const unpadded = join({ ...h, key: h.key.replace(/=+$/, '') })
+      expect(await verifyPassword('Right123', unpadded, PEPPER)).to.equal(false)
+    })
+
+    it('never runs scrypt past its memory bound: such a stored hash is false, not an error', async () => {
+      const [, , , , salt, hash] = (await hashPassword('Secret12', PEPPER)).split('$')
+      // 128 × 2^17 × 8 = 128 MiB and 128 × 2^20 × 32 = 4 GiB: over the bound, never derived.
+      for (const params of ['17$8$1', '20$32$1', '16$16$1']) {
+        const stored = `scrypt$${params}$${salt}$${hash}`
+        expect(await verifyPassword('Secret12', stored, PEPPER), params).to.equal(false)
+      }
     })
 
     it('dummyVerify does the work of a check and answers false', async () => {

@@ -91,10 +91,18 @@ const PAIRS: readonly (readonly [string, string])[] = [
   ['[ほか]; 訳 / 編', 'ほか訳編'],
   ['゛兵庫診断゛', '兵庫診断'],
   ['〓東綺譚', '東綺譚'],
-  // kanji kept
-  ['濹東綺譚', '濹東綺譚'],
+  // + and # after a Latin letter are part of a name; elsewhere symbols
+  ['C++', 'c++'],
+  ['Ｃ＃', 'c#'],
+  ['C♯', 'c#'],
+  ['Borland C++ Builder入門', 'borlandc++builder入門'],
+  ['1+1=2', '112'],
+  ['#5', '5'],
+  ['!!', ''],
+  // kanji kept, variants folded (more in variant-kanji.test.ts)
+  ['濹東綺譚', '墨東綺譚'],
   ['夏目漱石', '夏目漱石'],
-  ['𠮷野家', '𠮷野家'],
+  ['𠮷野家', '吉野家'],
   // emoji, private use, variation selectors, format characters dropped
   ['本😀', '本'],
   ['👨‍👩‍👧家族', '家族'],
