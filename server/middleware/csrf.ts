@@ -71,6 +71,9 @@ export function csrfToken(req: Request): string {
         sameSite: 'lax',
         secure: secureCookiesOf(req),
         path: '/',
+        // Persistent (a day), like opac_sid: browsers that keep only persistent cookies
+        // between runs (lynx with a cookie file) still send it with the form.
+        maxAge: 24 * 60 * 60_000,
       })
     }
     res.locals.visitorCookie = cookie
