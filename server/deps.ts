@@ -51,6 +51,8 @@ import { circulationService } from './services/circulation-service.ts'
 import { openingCalendarService } from './services/opening-calendar-service.ts'
 import { noticeRepository } from './db/notice-repository.ts'
 import { noticeService } from './services/notice-service.ts'
+import { staffCatalogueRepository } from './db/staff-catalogue-repository.ts'
+import { staffCatalogueService } from './services/staff-catalogue-service.ts'
 
 export type { Lifecycle }
 
@@ -90,6 +92,7 @@ export function buildDeps(
     staffPatrons: staffPatronRepository(db),
     circulation: circulationRepository(db),
     notices: noticeRepository(db),
+    staffCatalogue: staffCatalogueRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
   const transport = overrides.mailTransport ?? mailTransport(config)
@@ -121,13 +124,18 @@ export function buildDeps(
     services: {
       libraries,
       notices: noticeService({ notices: repositories.notices, clock }),
+      staffCatalogue: staffCatalogueService({ catalogue: repositories.staffCatalogue, clock }),
       openingCalendar: openingCalendarService({
         calendars: repositories.calendars,
         libraries,
         clock,
       }),
       accounts: accountService({ patrons: repositories.patrons, clock }),
-      browse: browseService({ browse: repositories.browse, clock }),
+      browse: browseService({
+        browse: repositories.browse,
+        clock,
+        indexedNdcCounts: (libraryId, notation) => searchEngine.ndcCounts(libraryId, notation),
+      }),
       health: healthService({ ping: () => ping(db), lifecycle }),
       catalogue: catalogueService({
         records: repositories.records,

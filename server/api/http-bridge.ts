@@ -17,6 +17,8 @@ export function httpBridge(app: FetchApp, options: { maxBodyBytes: number }): Re
           const buffer = chunk as Buffer
           size += buffer.length
           if (size > options.maxBodyBytes) {
+            // The rest of the body is not read: the connection cannot be used again.
+            res.setHeader('Connection', 'close')
             res
               .status(413)
               .json({ error: { code: 'too_large', message: 'request body too large' } })

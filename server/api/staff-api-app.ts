@@ -1,6 +1,7 @@
 // The staff API with all its parts: add a part's router here.
 import { OPAC_JOBS } from '../jobs/opac-jobs.ts'
 import { calendarApi } from './calendar-api.ts'
+import { catalogueApi } from './catalogue-api.ts'
 import { circulationApi } from './circulation-api.ts'
 import { jobApi } from './job-api.ts'
 import { noticeApi } from './notice-api.ts'
@@ -16,6 +17,7 @@ export function createStaffApiApp(deps: StaffApiDeps) {
     circulationApi,
     calendarApi,
     noticeApi,
+    catalogueApi,
     jobApi,
   ])
 }

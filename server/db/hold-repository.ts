@@ -40,6 +40,8 @@ export interface HoldPatron {
   disability_service: number
   password_hash: string | null
   email: string | null
+  /** 利用停止 (sql/0042), or null. */
+  suspended_at: string | null
 }
 
 export interface HoldTitle {
@@ -124,6 +126,7 @@ const PATRON_COLUMNS = [
   'disability_service',
   'password_hash',
   'email',
+  'suspended_at',
 ] as const
 
 const ids = (list: readonly number[]) => (list.length ? [...list] : [0])

@@ -142,6 +142,19 @@ export interface LibraryNoticeTable {
   withdrawn_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
+/** Deleted records and copies, for interoperation (sql/0045). */
+export interface CatalogueTombstoneTable {
+  id: Generated<number>
+  library_id: number
+  kind: 'record' | 'copy'
+  item_id: number
+  record_id: number
+  source: ColumnType<string, string | undefined, string>
+  source_id: ColumnType<string, string | undefined, string>
+  barcode: ColumnType<string, string | undefined, string>
+  deleted_at: string
+}
+
 /** A branch's own exceptions to the library's calendar (sql/0044). */
 export interface BranchCalendarDayTable {
   library_id: number
@@ -347,6 +360,7 @@ export interface Database {
   staff_audit: StaffAuditTable
   library_notice: LibraryNoticeTable
   branch_calendar_day: BranchCalendarDayTable
+  catalogue_tombstone: CatalogueTombstoneTable
 }
 
 /** login: per card; address: per client address; verify: identity checks (name + birth date). */

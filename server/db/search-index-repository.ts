@@ -49,6 +49,7 @@ export interface DeltaRow {
     title_proper_key: string
     author_key: string
     publisher_key: string
+    subject_key: string
     pub_year: number | null
     material_type: string
     ndc: string
@@ -278,6 +279,7 @@ export async function readStateWithDelta(
       'r.title_proper_key',
       'r.author_key',
       'r.publisher_key',
+      'r.subject_key',
       'r.popularity',
       rankedReading('r').as('reading'),
     ])
@@ -302,6 +304,7 @@ export async function readStateWithDelta(
               title_proper_key: r.title_proper_key ?? '',
               author_key: r.author_key ?? '',
               publisher_key: r.publisher_key ?? '',
+              subject_key: r.subject_key ?? '',
               pub_year: r.pub_year,
               material_type: r.material_type ?? '',
               ndc: r.ndc ?? '',
@@ -421,6 +424,26 @@ export async function recordsWithIsbn(
     .where('isbn', '=', isbn)
     .execute()
   return rows.map((r) => r.id)
+}
+
+/**
+ * The records with a copy whose call number starts with `prefix` (LIKE, as the SQL search's
+ * condition), read from the copy index (library_id, call_number, record_id).
+ */
+export async function recordsWithCallNumber(
+  db: Queryable,
+  libraryId: number,
+  prefix: string,
+): Promise<number[]> {
+  const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const rows = await db
+    .selectFrom('copy')
+    .select('record_id')
+    .distinct()
+    .where('library_id', '=', libraryId)
+    .where('call_number', 'like', pattern)
+    .execute()
+  return rows.map((r) => r.record_id)
 }
 
 /** How many records the library's delta holds (edited since the index was built). */

@@ -13,7 +13,7 @@ import { sql } from 'kysely'
  * recomputed at start-up (refreshSearchFields) and the indexes rebuilt. A unit test notices a
  * changed fold() that forgot to.
  */
-export const SEARCH_VERSION = 6
+export const SEARCH_VERSION = 7
 
 /** Separates the parts of search_text and of a key, so a word cannot match across two. */
 export const KEY_SEPARATOR = '\u0001'
@@ -40,12 +40,14 @@ export const KEY_GROUPS = {
   titleProper: { column: 'title_proper_key', from: 0, to: 2, maxLength: 600 },
   author: { column: 'author_key', from: 4, to: 6, maxLength: 1000 },
   publisher: { column: 'publisher_key', from: 6, to: 7, maxLength: 255 },
+  /** The subject headings (件名), folded as one part: a word must lie within them. */
+  subject: { column: 'subject_key', from: 7, to: 8, maxLength: 500 },
 } as const
 
 export type KeyGroup = keyof typeof KEY_GROUPS
 
-/** subject_key: the subject headings, each folded, framed like the keys above. */
-export const SUBJECT_KEY_MAX_LENGTH = 500
+/** subject_key's length (KEY_GROUPS.subject). */
+export const SUBJECT_KEY_MAX_LENGTH = KEY_GROUPS.subject.maxLength
 
 /** sort_title and sort_author (50音 sort keys) are cut at this many characters. */
 export const SORT_KEY_MAX_LENGTH = 255

@@ -33,6 +33,8 @@ export interface FieldTerms {
   title?: { words: readonly string[]; mode: TitleMode; subtitles?: boolean }
   author?: readonly string[]
   publisher?: readonly string[]
+  /** Words within the subject headings (subject_key). */
+  subject?: readonly string[]
 }
 
 /** What a search asks for (all ANDed); text is already folded (services/search/fold.ts). */
@@ -92,6 +94,7 @@ function fieldConditions(fields: FieldTerms): RawBuilder<boolean>[] {
   }
   for (const word of fields.author ?? []) out.push(like('author', contains(word)))
   for (const word of fields.publisher ?? []) out.push(like('publisher', contains(word)))
+  for (const word of fields.subject ?? []) out.push(like('subject', contains(word)))
   return out
 }
 
@@ -169,9 +172,8 @@ export function searchRepository(db: Db) {
     let q = db.selectFrom('record as r').where('r.library_id', '=', libraryId)
     if (ids) q = q.where('r.id', 'in', ids.length ? ids : [0])
     for (const word of c.words) q = q.where('r.search_text', 'like', contains(word))
-    const fields = { title: c.title, author: c.author, publisher: c.publisher }
+    const fields = { title: c.title, author: c.author, publisher: c.publisher, subject: c.subject }
     for (const condition of fieldConditions(fields)) q = q.where(condition)
-    for (const word of c.subject ?? []) q = q.where('r.subject_key', 'like', contains(word))
     if (c.isbn !== undefined) q = q.where('r.isbn', '=', c.isbn)
     if (c.yearFrom !== undefined) q = q.where('r.pub_year', '>=', c.yearFrom)
     if (c.yearTo !== undefined) q = q.where('r.pub_year', '<=', c.yearTo)

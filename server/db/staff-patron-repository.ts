@@ -68,10 +68,18 @@ export function staffPatronRepository(db: Db) {
 
     /** Deletes the patron's login sessions (PC cookies and keitai URLs alike). */
     async endSessions(libraryId: number, patronId: number): Promise<number> {
+      // patron_id (sql/0033) marks sessions written since; older rows carry it in their data.
       const result = await db
         .deleteFrom('session')
-        .where(sql<boolean>`JSON_VALUE(data, '$.patronId') = ${String(patronId)}`)
-        .where(sql<boolean>`JSON_VALUE(data, '$.libraryId') = ${String(libraryId)}`)
+        .where((eb) =>
+          eb.or([
+            eb('patron_id', '=', patronId),
+            eb.and([
+              sql<boolean>`JSON_VALUE(data, '$.patronId') = ${String(patronId)}`,
+              sql<boolean>`JSON_VALUE(data, '$.libraryId') = ${String(libraryId)}`,
+            ]),
+          ]),
+        )
         .executeTakeFirst()
       return Number(result.numDeletedRows)
     },

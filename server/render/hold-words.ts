@@ -10,6 +10,8 @@ import { dateFor } from './words.ts'
 /** Why an item cannot be held, naming the rule (UI-WRITING.md). */
 export function holdRefusalMessage(refusal: ItemRefusal): string {
   switch (refusal.reason) {
+    case 'suspended':
+      return 'ただいま予約をお受けできません。図書館へお問い合わせください。'
     case 'not_resident':
       return '予約は市内在住・在勤・在学の方がご利用いただけます。'
     case 'under_age':

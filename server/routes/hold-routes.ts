@@ -16,6 +16,7 @@ import { dateFor } from '../render/words.ts'
 import type { Renderer } from '../render/views.ts'
 import type { AccountService } from '../services/account-service.ts'
 import { parsePage, parseRecordId } from './search-params.ts'
+import type { OpeningCalendarService } from '../services/opening-calendar-service.ts'
 import type { HoldService, HoldView } from '../services/hold-service.ts'
 import {
   formPageContext,
@@ -35,10 +36,15 @@ const HOLDS_PER_PAGE: Record<Channel, number> = { pc: 100, keitai: 5 }
 const NOT_FOUND = 'この予約は見つかりませんでした。'
 
 export function holdRoutes(
-  deps: { holds: HoldService; accounts: AccountService; renderer: Renderer },
+  deps: {
+    holds: HoldService
+    accounts: AccountService
+    renderer: Renderer
+    openingCalendar: OpeningCalendarService
+  },
   channel: Channel,
 ): Router {
-  const { holds, accounts, renderer } = deps
+  const { holds, accounts, renderer, openingCalendar } = deps
   const router = Router({ mergeParams: true })
   const route = (name: PathName) => routeWithinLibrary(channel, name)
   const requireLogin = loginRequired(accounts)
@@ -101,6 +107,9 @@ export function holdRoutes(
       lastPage,
       setIds: [...sets.keys()],
       readyCount: all.filter((h) => h.status === 'ready').length,
+      // Beside the 受取期限: whether the library is open today, else its next opening day.
+      openingToday: await openingCalendar.today(lib),
+      openingHours: lib.settings.openingHours,
     })
   })
 

@@ -3,6 +3,7 @@
 // page. A renewal is a POST with a CSRF token; a repeated press shows the same completion.
 import { Router } from 'express'
 import type { Request, RequestHandler, Response } from 'express'
+import type { OpeningCalendarService } from '../services/opening-calendar-service.ts'
 import type { Clock } from '../clock.ts'
 import { HttpError } from '../errors.ts'
 import { channelOf } from '../middleware/channel.ts'
@@ -31,6 +32,7 @@ export interface LoanDeps {
   accounts: AccountService
   renderer: Renderer
   clock: Clock
+  openingCalendar: OpeningCalendarService
 }
 
 const LOAN_NOT_FOUND = 'この貸出は見つかりませんでした。'
@@ -68,6 +70,9 @@ export function loanRoutes(deps: LoanDeps, channel: Channel): Router {
       loans: list,
       renewableCount: list.filter((l) => l.renewal.ok).length,
       refusal: refusalOf(res),
+      // Beside the 返却予定日: whether the library is open today, else its next opening day.
+      openingToday: await deps.openingCalendar.today(libraryOf(res)),
+      openingHours: settings.openingHours,
     })
   })
 

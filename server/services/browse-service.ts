@@ -42,12 +42,22 @@ export function withRanks<T extends { count: number }>(
   })
 }
 
-export function browseService(deps: { browse: BrowseRepository; clock: Clock }) {
-  const { browse, clock } = deps
+export function browseService(deps: {
+  browse: BrowseRepository
+  clock: Clock
+  /**
+   * The same counts from the search index (search-engine.ts ndcCounts), which answers them
+   * without a GROUP BY over the catalogue; null (no usable index yet): the repository's.
+   */
+  indexedNdcCounts?: (libraryId: number, notation: string) => Promise<Map<string, number> | null>
+}) {
+  const { browse, clock, indexedNdcCounts } = deps
   return {
     /** The classes under a notation ('' → the ten classes) with their record counts. */
     async classes(libraryId: number, notation: string): Promise<(NdcClass & { count: number })[]> {
-      const counts = await browse.ndcCounts(libraryId, notation)
+      const counts =
+        (await indexedNdcCounts?.(libraryId, notation)) ??
+        (await browse.ndcCounts(libraryId, notation))
       return ndcChildren(notation).map((c) => ({ ...c, count: counts.get(c.notation) ?? 0 }))
     },
 

@@ -14,6 +14,8 @@ import type { LibrarySettings } from './library-settings.ts'
 import { onlineServiceEligibility } from './password-service.ts'
 
 export type HoldRefusal =
+  /** The library suspended the patron (利用停止, staff API): no new holds, whatever the channel. */
+  | 'suspended'
   /** Rules B: only those who live, work or study in the city (市内在住・在勤・在学). */
   | 'not_resident'
   /** Online services start at elementary-school age (rules B). */
@@ -52,6 +54,7 @@ export interface HoldCandidate {
     birth_date: string
     disability_service: boolean | number
     password_hash: string | null
+    suspended_at?: string | null
   }
   record: { material_type: MaterialType }
   /** Every copy of the record, with its issue date for magazines. */
@@ -150,6 +153,7 @@ export function checkHold(
   today: string,
   c: HoldCandidate,
 ): HoldEligibility {
+  if (c.patron.suspended_at) return { ok: false, reason: 'suspended' }
   if (!settings.holdEligibleResidency.includes(c.patron.residency)) {
     return { ok: false, reason: 'not_resident' }
   }

@@ -807,9 +807,13 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
       const browse = browseRepository(db)
       const browseRng = mulberry32(seed + 4)
       const since = addDays(BENCH_TODAY, -30)
+      // as the app counts 分類から探す: from the search index (browse-service's indexedNdcCounts)
+      const ndcCounts = async (notation: string) =>
+        (await engine.ndcCounts(load.libraryId, notation)) ??
+        browse.ndcCounts(load.libraryId, notation)
       const browseKinds: [string, () => Promise<unknown>][] = [
-        ['browse:ndc', () => browse.ndcCounts(load.libraryId, '')],
-        ['browse:ndc-class', () => browse.ndcCounts(load.libraryId, String(digit()))],
+        ['browse:ndc', () => ndcCounts('')],
+        ['browse:ndc-class', () => ndcCounts(String(digit()))],
         ['browse:new', () => browse.newArrivals(load.libraryId, since, null, 0, PER_PAGE)],
         [
           'browse:new-class',

@@ -61,7 +61,7 @@ export function reserveTestDatabase(prefix: string): { url: string; name: string
  * a busy 2-core machine, so the hook that first asks for it gets a longer timeout.
  */
 export function sharedDemoDatabase(context?: Mocha.Context): Promise<TestDatabase> {
-  context?.timeout(120_000)
+  context?.timeout(300_000) // a demo load: ~15 s idle, minutes on a loaded machine
   shared[SHARED] ??= createTestDatabase({ demo: true, prefix: 'demo' })
   return shared[SHARED]
 }

@@ -16,6 +16,7 @@ export interface FieldKeys {
   title_proper_key: string
   author_key: string
   publisher_key: string
+  subject_key: string
 }
 
 export interface DeltaDoc {
@@ -55,6 +56,7 @@ function toDeltaDoc(row: DeltaRow): DeltaDoc | null {
       title_proper_key: r.title_proper_key,
       author_key: r.author_key,
       publisher_key: r.publisher_key,
+      subject_key: r.subject_key,
     },
     year: r.pub_year,
     key: rankKey(row.recordId, r.pub_year),
@@ -101,7 +103,8 @@ export function fieldsMatch(fields: FieldTerms, keys: FieldKeys): boolean {
   }
   return (
     (fields.author ?? []).every((w) => keys.author_key.includes(w)) &&
-    (fields.publisher ?? []).every((w) => keys.publisher_key.includes(w))
+    (fields.publisher ?? []).every((w) => keys.publisher_key.includes(w)) &&
+    (fields.subject ?? []).every((w) => keys.subject_key.includes(w))
   )
 }
 

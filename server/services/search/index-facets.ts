@@ -121,3 +121,42 @@ async function branchCounts(
   }
   return counts
 }
+
+/**
+ * Records per NDC class one digit below `parent` ('' → the ten classes, '9' → 90–99, '91' →
+ * 910–919) in the whole catalogue, for 分類から探す: the same counts as the browse
+ * repository's GROUP BY, from the NDC prefix lists. Null when the library has no usable index.
+ */
+export async function ndcCounts(
+  ctx: IndexContext,
+  libraryId: number,
+  parent: string,
+): Promise<Map<string, number> | null> {
+  if (!/^[0-9]{0,2}$/.test(parent)) return new Map()
+  return countNdc(ctx, libraryId, parent)
+}
+
+async function countNdc(
+  ctx: IndexContext,
+  libraryId: number,
+  parent: string,
+): Promise<Map<string, number> | null> {
+  const children = DIGITS.map((d) => `${parent}${d}`)
+  const extra = new Map<string, Needed>()
+  for (const c of children) extra.set(`n${c}`, { key: gkey(NDC, c), positional: false })
+  // the parent's list (or, for the classes, every record) is the set to count in
+  const scope = parent === '' ? {} : { ndcPrefix: parent }
+  const matched = await match(ctx, libraryId, [], scope, extra)
+  if (!matched) return null
+  const { base, live, list } = matched
+  const counts = new Map<string, number>()
+  for (const c of children) {
+    const n = intersect(base, list(`n${c}`).docs).length
+    if (n > 0) counts.set(c, n)
+  }
+  for (const d of live) {
+    const c = d.ndc.slice(0, parent.length + 1)
+    if (children.includes(c)) counts.set(c, (counts.get(c) ?? 0) + 1)
+  }
+  return counts
+}

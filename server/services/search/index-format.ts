@@ -67,6 +67,12 @@ export const GROUPS = {
     keyMax: KEY_GROUPS.publisher.maxLength,
     kind: PUBLISHER_CHAR,
   },
+  subject: {
+    from: KEY_GROUPS.subject.from,
+    to: KEY_GROUPS.subject.to,
+    keyMax: KEY_GROUPS.subject.maxLength,
+    kind: PUBLISHER_CHAR, // one-character subject words are not looked up: scanned
+  },
 } as const
 
 /** The header row of a generation (kind HEADER). */

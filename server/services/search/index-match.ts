@@ -53,6 +53,8 @@ export interface SearchFilters {
   availableNow?: boolean
   /** This ISBN-13 (as stored in record.isbn). */
   isbn?: string
+  /** A copy whose call number starts with this (read live from the copy table). */
+  callNumberPrefix?: string
 }
 
 const NDC_PREFIX = /^[0-9.]{1,16}$/
@@ -197,7 +199,7 @@ export function coveringPairs(chars: readonly string[]): { name: string; offset:
 export interface FieldTerm {
   text: string
   chars: string[]
-  group: 'title' | 'titleProper' | 'author' | 'publisher'
+  group: 'title' | 'titleProper' | 'author' | 'publisher' | 'subject'
   mode: 'contains' | 'prefix' | 'exact'
 }
 
@@ -218,9 +220,11 @@ function fieldTerms(fields: FieldTerms): FieldTerm[] | null {
   }
   for (const w of fields.author ?? []) add(w, 'author', 'contains')
   for (const w of fields.publisher ?? []) add(w, 'publisher', 'contains')
+  for (const w of fields.subject ?? []) add(w, 'subject', 'contains')
   // one character in the title proper: no list holds the first characters of just its parts
   const unplaceable = (t: FieldTerm) =>
-    t.chars.length === 1 && (t.mode === 'exact' || t.group === 'titleProper')
+    t.chars.length === 1 &&
+    (t.mode === 'exact' || t.group === 'titleProper' || t.group === 'subject')
   return terms.some(unplaceable) ? null : terms
 }
 
@@ -380,6 +384,11 @@ export async function match(
   const isbnFetch = f.isbn === undefined ? null : repo.recordsWithIsbn(db, libraryId, f.isbn)
   early?.catch(() => undefined) // awaited below, or not needed
   isbnFetch?.catch(() => undefined)
+  const callFetch =
+    f.callNumberPrefix === undefined
+      ? null
+      : repo.recordsWithCallNumber(db, libraryId, f.callNumberPrefix)
+  callFetch?.catch(() => undefined)
   const known = cache.deltas.get(libraryId)
   let { state, delta } = await repo.readStateWithDelta(db, libraryId, known?.seq ?? 0)
   if (!state || state.gen === 0) return null
@@ -395,6 +404,7 @@ export async function match(
   const { table, got } = fetched
   const { prefix, verified } = fetched.plan
   const isbnIds = isbnFetch === null ? null : await isbnFetch
+  const callIds = callFetch === null ? null : await callFetch
   let view = cache.deltas.get(libraryId)
   if (!view || view.gen !== gen) {
     view = { gen, seq: 0, entries: new Map(), stale: new Uint32Array(0), live: [] }
@@ -453,6 +463,10 @@ export async function match(
     const ordOf = ordLookup(table)
     restrict(Uint32Array.from(isbnIds.map(ordOf).filter((o) => o >= 0)).sort())
   }
+  if (callIds !== null) {
+    const ordOf = ordLookup(table)
+    restrict(Uint32Array.from(callIds.map(ordOf).filter((o) => o >= 0)).sort())
+  }
   let base: Uint32Array =
     docs ?? Uint32Array.from({ length: Math.max(0, hi - lo) }, (_v, i) => lo + i)
   if (f.materialTypes !== undefined) {
@@ -467,6 +481,7 @@ export async function match(
 
   // 4. Delta candidates: matched from their live rows.
   const isbnSet = isbnIds === null ? null : new Set(isbnIds)
+  const callSet = callIds === null ? null : new Set(callIds)
   let live = deltaLive.filter(
     (d) =>
       words.every((w) => d.text.includes(w)) &&
@@ -475,7 +490,8 @@ export async function match(
       (f.yearTo === undefined || (d.year !== null && d.year <= f.yearTo)) &&
       (f.materialTypes === undefined || f.materialTypes.some((m) => m === d.material)) &&
       (f.ndcPrefix === undefined || d.ndc.startsWith(f.ndcPrefix)) &&
-      (isbnSet === null || isbnSet.has(d.id)),
+      (isbnSet === null || isbnSet.has(d.id)) &&
+      (callSet === null || callSet.has(d.id)),
   )
 
   // 5. Copy filters, live.

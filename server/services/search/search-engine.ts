@@ -38,7 +38,7 @@ import { indexRecords } from './index-build.ts'
 import type { IndexBuildOptions, IndexBuildResult } from './index-build.ts'
 import { newEngineCache } from './index-cache.ts'
 import type { IndexContext } from './index-cache.ts'
-import { searchFacets } from './index-facets.ts'
+import { ndcCounts, searchFacets } from './index-facets.ts'
 import type { IndexFacets } from './index-facets.ts'
 import { FORMAT, HEADER, gkey } from './index-format.ts'
 import type { SearchFilters } from './index-match.ts'
@@ -131,6 +131,11 @@ export function createSearchEngine(options: SearchEngineOptions) {
     ): Promise<IndexFacets | null> {
       const { filters, fields, ndcParent } = query
       return searchFacets(ctx, libraryId, words, filters, fields, ndcParent)
+    },
+
+    /** Records per NDC class below a notation, for 分類から探す; null without an index. */
+    ndcCounts(libraryId: number, parent: string): Promise<Map<string, number> | null> {
+      return ndcCounts(ctx, libraryId, parent)
     },
 
     /** Builds the library's index from its records as they are now (index-build.ts). */

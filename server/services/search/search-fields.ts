@@ -9,11 +9,10 @@ import {
   KEY_SEPARATOR,
   SEARCH_VERSION,
   SORT_KEY_MAX_LENGTH,
-  SUBJECT_KEY_MAX_LENGTH,
 } from '../../db/search-layout.ts'
 import type { KeyGroup, SearchFields, SearchableRecord } from '../../db/search-layout.ts'
 import type { RecordRepository } from '../../db/record-repository.ts'
-import { codePointLength, fold, searchParts } from './fold.ts'
+import { codePointLength, searchParts } from './fold.ts'
 
 /** Parts already folded, framed by separators: \u0001title\u0001reading\u0001 … */
 function frame(parts: string[], max: number): string {
@@ -35,7 +34,7 @@ export function searchFields(r: SearchableRecord): SearchFields {
     title_proper_key: key(parts, 'titleProper'),
     author_key: key(parts, 'author'),
     publisher_key: key(parts, 'publisher'),
-    subject_key: frame(r.subjects.split(/[;；／/]/).map(fold), SUBJECT_KEY_MAX_LENGTH),
+    subject_key: key(parts, 'subject'),
     sort_title: (r.title_reading ? reading : title).slice(0, SORT_KEY_MAX_LENGTH),
     sort_author: (r.author_reading ? authorReading : author).slice(0, SORT_KEY_MAX_LENGTH),
     search_layout: parts.map(codePointLength).join(','),

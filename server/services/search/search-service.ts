@@ -1,8 +1,9 @@
 // The catalogue search as the app runs it: for folded criteria (catalogue-service.ts makes
 // them from a patron's request; the staff API and SRU will make them from theirs), decides
 // what the index engine answers and what SQL does, and returns the page's hits and the total,
-// or the facet counts. The index answers words, title/author/publisher fields and record
-// filters ranked or newest first by itself; for a subject or call-number condition, or a
+// or the facet counts. The index answers words, title/author/publisher/subject fields and record
+// filters (a call-number prefix as the records the copy table names) ranked or newest first
+// by itself; for a one-character exact title or subject word, or a
 // 50音/oldest-first sort too deep for it, it narrows the records down and SQL
 // (db/search-repository.ts) does the rest; without a usable index SQL does it all. The
 // answers are the same either way.
@@ -29,11 +30,12 @@ const CANDIDATE_LIMIT = 5000
 const SORTED_TOP_LIMIT = 5000
 
 /**
- * How the index serves these criteria: its words, field terms and filters, and whether they
- * are the whole search — not when there is a subject or call-number condition, or a
- * one-character title in exact mode. Then the index still narrows the records down
- * (`candidates`: subject words occur in search_text, and a one-character exact title is also
- * a title starting with it) and SQL does the rest.
+ * How the index serves these criteria: its words, field terms (title, author, publisher,
+ * subject) and filters, and whether they are the whole search — not when there is a
+ * one-character title in exact mode (or in prefix mode on the title
+ * proper) or a one-character subject word, which no list of the index places. Then the index
+ * still narrows the records down (`candidates`: a one-character exact title is also a title
+ * part starting with it, a subject word occurs in search_text) and SQL does the rest.
  */
 interface IndexPlan {
   words: string[]
@@ -52,8 +54,15 @@ function indexPlan(c: SearchCriteria): IndexPlan {
     branchId: c.branchId,
     availableNow: c.availableOnly,
     isbn: c.isbn,
+    callNumberPrefix: c.callNumberPrefix || undefined,
   }
-  const fields = { title: c.title, author: c.author, publisher: c.publisher }
+  const oneCharSubject = (c.subject ?? []).some((w) => Array.from(w).length === 1)
+  const fields: FieldTerms = {
+    title: c.title,
+    author: c.author,
+    publisher: c.publisher,
+    subject: oneCharSubject ? undefined : c.subject,
+  }
   // one character in exact mode, or in prefix mode on the title proper: the index has no list
   // of it, so it narrows by a title part starting with it and SQL does the rest
   const oneCharExact =
@@ -64,9 +73,9 @@ function indexPlan(c: SearchCriteria): IndexPlan {
     words: c.words,
     fields,
     filters,
-    whole: !c.subject?.length && !c.callNumberPrefix && !oneCharExact,
+    whole: !oneCharExact && !oneCharSubject,
     candidates: {
-      words: [...c.words, ...(c.subject ?? [])],
+      words: oneCharSubject ? [...c.words, ...(c.subject ?? [])] : c.words,
       fields:
         oneCharExact && c.title
           ? { ...fields, title: { ...c.title, mode: 'prefix', subtitles: true } }

@@ -90,6 +90,19 @@ describe('staff API: circulation', function () {
     await refused(callB, b.patrons.p2!, 'reference_only', await barcode(b.copies.reference![0]!))
     await callB('PUT', `/patrons/${b.patrons.p3}/suspension`, { reason: '長期延滞' })
     await refused(callB, b.patrons.p3!, 'suspended', await barcode(b.copies.book![0]!))
+    // Suspended: no holds either, at the counter or on the site.
+    const counterHold = await callB('POST', '/holds', {
+      patronId: b.patrons.p3,
+      recordId: b.records.popular,
+      pickupBranchId: b.branchIds.east,
+      channel: 'counter',
+    })
+    expect((counterHold.body as ErrorJson).error.code).to.equal('suspended')
+    const webHold = await server.deps.services.holds.place(b, b.patrons.p3!, {
+      key: newRequestKey(),
+      items: [{ recordId: b.records.popular!, pickupBranchId: b.branchIds.east, contact: 'none' }],
+    })
+    expect(webHold.ok && webHold.result.refused[0]?.refusal.reason).to.equal('suspended')
     await callB('DELETE', `/patrons/${b.patrons.p3}/suspension`)
 
     const first = await callA('POST', '/checkouts', {

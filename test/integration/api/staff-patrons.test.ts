@@ -22,6 +22,7 @@ describe('staff API: auth, errors and patrons', function () {
   let b: FixtureLibrary
   let callA: StaffCall
   let callB: StaffCall
+  let tokenB: string
 
   before(async () => {
     t = await createTestDatabase({ prefix: 'staffpat' })
@@ -29,7 +30,8 @@ describe('staff API: auth, errors and patrons', function () {
     b = await holdFixture(t.db, 'B', { patrons: 2 })
     server = await startTestServer(t.db)
     callA = staffClient(server.baseUrl, await staffToken(server.deps, a.library.id, 'counter-a'))
-    callB = staffClient(server.baseUrl, await staffToken(server.deps, b.library.id, 'counter-b'))
+    tokenB = await staffToken(server.deps, b.library.id, 'counter-b')
+    callB = staffClient(server.baseUrl, tokenB)
   })
   after(async () => server.close())
 
@@ -134,6 +136,23 @@ describe('staff API: auth, errors and patrons', function () {
       expect(error.message).to.match(message)
     }
     expect((await callB('GET', '/patrons/abc')).status).to.equal(400)
+    const headers = { authorization: `Bearer ${tokenB}` }
+    const form = await fetch(`${server.baseUrl}/api/staff/v1/patrons`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'cardNumber=1',
+    })
+    expect(form.status).to.equal(415)
+    expect(((await form.json()) as { error: { code: string } }).error.code).to.equal(
+      'invalid_request',
+    )
+    const huge = await fetch(`${server.baseUrl}/api/staff/v1/patrons`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ fullName: 'x'.repeat(2 * 1024 * 1024) }),
+    })
+    expect(huge.status).to.equal(413)
+    expect(((await huge.json()) as { error: { code: string } }).error.code).to.equal('too_large')
     expect((await callB('GET', '/no-such-endpoint')).body).to.deep.equal({
       error: { code: 'not_found', message: 'no such endpoint' },
     })

@@ -210,6 +210,33 @@ describe('detailed search', () => {
     expect(spaced('.hit-title a').first().text()).to.equal('こころ')
   })
 
+  it('shows the same records in the same order on PC and keitai (適合順)', async () => {
+    const keitai = { 'User-Agent': KEITAI_UA }
+    const idOf = (href: string | undefined) => /(\d+)(?:\?.*)?$/.exec(href ?? '')?.[1] ?? ''
+    for (const q of ['宮沢賢治', '芥川龍之介', 'こころ']) {
+      const pc = cheerio.load((await get(app.baseUrl, `/minato/search?q=${enc(q)}`)).text)
+      const pcIds = pc('.hit-title a')
+        .map((_i, a) => idOf(pc(a).attr('href')))
+        .get()
+      const k = await get(
+        app.baseUrl,
+        `/minato/k/search?q=${encodeQueryValue(q, 'shift_jis')}`,
+        keitai,
+      )
+      const $k = cheerio.load(k.text)
+      const kIds = $k('a[accesskey]')
+        .filter(
+          (_i, a) =>
+            /^[1-9]$/.test($k(a).attr('accesskey') ?? '') &&
+            /\/records\/\d/.test($k(a).attr('href') ?? ''),
+        )
+        .map((_i, a) => idOf($k(a).attr('href')))
+        .get()
+      expect(kIds.length, q).to.be.greaterThan(0)
+      expect(kIds, q).to.deep.equal(pcIds.slice(0, kIds.length))
+    }
+  })
+
   it('finds the same records whatever the order of the words', async () => {
     for (const [a, b] of [
       ['心 の', 'の 心'],

@@ -4,6 +4,7 @@
 // through SQL alone, which agree.
 import { expect } from 'chai'
 import type { Db } from '../../../server/db/database.ts'
+import { browseRepository } from '../../../server/db/browse-repository.ts'
 import { searchRepository } from '../../../server/db/search-repository.ts'
 import type { SearchCriteria } from '../../../server/db/search-repository.ts'
 import { foldWords } from '../../../server/services/search/fold.ts'
@@ -109,6 +110,16 @@ describe('search facets count what their links show', function () {
       for (const c of sections.ndcClasses) expect(c.value, name).to.match(/^91[0-9]$/)
       const below = await s.facets(libraryId, { ...words('の'), ndc: '913' })
       expect(below.ndcClasses, name).to.deep.equal([])
+    }
+  })
+
+  it('counts 分類から探す from the index as the browse repository does', async () => {
+    const engine = createSearchEngine({ db })
+    const browse = browseRepository(db)
+    for (const notation of ['', '9', '91', '4']) {
+      const indexed = await engine.ndcCounts(libraryId, notation)
+      expect(indexed, notation).to.deep.equal(await browse.ndcCounts(libraryId, notation))
+      expect(indexed?.size ?? 0, notation).to.be.greaterThan(0)
     }
   })
 
