@@ -6,14 +6,20 @@
 // Use: render forms with csrfToken(req) in <input type="hidden" name="_csrf">, and mount
 // formBody() then verifyCsrf before every POST handler. A keitai form's action must carry the
 // session in its URL (keitaiSessionToken), or the POST arrives without the session.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Request, RequestHandler, Response } from 'express'
 import { HttpError } from '../errors.ts'
 import { urlFor } from '../paths.ts'
 import { channelOf } from './channel.ts'
 import { formField } from './form-body.ts'
 import { libraryOrNull } from './library.ts'
-import { sessionExpired, sessionPresented } from './session.ts'
+import {
+  secureCookiesOf,
+  sessionExpired,
+  sessionHoldsData,
+  sessionPresented,
+  sessionSecretOf,
+} from './session.ts'
 
 /** The hidden field every POST form carries. */
 export const CSRF_FIELD = '_csrf'
@@ -21,13 +27,69 @@ export const CSRF_FIELD = '_csrf'
 const REFUSED =
   'この操作は受け付けられませんでした。お手数ですが、もう一度最初から操作してください。'
 
-/** The session's token, created (32 random bytes, base64url) on first use. */
+/**
+ * The visitor cookie of the PC site: a random value, and the CSRF token of a visitor's forms is
+ * an HMAC of it (stateless: a visitor's page view stores nothing on the server).
+ */
+export const VISITOR_COOKIE = 'opac_vt'
+
+const VISITOR_VALUE = /^[A-Za-z0-9_-]{24}$/
+
+function visitorCookieOf(req: Request): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === VISITOR_COOKIE) {
+      const value = part.slice(eq + 1).trim()
+      return VISITOR_VALUE.test(value) ? value : undefined
+    }
+  }
+  return undefined
+}
+
+function visitorToken(secret: string, cookie: string): string {
+  return createHmac('sha256', secret).update(`opac visitor csrf\0${cookie}`).digest('base64url')
+}
+
+/**
+ * The token for this request's forms. A session that holds something (a login, a cart, a
+ * step of a journey) keeps its own token (32 random bytes, base64url), created on first use.
+ * A PC visitor with nothing in a session gets a stateless token bound to the visitor cookie
+ * (set here when missing), so that showing a login page stores no session row. Keitai, which
+ * may have no cookies, keep the session token carried in the URL.
+ */
 export function csrfToken(req: Request): string {
-  const existing = req.session.csrfToken
+  const existing = req.session?.csrfToken
   if (typeof existing === 'string' && existing !== '') return existing
+  const res = req.res
+  const secret = sessionSecretOf(req)
+  if (res && secret && channelOf(res) === 'pc' && !sessionHoldsData(req)) {
+    let cookie: string | undefined = res.locals.visitorCookie ?? visitorCookieOf(req)
+    if (!cookie) {
+      cookie = randomBytes(18).toString('base64url')
+      res.cookie(VISITOR_COOKIE, cookie, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: secureCookiesOf(req),
+        path: '/',
+        // Persistent (a day), like opac_sid: browsers that keep only persistent cookies
+        // between runs (lynx with a cookie file) still send it with the form.
+        maxAge: 24 * 60 * 60_000,
+      })
+    }
+    res.locals.visitorCookie = cookie
+    return visitorToken(secret, cookie)
+  }
   const token = randomBytes(32).toString('base64url')
   req.session.csrfToken = token
   return token
+}
+
+/** True when a PC visitor (no login) submitted the token of their visitor cookie. */
+function visitorTokenMatches(req: Request, submitted: string | undefined): boolean {
+  const secret = sessionSecretOf(req)
+  const cookie = visitorCookieOf(req)
+  if (!secret || !cookie || req.session?.patronId !== undefined) return false
+  return tokensMatch(submitted, visitorToken(secret, cookie))
 }
 
 /** Constant-time comparison of a submitted token with the session's. */
@@ -60,7 +122,8 @@ export const verifyCsrf: RequestHandler = (req, res, next) => {
   }
   // req.session is missing only when the session middleware did not run: refuse, not crash.
   const expected = (req.session as Request['session'] | undefined)?.csrfToken
-  if (tokensMatch(formField(res, CSRF_FIELD), expected)) {
+  const submitted = formField(res, CSRF_FIELD)
+  if (tokensMatch(submitted, expected) || visitorTokenMatches(req, submitted)) {
     next()
     return
   }
@@ -70,7 +133,7 @@ export const verifyCsrf: RequestHandler = (req, res, next) => {
       next(new HttpError(400, SESSION_EXPIRED, wayBack(res), 'ログインの有効期限切れ'))
       return
     }
-    if (!sessionPresented(req)) {
+    if (!sessionPresented(req) && visitorCookieOf(req) === undefined) {
       next(new HttpError(400, COOKIES_OFF, wayBack(res), 'Cookieが無効です'))
       return
     }

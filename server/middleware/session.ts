@@ -168,6 +168,8 @@ function hasData(sess: object): boolean {
 /** What the first handler learnt about a request, for the later ones and for route helpers. */
 interface RequestState {
   secret: string
+  /** Cookies get the Secure flag (PUBLIC_URL is https). */
+  secure: boolean
   keitai: boolean
   /** The request presented a session (cookie or URL token), valid or not. */
   presented: boolean
@@ -228,6 +230,22 @@ export function keitaiSessionToken(req: Request): string | undefined {
   return signSessionId(req.sessionID, state.secret)
 }
 
+/** True when the request's session holds something worth keeping (a login, a cart …). */
+export function sessionHoldsData(req: Request): boolean {
+  const sess = req.session as Request['session'] | undefined
+  return sess !== undefined && hasData(sess)
+}
+
+/** The secret the session middleware signs with, for tokens derived from it (CSRF). */
+export function sessionSecretOf(req: Request): string | undefined {
+  return states.get(req)?.secret
+}
+
+/** True when the PC site is served over https (the Secure flag of cookies). */
+export function secureCookiesOf(req: Request): boolean {
+  return states.get(req)?.secure === true
+}
+
 /** True when the request brought a session (cookie or keitai URL token), valid or not. */
 export function sessionPresented(req: Request): boolean {
   return states.get(req)?.presented === true
@@ -272,7 +290,13 @@ export function sessionMiddleware(deps: {
     const keitai = channelOf(res) === 'keitai'
     const cookies = splitCookies(req.headers.cookie)
     const sessionCookie = cookies.find((c) => c.name === SESSION_COOKIE)
-    const state: RequestState = { secret, keitai, presented: false, presentedId: undefined }
+    const state: RequestState = {
+      secret,
+      secure: config.publicUrl.startsWith('https:'),
+      keitai,
+      presented: false,
+      presentedId: undefined,
+    }
     states.set(req, state)
 
     if (!keitai) {

@@ -42,15 +42,47 @@ describe('expired or missing sessions on a POST', function () {
       .toArray()
       .map((a) => cheerio.load(a)('a').attr('href') ?? '')
 
-  it('PC: a login page left open until its session ended says so and links to the login page', async () => {
+  it('PC: a login page left open still logs in (a visitor has no session to lose)', async () => {
     const pc = new FormClient(app.baseUrl)
     const form = await pc.get(`/${lib.slug}/login`)
-    await t.db.deleteFrom('session').execute() // the idle timeout, as the store sees it
+    await t.db.deleteFrom('session').execute()
     const res = await pc.submit(form, { card, password: 'secret123' })
+    expect(res.status).to.equal(303)
+  })
+
+  it('PC: a form whose login ended says so and links to the login page', async () => {
+    const pc = new FormClient(app.baseUrl)
+    await pc.submit(await pc.get(`/${lib.slug}/login`), { card, password: 'secret123' })
+    const form = await pc.get(`/${lib.slug}/password/change`)
+    expect(form.status).to.equal(200)
+    await t.db.deleteFrom('session').execute() // the idle timeout, as the store sees it
+    const res = await pc.submit(form, {
+      current: 'secret123',
+      password: 'newpass99',
+      confirmation: 'newpass99',
+    })
     expect(res.status).to.equal(400)
     expect(res.text).to.include('ログインの有効期限が切れました')
     expect(links(res.text)).to.include(`/${lib.slug}/login`)
     await expectGoodPcPage(res.text)
+  })
+
+  it('300 anonymous GETs of the login page store no session row', async () => {
+    await t.db.deleteFrom('session').execute()
+    for (let i = 0; i < 30; i++) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) =>
+          new FormClient(app.baseUrl).get(
+            j % 2 ? `/${lib.slug}/login` : `/${lib.slug}/password/change`,
+          ),
+        ),
+      )
+    }
+    const rows = await t.db
+      .selectFrom('session')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow()
+    expect(Number(rows.n)).to.equal(0)
   })
 
   it('PC with cookies off: says Cookieが無効です', async () => {

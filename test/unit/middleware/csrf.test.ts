@@ -56,8 +56,10 @@ async function startApp() {
 }
 
 function sessionCookie(res: Response): string {
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('opac_sid='))
-  expect(cookie, 'Set-Cookie opac_sid').to.be.a('string')
+  // A visitor's form is bound to the visitor cookie (no session is stored for it).
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('opac_vt='))
+  expect(cookie, 'Set-Cookie opac_vt').to.be.a('string')
+  expect(res.headers.getSetCookie().some((c) => c.startsWith('opac_sid='))).to.equal(false)
   return (cookie as string).split(';')[0] as string
 }
 
