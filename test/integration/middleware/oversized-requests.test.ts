@@ -32,6 +32,11 @@ describe('oversized requests', function () {
   let app: TestServer
   before(async () => {
     t = await createTestDatabase({ prefix: 'big' })
+    // A library to address (its pages decode the query after finding it).
+    await t.db
+      .insertInto('library')
+      .values({ slug: 'aoba', name: 'あおば市立図書館', rules_preset: 'A', settings_json: '{}' })
+      .execute()
     app = await startTestServer(t.db)
   })
   after(() => app.close())

@@ -58,9 +58,9 @@ describe('PC channel: catalogue', () => {
       expect(texts).to.include(name)
     for (const branch of ['本館', '東部分館', '西部分館', '北部分館', '南部分館', '東初富分館']) {
       expect(
-        $('.branches li')
+        $('.branches li a')
           .toArray()
-          .map((li) => $(li).text()),
+          .map((a) => $(a).text()),
       ).to.include(branch)
     }
     expect($('.keitai-url').text()).to.equal(`${app.baseUrl}/minato/k/`)
@@ -68,7 +68,7 @@ describe('PC channel: catalogue', () => {
     expect(qr.status).to.equal(200)
     expect(qr.headers.get('content-type')).to.match(/^image\/svg\+xml/)
     expect(qr.text).to.match(/^<svg/)
-    expect($('footer a').first().text()).to.equal('携帯版')
+    expect($('footer li a').first().text()).to.equal('携帯版')
   })
 
   it('finds 夏目漱石’s こころ first, with year and availability, 10 a page', async () => {
