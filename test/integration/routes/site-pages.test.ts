@@ -248,4 +248,22 @@ describe('site pages a first visit relies on', function () {
     expect(kTop.text).to.include('href="/minato/k/branches/north"')
     expect(kTop.text).to.include('問合せ:<a href="tel:0470000000">047-000-0000</a>')
   })
+
+  it('keeps the keys of a keitai record page in the order its links appear', async () => {
+    for (const path of ['/aoba/k/records/548', '/minato/k/search?q=%82%B1%82%B1%82%EB']) {
+      const first = await keitai().get(path)
+      const page = path.includes('search')
+        ? await keitai().get(cheerio.load(first.text)('a[accesskey="1"]').attr('href')!)
+        : first
+      expectGoodKeitaiPage(page)
+      const keys = cheerio
+        .load(page.text)('a[accesskey]')
+        .toArray()
+        .map((a) => cheerio.load(a)('a').attr('accesskey') ?? '')
+        .filter((key) => /^[1-9]$/.test(key))
+        .map(Number)
+      expect(keys.length, path).to.be.greaterThan(1)
+      expect(keys, path).to.deep.equal([...keys].sort((x, y) => x - y))
+    }
+  })
 })
