@@ -2,7 +2,7 @@
 // password, ending a patron's sessions.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
-import type { AgeGroup, Patron, Residency } from './schema.ts'
+import type { AgeGroup, Residency } from './schema.ts'
 
 export interface PatronFields {
   card_number: string
@@ -55,15 +55,6 @@ export function staffPatronRepository(db: Db) {
         .where('library_id', '=', libraryId)
         .where('id', '=', id)
         .execute()
-    },
-
-    async byCard(libraryId: number, card: string): Promise<Patron | undefined> {
-      return db
-        .selectFrom('patron')
-        .selectAll()
-        .where('library_id', '=', libraryId)
-        .where('card_number', '=', card)
-        .executeTakeFirst()
     },
 
     /** Deletes the patron's login sessions (PC cookies and keitai URLs alike). */

@@ -102,7 +102,7 @@ export function staffPatronService(deps: {
     async byCard(lib: StaffLibrary, card: string): Promise<PatronOutcome> {
       const normalised = normaliseCardNumber(card)
       if (!normalised.ok) return { ok: false, reason: 'card_invalid' }
-      const p = await staffPatrons.byCard(lib.library.id, normalised.card)
+      const p = await patrons.byCard(lib.library.id, normalised.card)
       return p
         ? { ok: true, patron: await view(lib.library.id, p) }
         : { ok: false, reason: 'not_found' }
