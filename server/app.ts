@@ -15,6 +15,7 @@ import { sessionMiddleware } from './middleware/session.ts'
 import { KEITAI_SESSION_MOUNT, LIBRARY_MOUNT } from './paths.ts'
 import type { Channel } from './paths.ts'
 import { VIEWS_DIR } from './render/views.ts'
+import { MAX_QUERY_LENGTH } from './services/catalogue-service.ts'
 import { browseRoutes, isbnRoutes } from './routes/browse-routes.ts'
 import { KEITAI_LAYOUT, PC_LAYOUT, catalogueRoutes } from './routes/catalogue-routes.ts'
 import { cartRoutes } from './routes/cart-routes.ts'
@@ -25,7 +26,7 @@ import { holdRoutes } from './routes/hold-routes.ts'
 import { newArrivalsFeedGet, openSearchGet, searchFeedGet } from './routes/feed-routes.ts'
 import { healthGet } from './routes/health-routes.ts'
 import { librariesGet } from './routes/home-routes.ts'
-import { keitaiQrGet } from './routes/keitai-qr-routes.ts'
+import { libraryQrGet } from './routes/qr-routes.ts'
 import { loanRoutes } from './routes/loan-routes.ts'
 import { branchRoutes } from './routes/branch-routes.ts'
 import { libraryInfoRoutes } from './routes/library-info-routes.ts'
@@ -102,12 +103,17 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
     next()
   })
 
-  const libraries = librariesGet({ libraries: services.libraries, renderer })
+  const libraries = librariesGet({
+    libraries: services.libraries,
+    openingCalendar: services.openingCalendar,
+    renderer,
+  })
   app.get('/k/', forceChannel('keitai'), decodeQuery, libraries)
   app.get('/', autoChannel, decodeQuery, libraries)
 
   const loadLibrary = libraryLoader(services.libraries)
-  app.get('/:lib/keitai-qr.svg', loadLibrary, keitaiQrGet())
+  app.get('/:lib/keitai-qr.svg', loadLibrary, libraryQrGet('keitai'))
+  app.get('/:lib/web-qr.svg', loadLibrary, libraryQrGet('web'))
   app.get('/:lib/opensearch.xml', loadLibrary, openSearchGet())
   app.get(
     '/:lib/search.atom',
@@ -194,7 +200,11 @@ function renderErrorPage(deps: AppDeps, res: Response, page: ErrorPage): void {
       res,
       channelOf(res),
       'error',
-      { ...pageContext(res, page.heading ?? errorHeading(page.status), { error: true }), page },
+      {
+        ...pageContext(res, page.heading ?? errorHeading(page.status), { error: true }),
+        page,
+        maxQueryLength: MAX_QUERY_LENGTH,
+      },
       page.status,
     )
   } catch (err) {

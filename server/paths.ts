@@ -102,6 +102,8 @@ const TABLE = {
   branch: { pc: '/:lib/branches/:code', keitai: '/:lib/k/branches/:code' },
   notice: { pc: '/:lib/notices/:id', keitai: '/:lib/k/notices/:id' },
   keitaiQr: { pc: '/:lib/keitai-qr.svg', keitai: '/:lib/keitai-qr.svg' },
+  webQr: { pc: '/:lib/web-qr.svg', keitai: '/:lib/web-qr.svg' },
+  accessibility: { pc: '/:lib/accessibility', keitai: '/:lib/k/accessibility' },
   stylesheet: { pc: '/static/opac.css', keitai: '/static/opac.css' },
 } as const satisfies Record<string, Record<Channel, string>>
 
