@@ -465,4 +465,20 @@ describe('site pages a first visit relies on', function () {
     expect(decades.length).to.be.greaterThan(5)
     expect(new Set(kDecades)).to.deep.equal(new Set(decades))
   })
+  it('marks the chosen ranking kind and period with aria-current, as a choice not content', async () => {
+    const page = await pc().get('/aoba/ranking?kind=holds&period=1y')
+    await expectGoodPcPage(page.text)
+    const $ = cheerio.load(page.text)
+    const nav = $('nav[aria-label="ランキングの種類と期間"]')
+    const current = nav
+      .find('[aria-current]')
+      .toArray()
+      .map((el) => $(el).text())
+    expect(current).to.have.length(2)
+    expect(current[0]).to.include('予約ランキング')
+    expect(current[1]).to.equal('最近1年')
+    expect(nav.find('a:contains("ベストリーダー")').attr('href')).to.include('kind=loans')
+    // Not a link to itself: the chosen one is text.
+    expect(nav.find('a[aria-current]')).to.have.length(0)
+  })
 })
