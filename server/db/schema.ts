@@ -172,7 +172,10 @@ export interface BranchCalendarDayTable {
 export interface LoanTable {
   id: Generated<number>
   library_id: number
-  copy_id: number
+  /** NULL once the copy was deleted (its past loans stay, sql/0080). */
+  copy_id: ColumnType<number | null, number, number | null>
+  /** The deleted copy's record (NULL while copy_id names a copy: the copy's record is the loan's). */
+  record_id: ColumnType<number | null, number | null | undefined, number | null>
   patron_id: number
   loaned_on: string
   due_on: string

@@ -3,20 +3,8 @@
 // securing copies on the shelf that formal holds wait for; and the expiry of 受取り可 holds not
 // collected by their deadline, which passes each copy to the next hold. Both are idempotent:
 // they act only on holds whose moment has come, so a repeated or late run does no harm.
-import type { OpacJob, OpacJobContext } from './opac-jobs.ts'
-import type { HoldLibrary } from '../services/hold-service.ts'
-
-async function eachLibrary(
-  { deps }: OpacJobContext,
-  work: (lib: HoldLibrary) => Promise<void>,
-): Promise<number> {
-  const libraries = await deps.services.libraries.list()
-  for (const { slug } of libraries) {
-    const lib = await deps.services.libraries.bySlug(slug)
-    if (lib) await work(lib)
-  }
-  return libraries.length
-}
+import { eachLibrary } from './each-library.ts'
+import type { OpacJob } from './opac-jobs.ts'
 
 export const holdApprovalJob: OpacJob = {
   name: 'hold-approval',

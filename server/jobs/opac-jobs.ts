@@ -8,6 +8,7 @@ import { holdApprovalJob, holdExpiryJob } from './hold-jobs.ts'
 import { mailSendJob } from './mail-jobs.ts'
 import { searchIndexJob, searchIndexRebuildJob, searchPopularityJob } from './search-index-job.ts'
 import { sessionPurgeJob } from './session-purge-job.ts'
+import { staffAuditPurgeJob } from './staff-audit-purge-job.ts'
 
 export interface OpacJobContext {
   deps: Deps
@@ -25,6 +26,7 @@ export const OPAC_JOBS: readonly OpacJob[] = [
   holdApprovalJob,
   holdExpiryJob,
   mailSendJob,
+  staffAuditPurgeJob,
 ]
 
 export const opacJobRegistry = jobRegistry(OPAC_JOBS)

@@ -1,0 +1,26 @@
+// Deletes staff API audit lines (staff_audit) older than each library's retention
+// (staffAuditRetentionDays, 365 days unless the library sets another). Idempotent: a second run
+// finds nothing more to delete until lines age past the retention.
+import { eachLibrary } from './each-library.ts'
+import type { OpacJob } from './opac-jobs.ts'
+
+export const staffAuditPurgeJob: OpacJob = {
+  name: 'staff-audit-purge',
+  description: 'deletes staff API audit lines older than each library’s staffAuditRetentionDays',
+  async run(context) {
+    const { staffTokens } = context.deps.services
+    let auditLines = 0
+    await eachLibrary(context, async (lib) => {
+      const days = lib.settings.staffAuditRetentionDays
+      // A retention below one day is a mistake in the settings: keep the lines rather than lose them.
+      if (!Number.isInteger(days) || days < 1) {
+        context.log(
+          `staff-audit-purge: ${lib.library.slug}: staffAuditRetentionDays ${days} ignored`,
+        )
+        return
+      }
+      auditLines += await staffTokens.purgeAudit(lib.library.id, days)
+    })
+    return { auditLines }
+  },
+}
