@@ -103,6 +103,10 @@ export const rankedReading = (alias: 'r' | 'record') =>
  *  - allInAuthor: every word is in the author group (author_key) — a known item by its author;
  *  - titleAndAuthor: (2+ words) every word is in the title or the author group — a known item
  *    by title and author words (こころ 漱石).
+ * When `rank` names an author (some matched record's author field or its reading is `rank`),
+ * a patron typing it wants that author's works: exact titles and title prefixes then score
+ * below authorExact (aboutAuthorExact, aboutAuthorPrefix), so 芥川竜之介 opens with 羅生門
+ * and the books titled 芥川竜之介 or 芥川竜之介の世界 follow as popularity places them.
  * The gaps are such that popularity reorders neighbours (a much-borrowed work of the author
  * above a little-read book whose title starts with the author's name) but never an exact
  * title below a prefix.
@@ -111,6 +115,8 @@ export const RELEVANCE = {
   exactTitle: 1000,
   titlePrefix: 650,
   authorExact: 600,
+  aboutAuthorExact: 550,
+  aboutAuthorPrefix: 500,
   allInTitle: 400,
   allInAuthor: 300,
   titleAndAuthor: 200,

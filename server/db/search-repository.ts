@@ -116,22 +116,30 @@ function titleRankTiers(rank: string): [RawBuilder<number>, RawBuilder<number>] 
   ]
 }
 
+/** author_key LIKE this: an author field (or its reading) is the text (2+ characters). */
+const authorExactPattern = (rank: string) =>
+  Array.from(rank).length >= 2 ? `%${KEY_SEPARATOR}${likeEscape(rank)}${KEY_SEPARATOR}%` : null
+
 /**
  * The relevance score of `record as r` for criteria (search-layout.ts RELEVANCE): the first
- * signal it meets plus its popularity. The index computes the same.
+ * signal it meets plus its popularity; `namesAuthor`: the ranking text is the author of some
+ * matched record (titles about the author then score below the author's works). The index
+ * computes the same.
  */
-function relevanceScore(c: SearchCriteria): RawBuilder<number> {
+function relevanceScore(c: SearchCriteria, namesAuthor: boolean): RawBuilder<number> {
   const cases: RawBuilder<unknown>[] = []
   const rank = c.rankText
   if (rank) {
     const [exact, starts] = titleRankTiers(rank)
-    cases.push(sql`WHEN ${exact} THEN ${sql.lit(RELEVANCE.exactTitle)}`)
-    cases.push(sql`WHEN ${starts} THEN ${sql.lit(RELEVANCE.titlePrefix)}`)
-    if (Array.from(rank).length >= 2) {
-      const S = KEY_SEPARATOR
-      const framed = `%${S}${likeEscape(rank)}${S}%`
+    const exactScore = namesAuthor ? RELEVANCE.aboutAuthorExact : RELEVANCE.exactTitle
+    const prefixScore = namesAuthor ? RELEVANCE.aboutAuthorPrefix : RELEVANCE.titlePrefix
+    const framed = authorExactPattern(rank)
+    // (without namesAuthor no matched record's author is the text)
+    if (framed && namesAuthor) {
       cases.push(sql`WHEN r.author_key LIKE ${framed} THEN ${sql.lit(RELEVANCE.authorExact)}`)
     }
+    cases.push(sql`WHEN ${exact} THEN ${sql.lit(exactScore)}`)
+    cases.push(sql`WHEN ${starts} THEN ${sql.lit(prefixScore)}`)
   }
   const words = c.words.filter((w) => w !== '')
   if (words.length) {
@@ -222,7 +230,17 @@ export function searchRepository(db: Db) {
       let q = matching(libraryId, criteria, ids)
         .select(HIT_COLUMNS)
         .select(availableNow.as('available'))
-      if (sort === 'relevance') q = q.orderBy(relevanceScore(criteria), 'desc')
+      if (sort === 'relevance') {
+        const framed = authorExactPattern(criteria.rankText)
+        const namesAuthor =
+          framed !== null &&
+          (await matching(libraryId, criteria, ids)
+            .where('r.author_key', 'like', framed)
+            .select('r.id')
+            .limit(1)
+            .executeTakeFirst()) !== undefined
+        q = q.orderBy(relevanceScore(criteria, namesAuthor), 'desc')
+      }
       if (sort === 'title') q = q.orderBy('r.sort_title').orderBy('r.id')
       if (sort === 'author') q = q.orderBy(sql`r.sort_author = ''`).orderBy('r.sort_author')
       if (sort === 'year_asc') q = q.orderBy(sql`r.pub_year IS NULL`).orderBy('r.pub_year')
