@@ -10,8 +10,8 @@
 // - A list is read by keyset — (datestamp, id) after the cursor — ListRecords 200 and
 //   ListIdentifiers 500 at a time, with a signed stateless resumption token carrying the
 //   cursor (services/interop/resumption-token.ts): memory stays one page whatever the size
-//   of the catalogue, a restart loses nothing, tokens expire after an hour. Until is fixed
-//   when a list starts, so records changed during a harvest go to the next one.
+//   of the catalogue, a restart loses nothing, tokens expire after an hour. A record changed
+//   during a harvest moves after the cursor and is sent again, in its new state.
 import { utcDateTime } from '../clock.ts'
 import type { HarvestSet, HarvestSource, InteropRecord } from '../services/interop/harvest.ts'
 import type { LibraryContext } from '../services/library-service.ts'
@@ -237,14 +237,13 @@ async function list(ctx: OaiContext, verb: 'ListRecords' | 'ListIdentifiers', ar
       throw new OaiError('badArgument', 'from is after until')
     const set = args.get('set') ?? null
     harvestSetOf(ctx.lib, set)
-    const now = utcDateTime(ctx.now)
     state = {
       verb,
       libraryId: ctx.lib.library.id,
       metadataPrefix,
       set,
       from: from?.at ?? null,
-      until: until && until.at < now ? until.at : now,
+      until: until?.at ?? null,
       phase: 'r',
       after: null,
       cursor: 0,

@@ -159,9 +159,8 @@ function explainRecord(ctx: SruContext): string {
   const url = new URL(ctx.baseUrl)
   const port = url.port || (url.protocol === 'https:' ? '443' : '80')
   const indexes = SRU_INDEXES.map((i) => {
-    const [first = ''] = i.names
-    const [set, name] = first.includes('.') ? first.split('.') : ['dc', first]
-    return `<index search="true" scan="false" sort="${i.index === 'title' || i.index === 'date'}"><title lang="ja">${xmlText(i.title)}</title><map><name set="${set}">${xmlText(name ?? '')}</name></map></index>`
+    const [set = '', name = ''] = (i.names[0] ?? '').split('.')
+    return `<index search="true" scan="false" sort="${i.index === 'title' || i.index === 'date'}"><title lang="ja">${xmlText(i.title)}</title><map><name set="${set}">${xmlText(name)}</name></map></index>`
   }).join('\n')
   const schemas = Object.entries(SCHEMAS)
     .map(
@@ -177,6 +176,7 @@ function explainRecord(ctx: SruContext): string {
 <indexInfo>
 <set name="cql" identifier="info:srw/cql-context-set/1/cql-v1.2"/>
 <set name="dc" identifier="info:srw/cql-context-set/1/dc-v1.1"/>
+<set name="bath" identifier="http://zing.z3950.org/cql/bath/2.0/"/>
 ${indexes}
 </indexInfo>
 <schemaInfo>

@@ -10,9 +10,9 @@ export interface HarvestState {
   libraryId: number
   metadataPrefix: string
   set: string | null
-  /** Inclusive UTC DATETIME bounds; until is fixed when the harvest starts. */
+  /** Inclusive UTC DATETIME bounds, as the harvester gave them. */
   from: string | null
-  until: string
+  until: string | null
   /** 'r': records, then 't': tombstones of deleted records. */
   phase: 'r' | 't'
   /** The last item sent: its datestamp (UTC DATETIME) and id; null at a phase's start. */

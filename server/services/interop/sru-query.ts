@@ -17,18 +17,18 @@ import type { CqlClause, CqlNode } from './cql.ts'
 
 export type SruIndex = 'anywhere' | 'title' | 'author' | 'subject' | 'publisher' | 'date' | 'isbn'
 
-/** The indexes explain lists, with the names they answer to. */
+/** The indexes explain lists, with the names they answer to (the first is the one listed). */
 export const SRU_INDEXES: readonly { index: SruIndex; names: readonly string[]; title: string }[] =
   [
-    { index: 'title', names: ['title', 'dc.title'], title: 'タイトル' },
-    { index: 'author', names: ['author', 'creator', 'dc.creator', 'dc.author'], title: '著者' },
-    { index: 'subject', names: ['subject', 'dc.subject'], title: '件名' },
-    { index: 'publisher', names: ['publisher', 'dc.publisher'], title: '出版者' },
-    { index: 'date', names: ['date', 'dc.date'], title: '出版年' },
-    { index: 'isbn', names: ['isbn', 'dc.identifier', 'bath.isbn'], title: 'ISBN' },
+    { index: 'title', names: ['dc.title', 'title'], title: 'タイトル' },
+    { index: 'author', names: ['dc.creator', 'creator', 'author', 'dc.author'], title: '著者' },
+    { index: 'subject', names: ['dc.subject', 'subject'], title: '件名' },
+    { index: 'publisher', names: ['dc.publisher', 'publisher'], title: '出版者' },
+    { index: 'date', names: ['dc.date', 'date'], title: '出版年' },
+    { index: 'isbn', names: ['bath.isbn', 'isbn', 'dc.identifier'], title: 'ISBN' },
     {
       index: 'anywhere',
-      names: ['anywhere', 'cql.anywhere', 'cql.serverchoice', 'cql.keywords'],
+      names: ['cql.anywhere', 'anywhere', 'cql.serverchoice', 'cql.keywords'],
       title: 'すべての項目',
     },
   ]
