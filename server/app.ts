@@ -38,6 +38,7 @@ import { pageContext } from './web.ts'
 import { httpBridge } from './api/http-bridge.ts'
 import { STAFF_API_BASE } from './api/staff-api.ts'
 import { createStaffApiApp } from './api/staff-api-app.ts'
+import { INTEROP_MAX_BODY_BYTES, createInteropApp } from './api/interop-app.ts'
 import type { JobRunner } from './jobs/job-registry.ts'
 import { join } from 'node:path'
 
@@ -90,6 +91,22 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
       return
     }
     staffBridge(req, res, next)
+  })
+
+  // SRU and OAI-PMH (XML, their own errors): public, read-only, rate-limited per address.
+  const interop = httpBridge(createInteropApp({ services, clock, logger, config }), {
+    maxBodyBytes: INTEROP_MAX_BODY_BYTES,
+  })
+  app.all(['/:lib/sru', '/:lib/oai'], (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      next()
+      return
+    }
+    if (!lifecycle.ready) {
+      res.status(503).type('text/plain; charset=utf-8').send('ただいま準備中です。 Starting up.\n')
+      return
+    }
+    interop(req, res, next)
   })
 
   app.get('/favicon.ico', (_req, res) => {

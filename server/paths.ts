@@ -19,6 +19,8 @@ const TABLE = {
   openSearch: { pc: '/:lib/opensearch.xml', keitai: '/:lib/opensearch.xml' },
   searchFeed: { pc: '/:lib/search.atom', keitai: '/:lib/search.atom' },
   newArrivalsFeed: { pc: '/:lib/new.atom', keitai: '/:lib/new.atom' },
+  sru: { pc: '/:lib/sru', keitai: '/:lib/sru' },
+  oai: { pc: '/:lib/oai', keitai: '/:lib/oai' },
   account: { pc: '/:lib/account', keitai: '/:lib/k/account' },
   login: { pc: '/:lib/login', keitai: '/:lib/k/login' },
   logout: { pc: '/:lib/logout', keitai: '/:lib/k/logout' },

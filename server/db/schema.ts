@@ -372,7 +372,14 @@ export interface Database {
 }
 
 /** login: per card; address: per client address; verify: identity checks (name + birth date). */
-export type ThrottleScope = 'login' | 'address' | 'verify' | 'mail_patron' | 'mail_address'
+export type ThrottleScope =
+  | 'login'
+  | 'address'
+  | 'verify'
+  | 'mail_patron'
+  | 'mail_address'
+  /** SRU and OAI-PMH requests per client address (rate limit). */
+  | 'interop'
 
 /** 資料種別. cd, dvd, video and cassette are audio-visual (視聴覚資料). */
 export const MATERIAL_TYPES = [
