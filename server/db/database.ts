@@ -1,8 +1,10 @@
 // The Kysely instance over a mysql2 pool, and creating the database itself when missing.
 import { Kysely, MysqlDialect, sql } from 'kysely'
+import type { MysqlPool } from 'kysely'
 import { createPool } from 'mysql2'
 import type { Pool, PoolConnection } from 'mysql2'
 import { createConnection as createPromiseConnection } from 'mysql2/promise'
+import type { Connection } from 'mysql2/promise'
 import type { Database } from './schema.ts'
 
 export type Db = Kysely<Database>
@@ -15,8 +17,22 @@ export interface DatabaseTarget {
   database: string
 }
 
+const HOST_LIST = /^(mysql:\/\/(?:[^@/]*@)?)([^/?#]*)(.*)$/
+
+/**
+ * One URL per server a DATABASE_URL names: mysql://user@host1:3306,host2:3306/opac names two
+ * (the nodes of a cluster, tried in this order when one cannot be reached).
+ */
+export function databaseUrls(url: string): string[] {
+  const match = HOST_LIST.exec(url)
+  if (!match?.[2]?.includes(',')) return [url]
+  const [, head = '', hosts = '', tail = ''] = match
+  return hosts.split(',').map((host) => `${head}${host.trim()}${tail}`)
+}
+
+/** The first server of the URL, and the database. */
 export function parseDatabaseUrl(url: string): DatabaseTarget {
-  const parsed = new URL(url)
+  const parsed = new URL(databaseUrls(url)[0] ?? url)
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''))
   if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) {
     throw new Error(`database name in DATABASE_URL must be letters, digits or _: "${database}"`)
@@ -46,23 +62,98 @@ const common = {
  * still deliver the late answer).
  */
 export function createDb(url: string, poolSize = 10, queryTimeoutMs = 0): Db {
-  const target = parseDatabaseUrl(url)
-  const pool = createPool({
-    ...target,
-    ...common,
-    connectionLimit: poolSize,
-    maxIdle: poolSize,
-    idleTimeout: 60_000,
-    enableKeepAlive: true,
+  const pool = poolOver(url, (target) => {
+    const one = createPool({
+      ...target,
+      ...common,
+      connectionLimit: poolSize,
+      maxIdle: poolSize,
+      idleTimeout: 60_000,
+      enableKeepAlive: true,
+    })
+    // Every session works in UTC and in strict mode, on MariaDB and MySQL alike.
+    one.on('connection', (conn) => {
+      conn.query(
+        "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
+      )
+    })
+    if (queryTimeoutMs > 0) withQueryTimeout(one, queryTimeoutMs)
+    return one
   })
-  // Every session works in UTC and in strict mode, on MariaDB and MySQL alike.
-  pool.on('connection', (conn) => {
-    conn.query(
-      "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
-    )
-  })
-  if (queryTimeoutMs > 0) withQueryTimeout(pool, queryTimeoutMs)
   return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
+}
+
+/** Errors that say a server cannot be reached at all (not that a query failed on it). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'PROTOCOL_CONNECTION_LOST',
+])
+
+export function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && UNREACHABLE.has(code)
+}
+
+/**
+ * A pool for Kysely over the servers a URL names. One server: its mysql2 pool. Several (the
+ * nodes of a Galera cluster): a pool per server, and connections are taken from the server
+ * that last answered; when it cannot be reached, from the next in the list, and that one is
+ * kept from then on. A query under way on a server that dies fails (a 503 page); the next
+ * request gets a connection to a survivor.
+ */
+export function poolOver(url: string, create: (target: DatabaseTarget) => Pool): MysqlPool {
+  const pools = databaseUrls(url).map((one) => create(parseDatabaseUrl(one)))
+  const [only] = pools
+  if (only && pools.length === 1) return only
+  let current = 0
+  return {
+    getConnection(callback) {
+      const attempt = (tried: number, lastError: unknown) => {
+        if (tried === pools.length) {
+          callback(lastError, undefined as unknown as PoolConnection)
+          return
+        }
+        const index = (current + tried) % pools.length
+        const pool = pools[index]
+        if (!pool) return
+        pool.getConnection((error, connection) => {
+          if (error && isUnreachable(error)) {
+            attempt(tried + 1, error)
+            return
+          }
+          if (!error) current = index
+          callback(error, connection)
+        })
+      }
+      attempt(0, null)
+    },
+    end(callback) {
+      Promise.all(pools.map((p) => new Promise<void>((resolve) => p.end(() => resolve())))).then(
+        () => callback(null),
+        callback,
+      )
+    },
+  }
+}
+
+/** A connection to the first server of the URL that answers (without choosing a database). */
+async function connectToServer(url: string): Promise<Connection> {
+  let lastError: unknown
+  for (const one of databaseUrls(url)) {
+    const { host, port, user, password } = parseDatabaseUrl(one)
+    try {
+      return await createPromiseConnection({ host, port, user, password, ...common })
+    } catch (error) {
+      if (!isUnreachable(error)) throw error
+      lastError = error
+    }
+  }
+  throw lastError
 }
 
 type QueryCallback = (err: unknown, ...rest: unknown[]) => void
@@ -94,8 +185,8 @@ function withQueryTimeout(pool: Pool, timeoutMs: number): void {
 
 /** Creates the database named in the URL if the server does not have it yet. */
 export async function ensureDatabase(url: string): Promise<void> {
-  const { database, ...server } = parseDatabaseUrl(url)
-  const conn = await createPromiseConnection({ ...server, ...common })
+  const { database } = parseDatabaseUrl(url)
+  const conn = await connectToServer(url)
   try {
     await conn.query(
       `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
@@ -107,8 +198,8 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 /** Drops a database (tests use throw-away schemas). */
 export async function dropDatabase(url: string): Promise<void> {
-  const { database, ...server } = parseDatabaseUrl(url)
-  const conn = await createPromiseConnection({ ...server, ...common })
+  const { database } = parseDatabaseUrl(url)
+  const conn = await connectToServer(url)
   try {
     await conn.query(`DROP DATABASE IF EXISTS \`${database}\``)
   } finally {

@@ -244,6 +244,7 @@ export interface MailOutboxTable {
   attempts: ColumnType<number, number | undefined, number>
   claim: ColumnType<string | null, string | null | undefined, string | null>
   claimed_until: ColumnType<string | null, string | null | undefined, string | null>
+  sending_at: ColumnType<string | null, string | null | undefined, string | null>
   sent_at: ColumnType<string | null, string | null | undefined, string | null>
   failed_at: ColumnType<string | null, string | null | undefined, string | null>
   last_error: ColumnType<string | null, string | null | undefined, string | null>

@@ -91,7 +91,12 @@ export class FormClient {
 export function formOf(
   html: string,
   actionEnd?: string,
-): { action: string; hidden: Record<string, string> } {
+): {
+  action: string
+  hidden: Record<string, string>
+  /** What a browser sends untouched: hidden fields and each select's chosen (or first) option. */
+  defaults: Record<string, string>
+} {
   const $ = cheerio.load(html)
   const forms = $('form[method=post]').toArray()
   // The page's own form: inside <main> on PC (the header has a ログアウト form).
@@ -106,7 +111,16 @@ export function formOf(
     .each((_, el) => {
       hidden[$(el).attr('name') ?? ''] = $(el).attr('value') ?? ''
     })
-  return { action: $(form).attr('action') ?? '', hidden }
+  const defaults: Record<string, string> = { ...hidden }
+  $(form)
+    .find('select')
+    .each((_, el) => {
+      const options = $(el).find('option')
+      const chosen = options.filter('[selected]').first()
+      defaults[$(el).attr('name') ?? ''] =
+        (chosen.length ? chosen : options.first()).attr('value') ?? ''
+    })
+  return { action: $(form).attr('action') ?? '', hidden, defaults }
 }
 
 /** The text of a page's main content without tags (for messages). */

@@ -404,8 +404,8 @@ describe('e-mail registration and mail', function () {
       for (const p of ['p1', 'p2', 'p3'])
         await mail.request(lib, a.patrons[p]!, { address: `${p}.${a.slug}@example.jp` })
       const out = sender(down.url)
-      expect(await out.sendDue()).to.deep.equal({ sent: 0, retrying: 3, failed: 0 })
-      expect(await out.sendDue()).to.deep.equal({ sent: 0, retrying: 0, failed: 0 }) // not due yet
+      expect(await out.sendDue()).to.deep.equal({ sent: 0, retrying: 3, failed: 0, inDoubt: 0 })
+      expect(await out.sendDue()).to.deep.equal({ sent: 0, retrying: 0, failed: 0, inDoubt: 0 }) // not due yet
       await down.start()
       now = new Date(now.getTime() + 2 * 60_000)
       expect(await out.sendDue()).to.deep.include({ sent: 3 })
