@@ -220,9 +220,19 @@ describe('job registry', function () {
       .execute()
     const jobs = opacJobRunner(deps)
     const run = await jobs.run('session-purge')
-    expect(run.ok && run.report).to.deep.equal({ sessions: 1, throttleRows: 0, searchKeys: 0 })
+    expect(run.ok && run.report).to.deep.equal({
+      sessions: 1,
+      throttleRows: 0,
+      searchKeys: 0,
+      emailChanges: 0,
+    })
     const again = await jobs.run('session-purge')
-    expect(again.ok && again.report).to.deep.equal({ sessions: 0, throttleRows: 0, searchKeys: 0 })
+    expect(again.ok && again.report).to.deep.equal({
+      sessions: 0,
+      throttleRows: 0,
+      searchKeys: 0,
+      emailChanges: 0,
+    })
     const index = await jobs.run('search-index')
     expect(index.ok && index.report).to.deep.equal({ built: 0, compacted: 0 })
     expect(OPAC_JOBS.map((j) => j.name)).to.include.members(['session-purge', 'search-index'])

@@ -2,7 +2,7 @@
 // which addresses are taken as typed, carrier addresses, who may register one, the request
 // with its mail (link and code), a newer request ending the older one, links and codes that
 // are used, expired or wrong, the notice to the replaced address, the per-patron, per-address
-// and test-mail limits, and hold notices put into mails. The pages over HTTP are in
+// and test-mail limits, and old changes deleted. The pages over HTTP are in
 // routes/email.test.ts.
 import { expect } from 'chai'
 import type { Clock } from '../../../server/clock.ts'
@@ -423,6 +423,37 @@ describe('mail verification service', function () {
       const miss = four === '999999' ? '999998' : '999999'
       for (let i = 0; i < 4; i++) await mail.confirmCode(lib, f.patrons.p3!, miss)
       expect(await mail.confirmCode(lib, f.patrons.p3!, four)).to.include({ ok: true })
+    })
+
+    it('keeps a change a week after its link expired (a late click is told why), then deletes it', async () => {
+      now = new Date('2026-11-23T01:00:00Z')
+      const f = await holdFixture(t.db, 'A', { patrons: 2 })
+      const lib = libOf(f)
+      const mail = service()
+      await mail.request(lib, f.patrons.p1!, { address: 'old@example.jp' })
+      const used = await sentTo(f, 'old@example.jp')
+      await mail.confirmLink(lib, used.token)
+      now = new Date('2026-11-25T01:00:00Z')
+      await mail.request(lib, f.patrons.p2!, { address: 'later@example.jp' })
+      const changes = () =>
+        t.db
+          .selectFrom('email_change')
+          .select('address')
+          .where('library_id', '=', f.library.id)
+          .orderBy('id')
+          .execute()
+      // The first link expired 11-24 01:00; a week on, at 12-01 01:00, it is still kept.
+      now = new Date('2026-12-01T01:00:00Z')
+      expect(await mail.purge()).to.equal(0)
+      expect(await mail.link(lib, used.token)).to.deep.equal({ ok: false, reason: 'used' })
+      now = new Date('2026-12-01T01:00:01Z')
+      // (The earlier tests' changes, expired at the same moment, go too.)
+      expect(await mail.purge()).to.be.greaterThan(0)
+      expect(await changes()).to.deep.equal([{ address: 'later@example.jp' }])
+      expect(await mail.link(lib, used.token)).to.deep.equal({ ok: false, reason: 'invalid' })
+      expect(await mail.purge()).to.equal(0)
+      // The address in force is the patron's, not the change's: it stays.
+      expect((await patronEmail(f.patrons.p1!)).email).to.equal('old@example.jp')
     })
 
     it('limits requests per patron (5) and per address (3) an hour, and test mails (3)', async () => {
