@@ -6,20 +6,16 @@
 // routes/email.test.ts.
 import { expect } from 'chai'
 import type { Clock } from '../../../server/clock.ts'
-import { mailRepository } from '../../../server/db/mail-repository.ts'
-import { throttleRepository } from '../../../server/db/throttle-repository.ts'
-import { mailComposer } from '../../../server/mail/mail-bodies.ts'
 import { resolveSettings } from '../../../server/services/library-settings.ts'
 import {
   ADDRESS_MAX_LENGTH,
   checkAddress,
   emailEligibility,
   isCarrierAddress,
-  mailVerificationService,
 } from '../../../server/services/mail-verification-service.ts'
 import type { MailLibrary } from '../../../server/services/mail-verification-service.ts'
-import { throttleService } from '../../../server/services/throttle-service.ts'
 import { holdFixture } from '../../helpers/hold-fixture.ts'
+import { testMailService } from '../../helpers/mail-service.ts'
 import type { FixtureLibrary } from '../../helpers/hold-fixture.ts'
 import { createTestDatabase } from '../../helpers/test-database.ts'
 import type { TestDatabase } from '../../helpers/test-database.ts'
@@ -164,25 +160,7 @@ describe('mail verification service', function () {
       t = await createTestDatabase({ prefix: 'mailsvc' })
     })
 
-    const service = () =>
-      mailVerificationService({
-        mails: mailRepository(t.db),
-        throttle: throttleService(
-          throttleRepository(t.db),
-          {
-            loginMaxFailures: 5,
-            loginWindowMinutes: 15,
-            loginLockMinutes: 15,
-            addressMaxFailures: 30,
-          },
-          clock,
-        ),
-        composer: mailComposer({ cache: false }),
-        clock,
-        confirmUrl: (slug, token) => `http://127.0.0.1/${slug}/email/confirm/${token}`,
-        tokenHours: 24,
-        messageId: () => `<m${++messages}@test.example.jp>`,
-      })
+    const service = () => testMailService(t.db, clock, () => `<m${++messages}@test.example.jp>`)
 
     const libOf = (f: FixtureLibrary, preset: 'A' | 'B' = 'A'): MailLibrary => ({
       library: { id: f.library.id, slug: f.slug, name: 'テスト市立図書館', phone: '' },
