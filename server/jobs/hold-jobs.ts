@@ -10,15 +10,12 @@ export const holdApprovalJob: OpacJob = {
   name: 'hold-approval',
   description:
     '依頼中 web holds whose formal time has come become formal; shelf copies are secured',
-  async run(context) {
+  run(context) {
     const { holds } = context.deps.services
-    let approved = 0
-    let secured = 0
-    await eachLibrary(context, async (lib) => {
-      approved += await holds.approveDue(lib)
-      secured += (await holds.trapShelfCopies(lib)).length
-    })
-    return { approved, secured }
+    return eachLibrary(context, { approved: 0, secured: 0 }, async (lib) => ({
+      approved: await holds.approveDue(lib),
+      secured: (await holds.trapShelfCopies(lib)).length,
+    }))
   },
 }
 
@@ -26,15 +23,14 @@ export const holdExpiryJob: OpacJob = {
   name: 'hold-expiry',
   description:
     '受取り可 holds past their pickup deadline are cancelled; the copy goes to the next hold',
-  async run(context) {
+  run(context) {
     const { holds } = context.deps.services
-    let expired = 0
-    let passedOn = 0
-    await eachLibrary(context, async (lib) => {
+    return eachLibrary(context, { expired: 0, passedOn: 0 }, async (lib) => {
       const run = await holds.expireUncollected(lib)
-      expired += run.expired
-      passedOn += run.passedOn.filter((d) => d.action !== 'shelve').length
+      return {
+        expired: run.expired,
+        passedOn: run.passedOn.filter((d) => d.action !== 'shelve').length,
+      }
     })
-    return { expired, passedOn }
   },
 }

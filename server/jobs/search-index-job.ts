@@ -6,7 +6,8 @@
 // the index in the same transaction.
 // maintainIndexes is the one call into the search engine's maintenance (deps.searchEngine).
 import { tokyoDay } from '../clock.ts'
-import { listLibraries, refreshPopularity } from '../db/search-index-repository.ts'
+import { refreshPopularity } from '../db/search-index-repository.ts'
+import { eachLibrary } from './each-library.ts'
 import type { JobReport } from './job-registry.ts'
 import type { OpacJob, OpacJobContext } from './opac-jobs.ts'
 
@@ -34,14 +35,14 @@ export const searchIndexRebuildJob: OpacJob = {
 export const searchPopularityJob: OpacJob = {
   name: 'search-popularity',
   description: 'recomputes the popularity (copies, loans, holds of the last year) of 適合順',
-  async run({ deps, log }) {
+  run(context) {
+    const { deps, log } = context
     const today = tokyoDay(deps.clock.now())
-    let changed = 0
-    for (const { id, slug } of await listLibraries(deps.db)) {
+    return eachLibrary(context, { changed: 0 }, async (lib) => {
+      const { id, slug } = lib.library
       const n = await deps.db.transaction().execute((trx) => refreshPopularity(trx, id, today))
       if (n) log(`popularity of ${slug}: ${n} records changed`)
-      changed += n
-    }
-    return { changed }
+      return { changed: n }
+    })
   },
 }

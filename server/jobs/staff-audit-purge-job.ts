@@ -7,20 +7,18 @@ import type { OpacJob } from './opac-jobs.ts'
 export const staffAuditPurgeJob: OpacJob = {
   name: 'staff-audit-purge',
   description: 'deletes staff API audit lines older than each library’s staffAuditRetentionDays',
-  async run(context) {
+  run(context) {
     const { staffTokens } = context.deps.services
-    let auditLines = 0
-    await eachLibrary(context, async (lib) => {
+    return eachLibrary(context, { auditLines: 0 }, async (lib) => {
       const days = lib.settings.staffAuditRetentionDays
       // A retention below one day is a mistake in the settings: keep the lines rather than lose them.
       if (!Number.isInteger(days) || days < 1) {
         context.log(
           `staff-audit-purge: ${lib.library.slug}: staffAuditRetentionDays ${days} ignored`,
         )
-        return
+        return { auditLines: 0 }
       }
-      auditLines += await staffTokens.purgeAudit(lib.library.id, days)
+      return { auditLines: await staffTokens.purgeAudit(lib.library.id, days) }
     })
-    return { auditLines }
   },
 }

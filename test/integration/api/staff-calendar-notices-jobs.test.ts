@@ -267,7 +267,37 @@ describe('staff API: calendar, notices and jobs', function () {
     expect(names).to.include.members(['hold-approval', 'hold-expiry', 'mail-send', 'session-purge'])
     const run = await callB('POST', '/jobs/session-purge/run')
     expect(run.status).to.equal(200)
+    expect(run.body).to.include({ scope: 'deployment' })
     expect(run.body).to.have.property('report').that.is.an('object')
+    // A job that works library by library answers with the token's library's counts only.
+    const aged = (lib: FixtureLibrary, n: number) =>
+      t.db
+        .insertInto('staff_audit')
+        .values(
+          Array.from({ length: n }, () => ({
+            library_id: lib.library.id,
+            token_id: 1,
+            token_name: 'old',
+            method: 'GET',
+            route: '/api/staff/v1/calendar',
+            status: 200,
+            created_at: '2024-01-01 00:00:00',
+          })),
+        )
+        .execute()
+    await aged(a, 2)
+    await aged(b, 1)
+    const purged = await callB('POST', '/jobs/staff-audit-purge/run')
+    expect(purged.body).to.deep.include({ scope: 'library', report: { auditLines: 1 } })
+    const left = await t.db
+      .selectFrom('staff_audit')
+      .select('library_id')
+      .where('token_name', '=', 'old')
+      .execute()
+    expect(left).to.deep.equal([]) // library A's lines went in the same run
+    expect((await callA('POST', '/jobs/staff-audit-purge/run')).body).to.deep.include({
+      report: { auditLines: 0 },
+    })
     expect((await callB('POST', '/jobs/no-such-job/run')).status).to.equal(404)
     for (const lib of [a, b]) {
       await t.db
