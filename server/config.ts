@@ -167,6 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
       'session-purge': scheduleFrom(env, 'JOB_SESSION_PURGE', 'every 10m'),
       'search-index': scheduleFrom(env, 'JOB_SEARCH_INDEX', 'every 10m'),
       'search-popularity': scheduleFrom(env, 'JOB_SEARCH_POPULARITY', 'daily 03:30'),
+      'new-arrivals': scheduleFrom(env, 'JOB_NEW_ARRIVALS', 'daily 03:40'),
       // On the 5-minute grid, so a 08:30 formal time is acted on at 08:30; the same run
       // secures shelf copies for holds that are formal at once (rules A) through the day.
       'hold-approval': scheduleFrom(env, 'JOB_HOLD_APPROVAL', 'every 5m'),

@@ -59,6 +59,9 @@ export interface RecordTable {
   subject_key: ColumnType<string, string | undefined, string>
   sort_title: ColumnType<string, string | undefined, string>
   sort_author: ColumnType<string, string | undefined, string>
+  /** Loose keys of the title and author readings (sql/0091, search/loose-reading.ts). */
+  reading_key: ColumnType<string, string | undefined, string>
+  author_reading_key: ColumnType<string, string | undefined, string>
   search_version: ColumnType<number, number | undefined, number>
   /** Lengths of the folded fields in search_text (sql/0025). */
   search_layout: ColumnType<string, string | undefined, string>
@@ -337,6 +340,15 @@ export interface SearchPostingTable {
   data: Buffer
 }
 
+/** 新着資料: each record with copies, the day its newest copy came (sql/0090). */
+export interface NewArrivalTable {
+  library_id: number
+  record_id: number
+  acquired_on: string
+  /** The first digit of record.ndc, '' without one. */
+  ndc_class: string
+}
+
 export interface SearchDeltaTable {
   library_id: number
   record_id: number
@@ -370,6 +382,7 @@ export interface Database {
   library_notice: LibraryNoticeTable
   branch_calendar_day: BranchCalendarDayTable
   catalogue_tombstone: CatalogueTombstoneTable
+  new_arrival: NewArrivalTable
 }
 
 /** login: per card; address: per client address; verify: identity checks (name + birth date). */

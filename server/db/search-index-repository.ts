@@ -6,6 +6,7 @@
 // comparisons).
 import { sql } from 'kysely'
 import type { Kysely, RawBuilder } from 'kysely'
+import { refreshNewArrival } from './new-arrival-repository.ts'
 import type { Database } from './schema.ts'
 import { withNamedLock } from './named-lock.ts'
 import { rankedReading } from './search-layout.ts'
@@ -224,8 +225,10 @@ export async function fetchIndexSource(
 }
 
 /**
- * Records the write of a record for the index, inside the writing transaction: takes the next
- * delta_seq of the library (creating its state row if needed) and stamps the record's delta row.
+ * Records the write of a record (or of one of its copies) for the index, inside the writing
+ * transaction: takes the next delta_seq of the library (creating its state row if needed) and
+ * stamps the record's delta row; and brings its 新着 row (new_arrival) in line, as every
+ * catalogue write comes through here.
  */
 export async function markRecordWritten(
   trx: Queryable,
@@ -244,6 +247,7 @@ export async function markRecordWritten(
   await sql`INSERT INTO search_delta (library_id, record_id, seq)
     VALUES (${libraryId}, ${recordId}, ${seq})
     ON DUPLICATE KEY UPDATE seq = ${seq}`.execute(trx)
+  await refreshNewArrival(trx, libraryId, recordId)
   return seq
 }
 

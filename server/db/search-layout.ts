@@ -13,7 +13,7 @@ import { sql } from 'kysely'
  * recomputed at start-up (refreshSearchFields) and the indexes rebuilt. A unit test notices a
  * changed fold() that forgot to.
  */
-export const SEARCH_VERSION = 7
+export const SEARCH_VERSION = 8
 
 /** Separates the parts of search_text and of a key, so a word cannot match across two. */
 export const KEY_SEPARATOR = '\u0001'
@@ -74,6 +74,9 @@ export interface SearchFields {
   subject_key: string
   sort_title: string
   sort_author: string
+  /** Loose keys of the title and author readings (services/search/loose-reading.ts). */
+  reading_key: string
+  author_reading_key: string
   /** The lengths (in code points) of the eight folded parts, comma-separated. */
   search_layout: string
   search_version: number

@@ -311,6 +311,62 @@ export function searchRepository(db: Db) {
       }
     },
 
+    /**
+     * The records whose title reading or author reading (their loose keys: sql/0091,
+     * services/search/loose-reading.ts) starts with a loose key, within the criteria's
+     * filters and fields but without its words: the search's fallback when a kana query
+     * finds nothing. Keys equal to it first, then by popularity, newest first, by id; with
+     * what the first of them are (a title whose reading matched, else an author) for
+     * 「もしかして」.
+     */
+    async nearReadings(
+      libraryId: number,
+      criteria: SearchCriteria,
+      key: string,
+      page: { offset: number; limit: number },
+      suggestionCount: number,
+    ): Promise<{ total: number; hits: RecordHit[]; suggestions: string[] }> {
+      const starts = `${likeEscape(key)}%`
+      const near = () =>
+        matching(libraryId, { ...criteria, words: [] }).where((eb) =>
+          eb.or([eb('r.reading_key', 'like', starts), eb('r.author_reading_key', 'like', starts)]),
+        )
+      const countRow = await near()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+      const total = Number(countRow.n)
+      if (total === 0) return { total, hits: [], suggestions: [] }
+      const ordered = <T extends ReturnType<typeof near>>(q: T) =>
+        q
+          .orderBy(sql`(r.reading_key = ${key} OR r.author_reading_key = ${key})`, 'desc')
+          .orderBy('r.popularity', 'desc')
+          .orderBy(sql`r.pub_year IS NULL`)
+          .orderBy('r.pub_year', 'desc')
+          .orderBy('r.id')
+      const [rows, first] = await Promise.all([
+        ordered(near())
+          .select(HIT_COLUMNS)
+          .select(availableNow.as('available'))
+          .offset(page.offset)
+          .limit(page.limit)
+          .execute(),
+        ordered(near())
+          .select(['r.title', 'r.author', 'r.reading_key'])
+          .limit(suggestionCount * 4)
+          .execute(),
+      ])
+      const suggestions: string[] = []
+      for (const r of first) {
+        const text = r.reading_key.startsWith(key) ? r.title : r.author
+        if (text && !suggestions.includes(text)) suggestions.push(text)
+      }
+      return {
+        total,
+        hits: rows.map((r) => ({ ...r, available: Number(r.available) === 1 })),
+        suggestions: suggestions.slice(0, suggestionCount),
+      }
+    },
+
     /** The result rows of these records, in this order (a page the index picked). */
     async hitsByIds(libraryId: number, ids: readonly number[]): Promise<RecordHit[]> {
       if (ids.length === 0) return []

@@ -6,7 +6,12 @@ import { jobRegistry, jobRunner } from './job-registry.ts'
 import type { Job, JobRunner } from './job-registry.ts'
 import { holdApprovalJob, holdExpiryJob } from './hold-jobs.ts'
 import { mailSendJob } from './mail-jobs.ts'
-import { searchIndexJob, searchIndexRebuildJob, searchPopularityJob } from './search-index-job.ts'
+import {
+  newArrivalsJob,
+  searchIndexJob,
+  searchIndexRebuildJob,
+  searchPopularityJob,
+} from './search-index-job.ts'
 import { sessionPurgeJob } from './session-purge-job.ts'
 import { staffAuditPurgeJob } from './staff-audit-purge-job.ts'
 
@@ -23,6 +28,7 @@ export const OPAC_JOBS: readonly OpacJob[] = [
   searchIndexJob,
   searchIndexRebuildJob,
   searchPopularityJob,
+  newArrivalsJob,
   holdApprovalJob,
   holdExpiryJob,
   mailSendJob,

@@ -105,6 +105,11 @@ export interface SearchResult {
   total: number
   lastPage: number
   hits: RecordHit[]
+  /**
+   * The words found nothing: the hits are records whose readings are near them, and these
+   * the titles or authors to offer (「もしかして」).
+   */
+  near?: { suggestions: string[] }
 }
 
 export type SearchOutcome = SearchResult | SearchRefusal
@@ -239,7 +244,7 @@ export function catalogueService(deps: { records: RecordRepository; search: Sear
       if (!Number.isInteger(page) || page < 1 || page > MAX_PAGE) {
         return { ok: false, reason: 'bad_page', request, errors: { page: 'bad_page' }, simpleForm }
       }
-      const { total, hits } = await search.search(libraryId, checked.criteria, request.sort, {
+      const { total, hits, near } = await search.search(libraryId, checked.criteria, request.sort, {
         offset: (page - 1) * perPage,
         limit: perPage,
       })
@@ -254,7 +259,17 @@ export function catalogueService(deps: { records: RecordRepository; search: Sear
           lastPage,
         }
       }
-      return { ok: true, request, simple: simpleForm, page, perPage, total, lastPage, hits }
+      return {
+        ok: true,
+        request,
+        simple: simpleForm,
+        page,
+        perPage,
+        total,
+        lastPage,
+        hits,
+        ...(near ? { near } : {}),
+      }
     },
 
     /**

@@ -120,6 +120,24 @@ describe('PC channel: catalogue', () => {
     await expectGoodPcPage(res.text)
   })
 
+  it('shows the records near a kana query that finds nothing, and offers もしかして', async () => {
+    const res = await get(app.baseUrl, `/minato/search?q=${q('ぼちゃん')}`)
+    expect(res.status).to.equal(200)
+    await expectGoodPcPage(res.text)
+    const $ = cheerio.load(res.text)
+    expect($('.notice').text()).to.include(
+      '「ぼちゃん」に一致する資料は見つかりませんでした。読みの近い資料を表示しています。',
+    )
+    const suggestion = $('.notice a').first()
+    expect(suggestion.text()).to.equal('坊っちゃん')
+    expect(suggestion.attr('href')).to.equal(`/minato/search?q=${q('坊っちゃん')}`)
+    expect($('ol.hits .hit-title a').first().text()).to.equal('坊っちゃん')
+    expect($('.facets-panel').length).to.equal(0)
+    // a query that finds something offers nothing
+    const found = await get(app.baseUrl, `/minato/search?q=${q('ぼっちゃん')}`)
+    expect(found.text).to.not.include('もしかして')
+  })
+
   it('shows a record with its fields, copies, statuses and hold count', async () => {
     const id = await recordId('aoba', 'こころ')
     const res = await get(app.baseUrl, `/aoba/records/${id}`)
