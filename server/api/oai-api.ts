@@ -363,6 +363,10 @@ export async function oaiResponse(ctx: OaiContext): Promise<string> {
     body = await verbBody(ctx, verb, args)
   } catch (err) {
     if (!(err instanceof OaiError)) throw err
+    // The arguments are echoed only when they were acceptable (OAI-PMH 3.2).
+    if (err.code === 'badVerb' || err.code === 'badArgument') {
+      request = `<request>${xmlText(ctx.baseUrl)}</request>`
+    }
     body = `<error code="${err.code}">${xmlText(err.message)}</error>`
   }
   return `<?xml version="1.0" encoding="UTF-8"?>
