@@ -164,7 +164,7 @@ function metadata(ctx: OaiContext, prefix: Prefix, r: InteropRecord): string {
     return marcRecord(r, url, { name: ctx.lib.library.name, branches: ctx.lib.branches })
   }
   const f = METADATA_FORMATS.oai_dc
-  return `<oai_dc:dc xmlns:oai_dc="${f.namespace}" xmlns:dc="${DC_NS}" xsi:schemaLocation="${f.namespace} ${f.schema}">\n${dcElements(r, url)}\n</oai_dc:dc>`
+  return `<oai_dc:dc xmlns:oai_dc="${f.namespace}" xmlns:dc="${DC_NS}" xmlns:xsi="${XSI_NS}" xsi:schemaLocation="${f.namespace} ${f.schema}">\n${dcElements(r, url)}\n</oai_dc:dc>`
 }
 
 function recordXml(ctx: OaiContext, prefix: Prefix, r: InteropRecord): string {
