@@ -164,7 +164,7 @@ function metadata(ctx: OaiContext, prefix: Prefix, r: InteropRecord): string {
     return marcRecord(r, url, { name: ctx.lib.library.name, branches: ctx.lib.branches })
   }
   const f = METADATA_FORMATS.oai_dc
-  return `<oai_dc:dc xmlns:oai_dc="${f.namespace}" xmlns:dc="${DC_NS}" xsi:schemaLocation="${f.namespace} ${f.schema}">\n${dcElements(r, url)}\n</oai_dc:dc>`
+  return `<oai_dc:dc xmlns:oai_dc="${f.namespace}" xmlns:dc="${DC_NS}" xmlns:xsi="${XSI_NS}" xsi:schemaLocation="${f.namespace} ${f.schema}">\n${dcElements(r, url)}\n</oai_dc:dc>`
 }
 
 function recordXml(ctx: OaiContext, prefix: Prefix, r: InteropRecord): string {
@@ -363,6 +363,10 @@ export async function oaiResponse(ctx: OaiContext): Promise<string> {
     body = await verbBody(ctx, verb, args)
   } catch (err) {
     if (!(err instanceof OaiError)) throw err
+    // The arguments are echoed only when they were acceptable (OAI-PMH 3.2).
+    if (err.code === 'badVerb' || err.code === 'badArgument') {
+      request = `<request>${xmlText(ctx.baseUrl)}</request>`
+    }
     body = `<error code="${err.code}">${xmlText(err.message)}</error>`
   }
   return `<?xml version="1.0" encoding="UTF-8"?>
