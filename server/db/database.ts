@@ -56,10 +56,10 @@ const common = {
 } as const
 
 /**
- * The Kysely instance over a pool of poolSize connections. queryTimeoutMs (0: none) bounds
- * every query: a query without an answer by then fails with PROTOCOL_SEQUENCE_TIMEOUT (a 503
- * page, like a database that is down), and its connection is destroyed, not reused (it may
- * still deliver the late answer).
+ * The Kysely instance over a pool of poolSize connections (per server, when the URL names
+ * several: poolOver). queryTimeoutMs (0: none) bounds every query: a query without an answer
+ * by then fails with PROTOCOL_SEQUENCE_TIMEOUT (a 503 page, like a database that is down), and
+ * its connection is destroyed, not reused (see withQueryGuards).
  */
 export function createDb(url: string, poolSize = 10, queryTimeoutMs = 0): Db {
   const pool = poolOver(url, (target) => {
@@ -77,7 +77,7 @@ export function createDb(url: string, poolSize = 10, queryTimeoutMs = 0): Db {
         "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
       )
     })
-    if (queryTimeoutMs > 0) withQueryTimeout(one, queryTimeoutMs)
+    withQueryGuards(one, queryTimeoutMs)
     return one
   })
   return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
@@ -159,26 +159,47 @@ async function connectToServer(url: string): Promise<Connection> {
 type QueryCallback = (err: unknown, ...rest: unknown[]) => void
 
 /**
- * Gives every query Kysely sends through the pool's connections (query(sql, values, callback))
- * mysql2's per-query timeout, and destroys a connection whose query timed out.
+ * Wraps every query Kysely sends through the pool's connections (query(sql, values, callback)):
+ * - with timeoutMs > 0, gives it mysql2's per-query timeout, and destroys a connection whose
+ *   query timed out (it may still deliver the late answer);
+ * - runs a statement outside a transaction once more when it fails with a deadlock (1213). A
+ *   statement on its own is rolled back whole, so this is safe; it happens on a Galera cluster,
+ *   where a transaction aborted by a conflicting write from another node while it waited on
+ *   the client can report the abort on the connection's next statement, after its ROLLBACK.
+ *   Inside a transaction a deadlock is left to the transaction helper, which runs it all again.
  */
-function withQueryTimeout(pool: Pool, timeoutMs: number): void {
+function withQueryGuards(pool: Pool, timeoutMs: number): void {
   const patched = new WeakSet<object>()
   pool.on('connection', (conn: PoolConnection) => {
     if (patched.has(conn)) return
     patched.add(conn)
+    let inTransaction = false
     const query = conn.query.bind(conn) as (...args: unknown[]) => unknown
     ;(conn as unknown as { query: (...args: unknown[]) => unknown }).query = (
       ...args: unknown[]
     ) => {
       const [text, values, callback] = args
       if (typeof text !== 'string' || typeof callback !== 'function') return query(...args)
-      return query({ sql: text, values, timeout: timeoutMs }, ((err, ...rest) => {
-        if ((err as { code?: unknown } | null)?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
-          conn.destroy()
-        }
-        ;(callback as QueryCallback)(err, ...rest)
-      }) as QueryCallback)
+      // BEGIN may be sent again; COMMIT and ROLLBACK never (a failed COMMIT rolled back).
+      const begins = /^\s*(begin|start\s+transaction)\b/i.test(text)
+      const ends = /^\s*(commit|rollback)\s*$/i.test(text)
+      const alone = begins || (!ends && !inTransaction)
+      if (begins) inTransaction = true
+      if (ends) inTransaction = false
+      const send = (again: boolean): unknown =>
+        query(timeoutMs > 0 ? { sql: text, values, timeout: timeoutMs } : { sql: text, values }, ((
+          err,
+          ...rest
+        ) => {
+          const { code, errno } = (err ?? {}) as { code?: unknown; errno?: unknown }
+          if (code === 'PROTOCOL_SEQUENCE_TIMEOUT') conn.destroy()
+          if (alone && !again && errno === 1213) {
+            send(true)
+            return
+          }
+          ;(callback as QueryCallback)(err, ...rest)
+        }) as QueryCallback)
+      return send(false)
     }
   })
 }

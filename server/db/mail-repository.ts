@@ -4,6 +4,7 @@
 // and when a link expires are decided in services/mail-verification-service.ts and server/mail/.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
+import { lockPatronRow } from './patron-lock.ts'
 import type { Insertable, Selectable } from 'kysely'
 import type { EmailKind, MailOutboxTable } from './schema.ts'
 import { inTransaction } from './transaction.ts'
@@ -95,6 +96,7 @@ function store(db: Db) {
 
     /** Locks the patron's row (changes of one patron's address run one at a time). */
     async lockPatron(libraryId: number, patronId: number) {
+      if (!(await lockPatronRow(db, libraryId, patronId))) return undefined
       return patronQuery(db, libraryId, patronId).forUpdate().executeTakeFirst()
     },
 

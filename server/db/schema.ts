@@ -109,6 +109,8 @@ export interface PatronTable {
   /** 利用停止 by staff (sql/0042): no loans or holds while set. */
   suspended_at: ColumnType<string | null, string | null | undefined, string | null>
   suspended_reason: ColumnType<string, string | undefined, string>
+  /** Raised by every unit that locks the patron (sql/0121, server/db/patron-lock.ts). */
+  lock_serial: ColumnType<number, number | undefined, number>
   created_at: CreatedAt
 }
 

@@ -73,6 +73,7 @@ wsrep_node_address=127.0.0.1:$(group_port "$n")
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:$((BASE + 30 + n))
 wsrep_slave_threads=2
+wsrep_log_conflicts=ON
 wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$(group_port "$n");ist.recv_addr=127.0.0.1:$((BASE + 20 + n));gcache.size=32M;evs.keepalive_period=PT0.5S;evs.suspect_timeout=PT2S;evs.inactive_timeout=PT4S;evs.inactive_check_period=PT0.5S;evs.install_timeout=PT4S"
 EOF
 }
