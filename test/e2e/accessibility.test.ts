@@ -14,6 +14,9 @@ import { promisify } from 'node:util'
 import { expect } from 'chai'
 import { chromium } from 'playwright-core'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import { tokyoDay } from '../../server/clock.ts'
+import { VIEWS_DIR } from '../../server/render/views.ts'
+import type { AccessibilityResults } from '../../server/routes/library-info-routes.ts'
 import { requireTools } from '../helpers/tools.ts'
 import { createTestDatabase } from '../helpers/test-database.ts'
 import { startTestServer } from '../helpers/test-server.ts'
@@ -34,13 +37,107 @@ const VIEWPORTS = [
 
 interface Checked {
   name: string
+  path: string
   html: string
   /** axe violations per viewport, as "rule: target" lines. */
   violations: string[]
+  /** Nu HTML checker errors (known once the second test has run). */
+  nuErrors?: number
 }
 
 interface AxeResult {
   violations: { id: string; help: string; nodes: { target: string[] }[] }[]
+}
+
+/** The pages' names as the アクセシビリティ方針 page lists them. */
+const JAPANESE_NAMES: Record<string, string> = {
+  'library list': '図書館の一覧',
+  'accessibility policy (アクセシビリティ方針)': 'アクセシビリティ方針',
+  'logged out (ログアウトしました)': 'ログアウト後',
+  top: 'トップ',
+  results: '検索結果',
+  'results, re-sorted and filtered': '検索結果（並べ替え・絞り込み）',
+  'results without hits': '検索結果（0件）',
+  detail: '資料の詳細',
+  'detailed search (詳細検索)': '詳細検索',
+  'browse (分類から探す)': '分類から探す',
+  'browse a class': '分類から探す（分類を選んだところ）',
+  'new arrivals (新着)': '新着資料',
+  'new arrivals of a class': '新着資料（分類別）',
+  rankings: 'ベストリーダー',
+  'hold ranking': '予約ランキング',
+  'calendar (開館日カレンダー)': '開館日カレンダー',
+  'top with notices (rules B)': 'トップ（お知らせあり）',
+  notice: 'お知らせ',
+  'branch page': '館の案内',
+  'e-mail help': 'メールの受信設定の案内',
+  'forgotten password': 'パスワードを忘れたとき',
+  'password registration (rules A)': '新規パスワード登録',
+  'password registration with errors': '新規パスワード登録（入力の誤り）',
+  login: 'ログイン',
+  'login with errors': 'ログイン（入力の誤り）',
+  'cart: add': '予約カートに入れる',
+  cart: '予約カート（入れたところ）',
+  'cart page': '予約カート',
+  'error 404': 'エラー（ページが見つかりません）',
+  'error 400': 'エラー（入力内容の誤り）',
+  'error 500': 'エラー（システムエラー）',
+  'error 503': 'エラー（ただいま利用できません）',
+  portal: '利用者ポータル',
+  loans: '貸出中一覧',
+  'renewal confirmation': '貸出延長の確認',
+  'renewal done': '貸出延長の完了',
+  'detail, logged in': '資料の詳細（ログイン中）',
+  'cart, logged in': '予約カート（ログイン中）',
+  'hold request': '予約の申込み',
+  'hold confirmation': '予約の確認',
+  'hold done': '予約の完了',
+  'e-mail change': 'メールアドレスの変更',
+  'e-mail change with errors': 'メールアドレスの変更（入力の誤り）',
+  favourites: 'お気に入り',
+  'shelves (My本棚)': 'My本棚',
+  'shelves with errors': 'My本棚（入力の誤り）',
+  'shelf added': 'My本棚（作ったところ）',
+  'a shelf': 'My本棚の中身',
+  'password change (rules A)': 'パスワード変更（A館）',
+  holds: '予約中一覧',
+  'hold change': '予約の変更',
+  'hold cancel': '予約の取消',
+  'set hold order': 'セット予約の順番',
+  'set hold split': 'セット予約の解除',
+  'portal (rules B)': '利用者ポータル（B館）',
+  'holds (rules B)': '予約中一覧（B館）',
+  'password change (rules B)': 'パスワード変更（B館）',
+  'password change with errors': 'パスワード変更（入力の誤り）',
+  'e-mail change (rules B)': 'メールアドレスの変更（B館）',
+  'e-mail change, confirm step (rules B)': 'メールアドレスの変更の確認（B館）',
+}
+
+/**
+ * With A11Y_WRITE_RESULTS=1: the results the アクセシビリティ方針 page publishes
+ * (views/accessibility-results.json, committed), dated today in Tokyo.
+ */
+async function writeResults(checked: Checked[]): Promise<void> {
+  const vnu = await run('java', ['-jar', VNU_JAR, '--version'], { encoding: 'utf8' })
+  const axeVersion = (require('axe-core/package.json') as { version: string }).version
+  const results: AccessibilityResults = {
+    testedOn: tokyoDay(new Date()),
+    tools: [
+      { name: 'axe-core', version: axeVersion },
+      { name: 'Nu HTML Checker', version: vnu.stdout.trim() },
+      { name: 'Chromium', version: (await run(CHROMIUM, ['--version'])).stdout.trim() },
+    ],
+    pages: checked.map((c) => ({
+      name: JAPANESE_NAMES[c.name] ?? c.name,
+      path: c.path,
+      axeViolations: c.violations.length,
+      nuErrors: c.nuErrors ?? 0,
+    })),
+  }
+  writeFileSync(
+    join(VIEWS_DIR, 'accessibility-results.json'),
+    `${JSON.stringify(results, null, 2)}\n`,
+  )
 }
 
 describe('accessibility of every PC page (axe-core in Chromium, Nu HTML checker)', function () {
@@ -98,7 +195,7 @@ describe('accessibility of every PC page (axe-core in Chromium, Nu HTML checker)
         violations.push(`${viewport.name} ${v.id} (${v.help}): ${targets}`)
       }
     }
-    checked.push({ name, html, violations })
+    checked.push({ name, path: new URL(page.url()).pathname, html, violations })
   }
 
   async function visit(context: BrowserContext, name: string, path: string, status = 200) {
@@ -151,6 +248,8 @@ describe('accessibility of every PC page (axe-core in Chromium, Nu HTML checker)
   it('renders every page template and checks it', async () => {
     const anonymous = await browser.newContext({ bypassCSP: true })
     await visit(anonymous, 'library list', '/')
+    await visit(anonymous, 'accessibility policy (アクセシビリティ方針)', '/aoba/accessibility')
+    await visit(anonymous, 'logged out (ログアウトしました)', '/aoba/logout')
     const top = await visit(anonymous, 'top', '/aoba/')
     await top.close()
     const results = await visit(
@@ -319,6 +418,12 @@ describe('accessibility of every PC page (axe-core in Chromium, Nu HTML checker)
         const index = Number(/(\d+)\.html$/.exec(m.url)?.[1])
         return `${checked[index]?.name ?? m.url} line ${m.lastLine}: ${m.message} ${m.extract ?? ''}`
       })
+    for (const [i, c] of checked.entries()) {
+      c.nuErrors = messages.filter(
+        (m) => m.type === 'error' && Number(/(\d+)\.html$/.exec(m.url)?.[1]) === i,
+      ).length
+    }
+    if (process.env.A11Y_WRITE_RESULTS === '1') await writeResults(checked)
     expect(errors.length, `Nu HTML checker errors:\n${errors.join('\n')}\n`).to.equal(0)
   })
 })
