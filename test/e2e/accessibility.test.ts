@@ -125,7 +125,10 @@ async function writeResults(checked: Checked[]): Promise<void> {
     tools: [
       { name: 'axe-core', version: axeVersion },
       { name: 'Nu HTML Checker', version: vnu.stdout.trim() },
-      { name: 'Chromium', version: (await run(CHROMIUM, ['--version'])).stdout.trim() },
+      {
+        name: 'Chromium',
+        version: (await run(CHROMIUM, ['--version'])).stdout.replace(/^Chromium /, '').trim(),
+      },
     ],
     pages: checked.map((c) => ({
       name: JAPANESE_NAMES[c.name] ?? c.name,
