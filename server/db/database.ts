@@ -43,9 +43,14 @@ const common = {
  * The Kysely instance over a pool of poolSize connections. queryTimeoutMs (0: none) bounds
  * every query: a query without an answer by then fails with PROTOCOL_SEQUENCE_TIMEOUT (a 503
  * page, like a database that is down), and its connection is destroyed, not reused (it may
- * still deliver the late answer).
+ * still deliver the late answer). onQuery sees every query sent (the HTTP bench replays them).
  */
-export function createDb(url: string, poolSize = 10, queryTimeoutMs = 0): Db {
+export function createDb(
+  url: string,
+  poolSize = 10,
+  queryTimeoutMs = 0,
+  options: { onQuery?: (sql: string, parameters: readonly unknown[]) => void } = {},
+): Db {
   const target = parseDatabaseUrl(url)
   const pool = createPool({
     ...target,
@@ -62,7 +67,15 @@ export function createDb(url: string, poolSize = 10, queryTimeoutMs = 0): Db {
     )
   })
   if (queryTimeoutMs > 0) withQueryTimeout(pool, queryTimeoutMs)
-  return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
+  const { onQuery } = options
+  return new Kysely<Database>({
+    dialect: new MysqlDialect({ pool }),
+    ...(onQuery && {
+      log: (event) => {
+        if (event.level === 'query') onQuery(event.query.sql, event.query.parameters)
+      },
+    }),
+  })
 }
 
 type QueryCallback = (err: unknown, ...rest: unknown[]) => void

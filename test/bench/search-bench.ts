@@ -192,7 +192,7 @@ function generateRecord(i: number, rows: readonly CatalogueRow[], rng: Rng): Gen
   }
 }
 
-interface LoadInfo {
+export interface LoadInfo {
   libraryId: number
   branchIds: number[]
   recordSeconds: number
@@ -201,7 +201,7 @@ interface LoadInfo {
   reused: boolean
 }
 
-async function loadCatalogue(
+export async function loadCatalogue(
   db: Db,
   rows: readonly CatalogueRow[],
   records: number,
