@@ -35,6 +35,7 @@ pool.on('connection', (conn) => {
 const escape = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c)
 
+let failed = false
 const server = createServer((req, res) => {
   const page = spec.pages[req.url ?? '']
   if (!page) {
@@ -58,7 +59,10 @@ const server = createServer((req, res) => {
       'Content-Length': body.length,
     })
     res.end(body)
-  })().catch(() => {
+  })().catch((err: unknown) => {
+    // Reported once: a failing bare server makes the run worthless (the bench prints non-2xx).
+    if (!failed) process.stderr.write(`bare server: ${String(err)}\n`)
+    failed = true
     res.writeHead(500).end()
   })
 })
@@ -69,6 +73,7 @@ server.listen(0, '127.0.0.1', () => {
   )
 })
 process.on('SIGTERM', () => {
+  failed = true // the pool closes under requests still in flight
   server.close()
   void pool.end().then(() => process.exit(0))
 })

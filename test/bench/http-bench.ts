@@ -18,6 +18,7 @@
 // --profile DIR runs the app under `node --cpu-prof` and writes its profile to DIR when it
 // stops; --pages detail measures only the detail page; --show-sql prints the captured SQL.
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
 import { loadavg } from 'node:os'
@@ -216,10 +217,26 @@ interface Measured {
   p95_ms: number
   errors: number
   non2xx: number
+  /** CPU time the server process spent per request (user + system), which load elsewhere on
+   * the machine changes far less than requests/s. */
+  cpu_ms_per_req: number
 }
 
-async function load(url: string, duration: number): Promise<Measured> {
+/** CPU time (user + system) a process has used, from /proc (Linux), in ms. */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime, stime in 1/100 s
+  } catch {
+    return 0
+  }
+}
+
+async function load(url: string, duration: number, pid?: number): Promise<Measured> {
   const latencies: number[] = []
+  const cpuBefore = cpuMsOf(pid)
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon({ url, connections, duration }, (err, done) =>
       err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(done),
@@ -234,6 +251,7 @@ async function load(url: string, duration: number): Promise<Measured> {
     p95_ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))] ?? 0,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    cpu_ms_per_req: (cpuMsOf(pid) - cpuBefore) / Math.max(1, result.requests.total),
   }
 }
 
@@ -262,15 +280,19 @@ async function main(): Promise<void> {
       ] as const) {
         const url = `http://127.0.0.1:${target.port}${paths[page]}`
         await load(url, 2) // warm-up
-        const m = await load(url, seconds)
+        const m = await load(url, seconds, target.child.pid)
         results[page][name] = m
         log(
           `${page.padEnd(6)} ${name.padEnd(4)} ${Math.round(m.rps).toLocaleString('en')} req/s  ` +
-            `p95 ${m.p95_ms.toFixed(1)} ms  (errors ${m.errors}, non-2xx ${m.non2xx})`,
+            `p95 ${m.p95_ms.toFixed(1)} ms  CPU ${m.cpu_ms_per_req.toFixed(2)} ms/req  ` +
+            `(errors ${m.errors}, non-2xx ${m.non2xx})`,
         )
       }
       const r = results[page]
-      log(`${page.padEnd(6)} ratio app/bare ${(r.app.rps / r.bare.rps).toFixed(2)}`)
+      log(
+        `${page.padEnd(6)} ratio app/bare ${(r.app.rps / r.bare.rps).toFixed(2)} ` +
+          `(CPU per request bare/app ${(r.bare.cpu_ms_per_req / r.app.cpu_ms_per_req).toFixed(2)})`,
+      )
     }
   } finally {
     await app.stop()
@@ -285,12 +307,16 @@ async function main(): Promise<void> {
       app_p95_ms: round(detail.app.p95_ms),
       bare_p95_ms: round(detail.bare.p95_ms),
       records,
+      app_cpu_ms_per_req: round(detail.app.cpu_ms_per_req, 3),
+      bare_cpu_ms_per_req: round(detail.bare.cpu_ms_per_req, 3),
       search: {
         app_rps: Math.round(search.app.rps),
         bare_rps: Math.round(search.bare.rps),
         ratio: round(search.app.rps / search.bare.rps, 2),
         app_p95_ms: round(search.app.p95_ms),
         bare_p95_ms: round(search.bare.p95_ms),
+        app_cpu_ms_per_req: round(search.app.cpu_ms_per_req, 3),
+        bare_cpu_ms_per_req: round(search.bare.cpu_ms_per_req, 3),
       },
       connections,
       seconds,
@@ -300,7 +326,7 @@ async function main(): Promise<void> {
 }
 
 function emptyMeasure(): Measured {
-  return { rps: 0, p95_ms: 0, errors: 0, non2xx: 0 }
+  return { rps: 0, p95_ms: 0, errors: 0, non2xx: 0, cpu_ms_per_req: 0 }
 }
 
 await main()
