@@ -108,10 +108,24 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
   })
   const { auth, accounts, loans, lists, browse, catalogue, holds, mail } = services
   const { notices, openingCalendar } = services
-  // One router per channel: the journeys in the order their paths must be tried.
+  // One router per channel, one module per journey (their paths never overlap).
   const channelRouter = (channel: Channel) => {
     const layout = channel === 'keitai' ? KEITAI_LAYOUT : PC_LAYOUT
     const router = express.Router({ mergeParams: true })
+    // The catalogue first: the pages most asked for are found without walking the others'
+    // routes (no two modules share a path, so the order changes nothing else).
+    router.use(
+      catalogueRoutes({
+        catalogue,
+        lists,
+        accounts,
+        holds,
+        searchKeys: services.searchKeys,
+        renderer,
+        layout,
+        info: { notices, openingCalendar },
+      }),
+    )
     router.use(loginRoutes({ config, auth, renderer, clock }, channel))
     router.use(portalRoutes({ accounts, mail, renderer }, channel))
     router.use(loanRoutes({ loans, accounts, renderer, clock, openingCalendar }, channel))
@@ -126,18 +140,6 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
     router.use(isbnRoutes({ catalogue }, channel))
     router.use(libraryInfoRoutes({ openingCalendar, notices, renderer }, channel))
     router.use(branchRoutes({ renderer }, channel))
-    router.use(
-      catalogueRoutes({
-        catalogue,
-        lists,
-        accounts,
-        holds,
-        searchKeys: services.searchKeys,
-        renderer,
-        layout,
-        info: { notices, openingCalendar },
-      }),
-    )
     return router
   }
   const keitai = channelRouter('keitai')
