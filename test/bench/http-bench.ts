@@ -12,9 +12,11 @@
 //   for the page — captured from an app instance in this process, replayed statement by
 //   statement — and sends a body of the same size.
 // Pages: a record's detail page, and the search page of that record's title.
-// Prints requests/s and p95 of both for each page, then one JSON line last:
-// {"app_rps","bare_rps","ratio","app_p95_ms","bare_p95_ms","records", "search": {…}, "load"}
-// (ratio = app_rps / bare_rps, the detail page; the search page's figures under "search").
+// Prints requests/s, p95 and CPU time per request (from /proc) of both for each page, then
+// one JSON line last: {"app_rps","bare_rps","ratio","app_p95_ms","bare_p95_ms","records",
+// "app_cpu_ms_per_req","bare_cpu_ms_per_req","search":{…},"connections","seconds","load"}
+// (ratio = app_rps / bare_rps, the detail page; the search page's figures under "search";
+// load = the machine's 1-minute load average at the end).
 // --profile DIR runs the app under `node --cpu-prof` and writes its profile to DIR when it
 // stops; --pages detail measures only the detail page; --show-sql prints the captured SQL.
 import { spawn } from 'node:child_process'
