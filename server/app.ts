@@ -2,11 +2,10 @@
 // handler. It does not listen; main.ts does.
 import express from 'express'
 import type { Express, Request, Response } from 'express'
-import { pinoHttp } from 'pino-http'
 import type { AppDeps } from './deps.ts'
 import { HttpError, errorHandler, notFound } from './errors.ts'
 import type { ErrorPage } from './errors.ts'
-import { loggablePath, scrubLogText } from './logger.ts'
+import { requestLogger } from './logger.ts'
 import { autoChannel, channelOf, detectChannel, forceChannel } from './middleware/channel.ts'
 import { libraryLoader } from './middleware/library.ts'
 import { decodeQuery } from './middleware/query.ts'
@@ -51,25 +50,7 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
   // Queries are decoded per channel (Shift_JIS or UTF-8) by decodeQuery, not by Express.
   app.set('query parser', false)
 
-  app.use(
-    pinoHttp({
-      logger,
-      quietReqLogger: true,
-      // Load balancers ask every few seconds; a failing check shows in their own logs.
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
-      // Errors are logged once, with their stack, by the error handler.
-      customAttributeKeys: { err: 'responseError' },
-      customLogLevel: (_req, res) => (res.statusCode >= 500 ? 'warn' : 'info'),
-      serializers: {
-        responseError: (err: Error) => scrubLogText(err.message),
-        req: (req: { method: string; url: string }) => ({
-          method: req.method,
-          path: loggablePath(req.url),
-        }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-    }),
-  )
+  app.use(requestLogger(logger))
   app.use(securityHeaders(config))
   app.use((_req, res, next) => {
     res.locals.publicUrl = config.publicUrl
@@ -141,13 +122,33 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
   )
   app.get('/:lib/new.atom', loadLibrary, newArrivalsFeedGet({ browse: services.browse, clock }))
 
-  const sessions = sessionMiddleware({ store: deps.sessionStore, config, clock })
+  // A page view without a session cookie needs no session (forms use the visitor token).
+  const sessions = sessionMiddleware({
+    store: deps.sessionStore,
+    config,
+    clock,
+    sessionlessPageViews: true,
+  })
   const { auth, accounts, loans, lists, browse, catalogue, holds, mail } = services
   const { notices, openingCalendar } = services
-  // One router per channel: the journeys in the order their paths must be tried.
+  // One router per channel, one module per journey (their paths never overlap).
   const channelRouter = (channel: Channel) => {
     const layout = channel === 'keitai' ? KEITAI_LAYOUT : PC_LAYOUT
     const router = express.Router({ mergeParams: true })
+    // The catalogue first: the pages most asked for are found without walking the others'
+    // routes (no two modules share a path, so the order changes nothing else).
+    router.use(
+      catalogueRoutes({
+        catalogue,
+        lists,
+        accounts,
+        holds,
+        searchKeys: services.searchKeys,
+        renderer,
+        layout,
+        info: { notices, openingCalendar },
+      }),
+    )
     router.use(loginRoutes({ config, auth, renderer, clock }, channel))
     router.use(portalRoutes({ accounts, mail, renderer }, channel))
     router.use(loanRoutes({ loans, accounts, renderer, clock, openingCalendar }, channel))
@@ -162,18 +163,6 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
     router.use(isbnRoutes({ catalogue }, channel))
     router.use(libraryInfoRoutes({ openingCalendar, notices, renderer }, channel))
     router.use(branchRoutes({ renderer }, channel))
-    router.use(
-      catalogueRoutes({
-        catalogue,
-        lists,
-        accounts,
-        holds,
-        searchKeys: services.searchKeys,
-        renderer,
-        layout,
-        info: { notices, openingCalendar },
-      }),
-    )
     return router
   }
   const keitai = channelRouter('keitai')

@@ -200,7 +200,7 @@ function generateRecord(i: number, rows: readonly CatalogueRow[], rng: Rng): Gen
   }
 }
 
-interface LoadInfo {
+export interface LoadInfo {
   libraryId: number
   branchIds: number[]
   recordSeconds: number
@@ -209,12 +209,16 @@ interface LoadInfo {
   reused: boolean
 }
 
+<<<<<<< HEAD
 /**
  * Generates `records` records (and 1–5 copies each) from the demo catalogue's rows into a
  * new library "bench" of `marker` settings, without a search index (the OAI-PMH bench reads
  * them so).
  */
 export async function insertCatalogue(
+=======
+export async function loadCatalogue(
+>>>>>>> proof
   db: Db,
   rows: readonly CatalogueRow[],
   records: number,
