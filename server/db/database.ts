@@ -56,13 +56,18 @@ const common = {
 } as const
 
 /**
-<<<<<<< HEAD
  * The Kysely instance over a pool of poolSize connections (per server, when the URL names
  * several: poolOver). queryTimeoutMs (0: none) bounds every query: a query without an answer
  * by then fails with PROTOCOL_SEQUENCE_TIMEOUT (a 503 page, like a database that is down), and
- * its connection is destroyed, not reused (see withQueryGuards).
+ * its connection is destroyed, not reused (see withQueryGuards). onQuery sees every query sent
+ * (the HTTP bench replays them).
  */
-export function createDb(url: string, poolSize = 10, queryTimeoutMs = 0): Db {
+export function createDb(
+  url: string,
+  poolSize = 10,
+  queryTimeoutMs = 0,
+  options: { onQuery?: (sql: string, parameters: readonly unknown[]) => void } = {},
+): Db {
   const pool = poolOver(url, (target) => {
     const one = createPool({
       ...target,
@@ -81,35 +86,6 @@ export function createDb(url: string, poolSize = 10, queryTimeoutMs = 0): Db {
     withQueryGuards(one, queryTimeoutMs)
     return one
   })
-  return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
-=======
- * The Kysely instance over a pool of poolSize connections. queryTimeoutMs (0: none) bounds
- * every query: a query without an answer by then fails with PROTOCOL_SEQUENCE_TIMEOUT (a 503
- * page, like a database that is down), and its connection is destroyed, not reused (it may
- * still deliver the late answer). onQuery sees every query sent (the HTTP bench replays them).
- */
-export function createDb(
-  url: string,
-  poolSize = 10,
-  queryTimeoutMs = 0,
-  options: { onQuery?: (sql: string, parameters: readonly unknown[]) => void } = {},
-): Db {
-  const target = parseDatabaseUrl(url)
-  const pool = createPool({
-    ...target,
-    ...common,
-    connectionLimit: poolSize,
-    maxIdle: poolSize,
-    idleTimeout: 60_000,
-    enableKeepAlive: true,
-  })
-  // Every session works in UTC and in strict mode, on MariaDB and MySQL alike.
-  pool.on('connection', (conn) => {
-    conn.query(
-      "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
-    )
-  })
-  if (queryTimeoutMs > 0) withQueryTimeout(pool, queryTimeoutMs)
   const { onQuery } = options
   return new Kysely<Database>({
     dialect: new MysqlDialect({ pool }),
@@ -119,7 +95,6 @@ export function createDb(
       },
     }),
   })
->>>>>>> proof
 }
 
 /** Errors that say a server cannot be reached at all (not that a query failed on it). */

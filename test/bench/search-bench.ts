@@ -209,16 +209,12 @@ export interface LoadInfo {
   reused: boolean
 }
 
-<<<<<<< HEAD
 /**
  * Generates `records` records (and 1–5 copies each) from the demo catalogue's rows into a
- * new library "bench" of `marker` settings, without a search index (the OAI-PMH bench reads
- * them so).
+ * new library "bench" of `marker` settings, without a search index (the OAI-PMH and HTTP
+ * benches read them so).
  */
 export async function insertCatalogue(
-=======
-export async function loadCatalogue(
->>>>>>> proof
   db: Db,
   rows: readonly CatalogueRow[],
   records: number,
@@ -328,7 +324,7 @@ export async function loadCatalogue(
   return { libraryId, branchIds, recordSeconds }
 }
 
-async function loadCatalogue(
+export async function loadCatalogue(
   db: Db,
   rows: readonly CatalogueRow[],
   records: number,

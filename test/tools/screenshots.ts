@@ -45,7 +45,7 @@ async function main(): Promise<void> {
         if (!res || res.status() !== 200) throw new Error(`${path}: status ${res?.status()}`)
         const file = join(out, `${name}-${width}.png`)
         await page.screenshot({ path: file, fullPage: true })
-        console.log(file)
+        process.stdout.write(`${file}\n`)
       }
       for (const [name, path] of PUBLIC_PAGES) await shoot(name, path)
       // 1101900007 has holds (one ready); 1101900001 has loans, one due today.
@@ -63,6 +63,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err)
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
   process.exit(1)
 })
