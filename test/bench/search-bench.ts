@@ -43,7 +43,8 @@ import { foldWords } from '../../server/services/search/fold.ts'
 import { indexRecords } from '../../server/services/search/index-build.ts'
 import { createSearchEngine } from '../../server/services/search/search-engine.ts'
 import type { SearchFilters } from '../../server/services/search/search-engine.ts'
-import { searchFields } from '../../server/services/search/search-fields.ts'
+import { refreshSearchFields, searchFields } from '../../server/services/search/search-fields.ts'
+import { recordRepository } from '../../server/db/record-repository.ts'
 import { searchService } from '../../server/services/search/search-service.ts'
 import { browseRepository } from '../../server/db/browse-repository.ts'
 import { rebuildNewArrivals } from '../../server/db/new-arrival-repository.ts'
@@ -130,6 +131,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 const round = (v: number, digits = 2) => Number(v.toFixed(digits))
+const sinceSeconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1)
 
 // ---------------------------------------------------------------------------------------------
 // The generated catalogue
@@ -245,8 +247,18 @@ async function loadCatalogue(
           .orderBy('sort_order')
           .execute()
         log(`reusing the loaded catalogue (library ${lib.id})`)
+        // search columns of an older SEARCH_VERSION recomputed, as the app does at start-up;
+        // an index of an older format rebuilt
+        const t0 = performance.now()
+        const refreshed = await refreshSearchFields(recordRepository(db), {
+          log: (msg) => log(`  ${msg}`),
+        })
+        if (refreshed) {
+          log(`search fields of ${refreshed} records refreshed in ${sinceSeconds(t0)} s`)
+        }
+        const status = await createSearchEngine({ db }).status(lib.id)
         let index = { seconds: stored.load.index, bytes: stored.load.bytes }
-        if (reindex) {
+        if (reindex || status !== 'current') {
           index = await indexRecords(db, lib.id, { graceMs: 0, log: (msg) => log(`  ${msg}`) })
           log(
             `index rebuilt in ${index.seconds.toFixed(1)} s (${(index.bytes / 1e6).toFixed(0)} MB)`,
