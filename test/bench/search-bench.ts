@@ -1,5 +1,5 @@
 // npm run bench:search [-- --records N] [--queries N] [--seed N] [--database NAME]
-//                      [--reuse [--reindex]] [--concurrency N] [--kinds K1,K2…]
+//                      [--reuse [--reindex]] [--concurrency N] [--kinds K1,K2…] [--like N]
 //
 // Catalogue search at scale. Generates N records (default 1,000,000) by recombining the real
 // titles, readings, authors, publishers, subjects, NDC numbers and years of the demo catalogue
@@ -15,7 +15,7 @@
 // search, which uses the index engine and fetches the page's rows — after a warm-up with other
 // queries from the same mix. Measured in the same run, through the same pool: a primary-key
 // lookup of one record, and the naive LIKE '%…%' scan (the same search without the engine)
-// for a sample of 50 of the queries, whose answers are also compared with the index's. Also
+// for a sample of 50 (--like N) of the queries, whose answers are also compared with the index's. Also
 // measured, as kinds of their own outside the search figures: the browse counts of 分類から探す
 // (records per NDC class, per division of a class: "browse:ndc", "browse:ndc-class") and the
 // first page of 新着 with its total (all classes, one class: "browse:new", "browse:new-class"),
@@ -1011,6 +1011,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     else if (arg === '--reuse') options.reuse = true
     else if (arg === '--reindex') options.reindex = true
     else if (arg === '--kinds') options.kinds = value().split(',').filter(Boolean)
+    else if (arg === '--like') options.likeSample = count()
     else if (arg === '--database') {
       const name = value()
       const server = (process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306').replace(
