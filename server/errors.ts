@@ -91,7 +91,11 @@ export type ErrorRenderer = (res: Parameters<RequestHandler>[1], page: ErrorPage
 export function errorHandler(logger: Logger, renderError: ErrorRenderer): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) {
-      next(err)
+      // Too late for an error page: the session store failing as the answer is written (the
+      // database gone mid-request), or a broken stream. Logged here, not by Express's final
+      // handler, which prints to the console and cuts the connection.
+      logger.error({ err, path: loggablePath(req.originalUrl) }, 'failed after the answer began')
+      if (!res.writableEnded) next(err)
       return
     }
     const page = toErrorPage(err)

@@ -92,14 +92,18 @@ export function browseRepository(db: Db) {
         kind === 'loans'
           ? db
               .selectFrom('loan as l')
-              .innerJoin('copy as c', (j) =>
+              // A deleted copy's loans still count, for the record they kept (sql/0080).
+              .leftJoin('copy as c', (j) =>
                 j.onRef('c.library_id', '=', 'l.library_id').onRef('c.id', '=', 'l.copy_id'),
               )
               .where('l.library_id', '=', libraryId)
               .where('l.loaned_on', '>=', from)
               .where('l.loaned_on', '<=', to)
-              .groupBy('c.record_id')
-              .select(['c.record_id as record_id', (e) => e.fn.countAll<number>().as('n')])
+              .groupBy(sql`COALESCE(c.record_id, l.record_id)`)
+              .select([
+                sql<number>`COALESCE(c.record_id, l.record_id)`.as('record_id'),
+                (e) => e.fn.countAll<number>().as('n'),
+              ])
           : db
               .selectFrom('hold as h')
               .where('h.library_id', '=', libraryId)

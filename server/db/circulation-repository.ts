@@ -1,6 +1,7 @@
 // Loans at the counter (staff API): checking a copy out and in, in one transaction with the
 // hold changes they cause (the hold repository bound to the same transaction).
 import type { Db } from './database.ts'
+import { lockPatronRow } from './patron-lock.ts'
 import { holdRepository } from './hold-repository.ts'
 import type { HoldRepository } from './hold-repository.ts'
 import type { CopyStatus, MaterialType } from './schema.ts'
@@ -52,6 +53,7 @@ function store(db: Db) {
 
   return {
     async lockPatron(libraryId: number, patronId: number): Promise<CounterPatron | undefined> {
+      if (!(await lockPatronRow(db, libraryId, patronId))) return undefined
       return db
         .selectFrom('patron')
         .select(['id', 'card_number', 'suspended_at'])
@@ -88,6 +90,7 @@ function store(db: Db) {
         .where('copy_id', '=', copyId)
         .where('returned_at', 'is', null)
         .forUpdate()
+        .$narrowType<{ copy_id: number }>()
         .executeTakeFirst()
     },
 

@@ -5,6 +5,7 @@
 // retried on deadlock, with every read and write through the same HoldStore.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
+import { lockPatronRow } from './patron-lock.ts'
 import { ACTIVE_HOLD_STATUSES, FORMAL_HOLD_STATUSES } from './schema.ts'
 import type { CopyStatus, HoldChannel, HoldStatus, MaterialType, Residency } from './schema.ts'
 import { inTransaction } from './transaction.ts'
@@ -148,6 +149,7 @@ function store(db: Db) {
   return {
     /** Locks the patron's row (every change to a patron's holds takes this lock first). */
     async lockPatron(libraryId: number, patronId: number): Promise<HoldPatron | undefined> {
+      if (!(await lockPatronRow(db, libraryId, patronId))) return undefined
       return patron(libraryId, patronId, true)
     },
 

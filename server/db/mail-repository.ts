@@ -4,6 +4,7 @@
 // and when a link expires are decided in services/mail-verification-service.ts and server/mail/.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
+import { lockPatronRow } from './patron-lock.ts'
 import type { Insertable, Selectable } from 'kysely'
 import type { EmailKind, MailOutboxTable } from './schema.ts'
 import { inTransaction } from './transaction.ts'
@@ -12,11 +13,18 @@ import type { TransactionOptions } from './transaction.ts'
 /** A mail to queue: what it says and to whom; the sender's columns start empty. */
 export type NewMail = Omit<
   Insertable<MailOutboxTable>,
-  'id' | 'attempts' | 'claim' | 'claimed_until' | 'sent_at' | 'failed_at' | 'last_error'
+  | 'id'
+  | 'attempts'
+  | 'claim'
+  | 'claimed_until'
+  | 'sending_at'
+  | 'sent_at'
+  | 'failed_at'
+  | 'last_error'
 >
 
 export type OutboxMail = Selectable<
-  Pick<MailOutboxTable, 'id' | 'attempts' | (keyof NewMail & keyof MailOutboxTable)>
+  Pick<MailOutboxTable, 'id' | 'attempts' | 'sending_at' | (keyof NewMail & keyof MailOutboxTable)>
 >
 
 export interface EmailChangeRow {
@@ -88,6 +96,7 @@ function store(db: Db) {
 
     /** Locks the patron's row (changes of one patron's address run one at a time). */
     async lockPatron(libraryId: number, patronId: number) {
+      if (!(await lockPatronRow(db, libraryId, patronId))) return undefined
       return patronQuery(db, libraryId, patronId).forUpdate().executeTakeFirst()
     },
 
@@ -171,6 +180,15 @@ function store(db: Db) {
         .orderBy('id', 'desc')
         .forUpdate()
         .executeTakeFirst()
+    },
+
+    /** Deletes changes that expired before a moment (done, ended or never confirmed). */
+    async purgeChanges(before: string): Promise<number> {
+      const result = await db
+        .deleteFrom('email_change')
+        .where('expires_at', '<', before)
+        .executeTakeFirst()
+      return Number(result.numDeletedRows)
     },
 
     async updateChange(
@@ -264,17 +282,41 @@ function store(db: Db) {
           'created_at',
           'next_attempt_at',
           'attempts',
+          'sending_at',
         ])
         .where('id', 'in', ids)
         .orderBy('id')
         .execute()
     },
 
+    /**
+     * About to hand the mail to the SMTP server: stamps sending_at and renews the claim until
+     * `until`, committed before the conversation starts. False when the claim was lost (it ran
+     * out and another sender took the mail, or the mail is sent already): do not send it.
+     */
+    async markSending(id: number, claim: string, now: string, until: string): Promise<boolean> {
+      const result = await db
+        .updateTable('mail_outbox')
+        .set({ sending_at: now, claimed_until: until })
+        .where('id', '=', id)
+        .where('claim', '=', claim)
+        .where('sent_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
     /** Sent: the body (it may hold a confirmation link) is cleared. Only the claim's holder. */
     async markSent(id: number, claim: string, now: string): Promise<boolean> {
       const result = await db
         .updateTable('mail_outbox')
-        .set({ sent_at: now, body: '', claim: null, claimed_until: null, last_error: null })
+        .set({
+          sent_at: now,
+          body: '',
+          claim: null,
+          claimed_until: null,
+          sending_at: null,
+          last_error: null,
+        })
         .where('id', '=', id)
         .where('claim', '=', claim)
         .where('sent_at', 'is', null)
@@ -294,6 +336,7 @@ function store(db: Db) {
           last_error: outcome.error.slice(0, 500),
           claim: null,
           claimed_until: null,
+          sending_at: null,
           ...(outcome.retryAt === null
             ? { failed_at: outcome.now }
             : { next_attempt_at: outcome.retryAt }),

@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CompiledQuery, Kysely, MysqlDialect } from 'kysely'
 import { createPool } from 'mysql2'
-import { parseDatabaseUrl } from './database.ts'
+import { poolOver } from './database.ts'
 import type { Db } from './database.ts'
 import { withNamedLock } from './named-lock.ts'
 import type { Database } from './schema.ts'
@@ -32,13 +32,15 @@ export async function readMigrations(dir = SQL_DIR): Promise<MigrationFile[]> {
 export async function migrate(url: string, dir = SQL_DIR): Promise<string[]> {
   const files = await readMigrations(dir)
   // One connection that may run a file of several statements; it holds the lock and applies.
-  const pool = createPool({
-    ...parseDatabaseUrl(url),
-    charset: 'utf8mb4_unicode_ci',
-    multipleStatements: true,
-    dateStrings: true,
-    connectionLimit: 1,
-  })
+  const pool = poolOver(url, (target) =>
+    createPool({
+      ...target,
+      charset: 'utf8mb4_unicode_ci',
+      multipleStatements: true,
+      dateStrings: true,
+      connectionLimit: 1,
+    }),
+  )
   const db: Db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
   try {
     const outcome = await withNamedLock(db, 'migrate', (conn) => apply(conn, files), {

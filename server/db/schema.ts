@@ -109,6 +109,8 @@ export interface PatronTable {
   /** 利用停止 by staff (sql/0042): no loans or holds while set. */
   suspended_at: ColumnType<string | null, string | null | undefined, string | null>
   suspended_reason: ColumnType<string, string | undefined, string>
+  /** Raised by every unit that locks the patron (sql/0121, server/db/patron-lock.ts). */
+  lock_serial: ColumnType<number, number | undefined, number>
   created_at: CreatedAt
 }
 
@@ -175,7 +177,10 @@ export interface BranchCalendarDayTable {
 export interface LoanTable {
   id: Generated<number>
   library_id: number
-  copy_id: number
+  /** NULL once the copy was deleted (its past loans stay, sql/0080). */
+  copy_id: ColumnType<number | null, number, number | null>
+  /** The deleted copy's record (NULL while copy_id names a copy: the copy's record is the loan's). */
+  record_id: ColumnType<number | null, number | null | undefined, number | null>
   patron_id: number
   loaned_on: string
   due_on: string
@@ -244,6 +249,7 @@ export interface MailOutboxTable {
   attempts: ColumnType<number, number | undefined, number>
   claim: ColumnType<string | null, string | null | undefined, string | null>
   claimed_until: ColumnType<string | null, string | null | undefined, string | null>
+  sending_at: ColumnType<string | null, string | null | undefined, string | null>
   sent_at: ColumnType<string | null, string | null | undefined, string | null>
   failed_at: ColumnType<string | null, string | null | undefined, string | null>
   last_error: ColumnType<string | null, string | null | undefined, string | null>
@@ -382,7 +388,14 @@ export interface Database {
 }
 
 /** login: per card; address: per client address; verify: identity checks (name + birth date). */
-export type ThrottleScope = 'login' | 'address' | 'verify' | 'mail_patron' | 'mail_address'
+export type ThrottleScope =
+  | 'login'
+  | 'address'
+  | 'verify'
+  | 'mail_patron'
+  | 'mail_address'
+  /** SRU and OAI-PMH requests per client address (rate limit). */
+  | 'interop'
 
 /** 資料種別. cd, dvd, video and cassette are audio-visual (視聴覚資料). */
 export const MATERIAL_TYPES = [

@@ -170,10 +170,12 @@ export function staffCatalogueRepository(db: Db): StaffCatalogueRepository {
           .where('status', 'in', ACTIVE_HOLD_STATUSES)
           .executeTakeFirst()
         if (trapped) return { ok: false, reason: 'trapped' }
-        // Past loans keep their history without the copy row: they are returned and anonymous
-        // to the catalogue; the copy's row goes.
+        // Past loans stay — the patron's loans, rankings and popularity count them — with the
+        // copy's record kept and no copy (sql/0080); the copy's row goes, its barcode to the
+        // tombstone.
         await trx
-          .deleteFrom('loan')
+          .updateTable('loan')
+          .set({ copy_id: null, record_id: copy.record_id })
           .where('library_id', '=', libraryId)
           .where('copy_id', '=', id)
           .execute()

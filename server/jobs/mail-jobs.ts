@@ -10,7 +10,7 @@ export const mailSendJob: OpacJob = {
   async run({ deps }) {
     const { mail, outbox, libraries } = deps.services
     const notices = await mail.queueHoldNotices((id) => libraries.byId(id))
-    const { sent, retrying, failed } = await outbox.sendDue()
-    return { notices, sent, retrying, failed }
+    const { sent, retrying, failed, inDoubt } = await outbox.sendDue()
+    return { notices, sent, retrying, failed, inDoubt }
   },
 }

@@ -13,6 +13,7 @@ import {
   searchPopularityJob,
 } from './search-index-job.ts'
 import { sessionPurgeJob } from './session-purge-job.ts'
+import { staffAuditPurgeJob } from './staff-audit-purge-job.ts'
 
 export interface OpacJobContext {
   deps: Deps
@@ -31,6 +32,7 @@ export const OPAC_JOBS: readonly OpacJob[] = [
   holdApprovalJob,
   holdExpiryJob,
   mailSendJob,
+  staffAuditPurgeJob,
 ]
 
 export const opacJobRegistry = jobRegistry(OPAC_JOBS)

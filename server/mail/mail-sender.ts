@@ -4,6 +4,15 @@
 // sent, and retries a failure with a growing delay (1, 2, 4 … 60 minutes) until the library
 // gives up on it after giveUpHours (a permanent 5xx answer gives up at once). Staff see mails
 // given up on through the staff API.
+//
+// Delivery is at least once, and duplicates are recognisable. Before each mail the sender
+// commits sending_at and renews its claim (a lease); after the server's 250 it commits sent_at.
+// A sender killed before the 250 leaves a mail the server never took: it is sent again once the
+// lease runs out, and arrives once. A sender killed between the 250 and the commit of sent_at
+// (one database round trip) leaves a mail "in doubt" (sending_at set, sent_at not): SMTP has
+// no way to ask whether the server has it, so it is sent again, with the same Message-ID (one
+// per outbox row), which receivers and mail clients use to drop the duplicate. The other
+// choice, never resending an in-doubt mail, would lose a confirmation link instead.
 import { randomBytes } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -75,34 +84,45 @@ export function outboxSender(deps: {
   claimMinutes?: number
 }) {
   const { mails, transport, clock } = deps
+  const claimMs = (deps.claimMinutes ?? 5) * 60_000
   return {
     /** Sends what is due; returns counts. */
-    async sendDue(limit = 50): Promise<{ sent: number; retrying: number; failed: number }> {
+    async sendDue(
+      limit = 50,
+    ): Promise<{ sent: number; retrying: number; failed: number; inDoubt: number }> {
       const claim = randomBytes(16).toString('base64url')
       const now = clock.now()
-      const until = new Date(now.getTime() + (deps.claimMinutes ?? 5) * 60_000)
+      const until = new Date(now.getTime() + claimMs)
       // READ COMMITTED: rows the claim reads but does not take are not kept locked.
       const due = await mails.unit(
         (store) => store.claimDue(utcDateTime(now), utcDateTime(until), claim, limit),
         { isolationLevel: 'read committed' },
       )
-      const counts = { sent: 0, retrying: 0, failed: 0 }
+      const counts = { sent: 0, retrying: 0, failed: 0, inDoubt: 0 }
       for (const mail of due) {
+        const at = clock.now()
+        const lease = new Date(at.getTime() + claimMs)
+        // Lost to another sender after this claim ran out: that sender has it now.
+        if (!(await mails.markSending(mail.id, claim, utcDateTime(at), utcDateTime(lease)))) {
+          continue
+        }
+        // A sender died while sending it: the server may have it already (sent again below).
+        if (mail.sending_at !== null) counts.inDoubt++
         try {
           await transport.send(mail)
           await mails.markSent(mail.id, claim, utcDateTime(clock.now()))
           counts.sent++
         } catch (error) {
           const attempts = mail.attempts + 1
-          const at = clock.now()
+          const failedAt = clock.now()
           const giveUpAt = fromUtcDateTime(mail.created_at).getTime() + deps.giveUpHours * 3_600_000
-          const retry = new Date(at.getTime() + retryDelayMinutes(attempts) * 60_000)
+          const retry = new Date(failedAt.getTime() + retryDelayMinutes(attempts) * 60_000)
           const giveUp = permanent(error) || retry.getTime() > giveUpAt
           await mails.markFailed(mail.id, claim, {
             error: error instanceof Error ? error.message : String(error),
             attempts,
             retryAt: giveUp ? null : utcDateTime(retry),
-            now: utcDateTime(at),
+            now: utcDateTime(failedAt),
           })
           if (giveUp) counts.failed++
           else counts.retrying++

@@ -110,6 +110,7 @@ export function catalogueRoutes(deps: {
     render(res, 'top', {
       ...pageContext(res, 'トップ'),
       maxQueryLength: MAX_QUERY_LENGTH,
+      webUrl: `${publicUrlOf(res)}/${lib.library.slug}/`,
       keitaiUrl: `${publicUrlOf(res)}/${lib.library.slug}/k/`,
       notices,
       today,

@@ -272,6 +272,25 @@ export function catalogueService(deps: { records: RecordRepository; search: Sear
       }
     },
 
+    /**
+     * The ids of the records a request matches from `offset` (SRU pages by record, not by
+     * page), ranked or sorted as the request says, and their total; or why not (codes by field).
+     */
+    async searchIds(
+      libraryId: number,
+      branches: readonly { id: number; code: string }[],
+      request: SearchRequest,
+      range: { offset: number; limit: number },
+    ): Promise<
+      | { ok: true; total: number; ids: number[] }
+      | { ok: false; empty: boolean; errors: SearchErrors }
+    > {
+      const checked = searchCriteria(request, branches)
+      if (!checked.ok) return checked
+      const { total, hits } = await search.search(libraryId, checked.criteria, request.sort, range)
+      return { ok: true, total, ids: hits.map((h) => h.id) }
+    },
+
     /** Counts for refining the same search (by branch, type, decade, class). */
     async facets(
       libraryId: number,

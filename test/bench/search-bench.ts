@@ -202,7 +202,7 @@ function generateRecord(i: number, rows: readonly CatalogueRow[], rng: Rng): Gen
   }
 }
 
-interface LoadInfo {
+export interface LoadInfo {
   libraryId: number
   branchIds: number[]
   recordSeconds: number
@@ -211,82 +211,19 @@ interface LoadInfo {
   reused: boolean
 }
 
-async function loadCatalogue(
+/**
+ * Generates `records` records (and 1–5 copies each) from the demo catalogue's rows into a
+ * new library "bench" of `marker` settings, without a search index (the OAI-PMH and HTTP
+ * benches read them so).
+ */
+export async function insertCatalogue(
   db: Db,
   rows: readonly CatalogueRow[],
   records: number,
   seed: number,
-  reuse: boolean,
-  reindex: boolean,
+  marker: string,
   log: (line: string) => void,
-): Promise<LoadInfo> {
-  const marker = JSON.stringify({ bench: { records, seed, version: BENCH_VERSION } })
-  if (reuse) {
-    const lib = await db
-      .selectFrom('library')
-      .select(['id', 'settings_json'])
-      .where('slug', '=', 'bench')
-      .executeTakeFirst()
-    const state = lib
-      ? await db
-          .selectFrom('search_state')
-          .select('gen')
-          .where('library_id', '=', lib.id)
-          .executeTakeFirst()
-      : undefined
-    if (lib && state && state.gen > 0) {
-      const stored = JSON.parse(lib.settings_json) as {
-        bench?: { records: number; seed: number; version: number }
-        load?: { records: number; index: number; bytes: number }
-      }
-      if (JSON.stringify({ bench: stored.bench }) === marker && stored.load) {
-        const branches = await db
-          .selectFrom('branch')
-          .select('id')
-          .where('library_id', '=', lib.id)
-          .orderBy('sort_order')
-          .execute()
-        log(`reusing the loaded catalogue (library ${lib.id})`)
-        // search columns of an older SEARCH_VERSION recomputed, as the app does at start-up;
-        // an index of an older format rebuilt
-        const t0 = performance.now()
-        const refreshed = await refreshSearchFields(recordRepository(db), {
-          log: (msg) => log(`  ${msg}`),
-        })
-        if (refreshed) {
-          log(`search fields of ${refreshed} records refreshed in ${sinceSeconds(t0)} s`)
-        }
-        const status = await createSearchEngine({ db }).status(lib.id)
-        let index = { seconds: stored.load.index, bytes: stored.load.bytes }
-        if (reindex || status !== 'current') {
-          index = await indexRecords(db, lib.id, { graceMs: 0, log: (msg) => log(`  ${msg}`) })
-          log(
-            `index rebuilt in ${index.seconds.toFixed(1)} s (${(index.bytes / 1e6).toFixed(0)} MB)`,
-          )
-          await db
-            .updateTable('library')
-            .set({
-              settings_json: JSON.stringify({
-                bench: stored.bench,
-                load: { records: stored.load.records, index: index.seconds, bytes: index.bytes },
-              }),
-            })
-            .where('id', '=', lib.id)
-            .execute()
-        }
-        return {
-          libraryId: lib.id,
-          branchIds: branches.map((b) => b.id),
-          recordSeconds: stored.load.records,
-          indexSeconds: index.seconds,
-          indexBytes: index.bytes,
-          reused: true,
-        }
-      }
-    }
-    throw new Error('--reuse: the schema does not hold this catalogue; run without --reuse')
-  }
-
+): Promise<{ libraryId: number; branchIds: number[]; recordSeconds: number }> {
   const started = performance.now()
   const inserted = await db
     .insertInto('library')
@@ -386,6 +323,93 @@ async function loadCatalogue(
   await sql`ANALYZE TABLE record, copy, new_arrival`.execute(db)
   const recordSeconds = (performance.now() - started) / 1000
   log(`records and copies loaded in ${recordSeconds.toFixed(1)} s`)
+  return { libraryId, branchIds, recordSeconds }
+}
+
+export async function loadCatalogue(
+  db: Db,
+  rows: readonly CatalogueRow[],
+  records: number,
+  seed: number,
+  reuse: boolean,
+  reindex: boolean,
+  log: (line: string) => void,
+): Promise<LoadInfo> {
+  const marker = JSON.stringify({ bench: { records, seed, version: BENCH_VERSION } })
+  if (reuse) {
+    const lib = await db
+      .selectFrom('library')
+      .select(['id', 'settings_json'])
+      .where('slug', '=', 'bench')
+      .executeTakeFirst()
+    const state = lib
+      ? await db
+          .selectFrom('search_state')
+          .select('gen')
+          .where('library_id', '=', lib.id)
+          .executeTakeFirst()
+      : undefined
+    if (lib && state && state.gen > 0) {
+      const stored = JSON.parse(lib.settings_json) as {
+        bench?: { records: number; seed: number; version: number }
+        load?: { records: number; index: number; bytes: number }
+      }
+      if (JSON.stringify({ bench: stored.bench }) === marker && stored.load) {
+        const branches = await db
+          .selectFrom('branch')
+          .select('id')
+          .where('library_id', '=', lib.id)
+          .orderBy('sort_order')
+          .execute()
+        log(`reusing the loaded catalogue (library ${lib.id})`)
+        // search columns of an older SEARCH_VERSION recomputed, as the app does at start-up;
+        // an index of an older format rebuilt
+        const t0 = performance.now()
+        const refreshed = await refreshSearchFields(recordRepository(db), {
+          log: (msg) => log(`  ${msg}`),
+        })
+        if (refreshed) {
+          log(`search fields of ${refreshed} records refreshed in ${sinceSeconds(t0)} s`)
+        }
+        const status = await createSearchEngine({ db }).status(lib.id)
+        let index = { seconds: stored.load.index, bytes: stored.load.bytes }
+        if (reindex || status !== 'current') {
+          index = await indexRecords(db, lib.id, { graceMs: 0, log: (msg) => log(`  ${msg}`) })
+          log(
+            `index rebuilt in ${index.seconds.toFixed(1)} s (${(index.bytes / 1e6).toFixed(0)} MB)`,
+          )
+          await db
+            .updateTable('library')
+            .set({
+              settings_json: JSON.stringify({
+                bench: stored.bench,
+                load: { records: stored.load.records, index: index.seconds, bytes: index.bytes },
+              }),
+            })
+            .where('id', '=', lib.id)
+            .execute()
+        }
+        return {
+          libraryId: lib.id,
+          branchIds: branches.map((b) => b.id),
+          recordSeconds: stored.load.records,
+          indexSeconds: index.seconds,
+          indexBytes: index.bytes,
+          reused: true,
+        }
+      }
+    }
+    throw new Error('--reuse: the schema does not hold this catalogue; run without --reuse')
+  }
+
+  const { libraryId, branchIds, recordSeconds } = await insertCatalogue(
+    db,
+    rows,
+    records,
+    seed,
+    marker,
+    log,
+  )
 
   const built = await indexRecords(db, libraryId, {
     graceMs: 0,

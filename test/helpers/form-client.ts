@@ -1,6 +1,7 @@
 // A minimal browser for integration tests: GETs and form POSTs over real HTTP, an optional
 // cookie jar (PC) or none at all (keitai), and forms filled from the page's own hidden fields.
 // Keitai form bodies are encoded in Shift_JIS, as a handset sends them.
+import { request as httpRequest } from 'node:http'
 import * as cheerio from 'cheerio'
 import { encodeQueryValue } from '../../server/render/form-decoding.ts'
 import type { FormCharset } from '../../server/render/form-decoding.ts'
@@ -16,11 +17,19 @@ export class FormClient {
 
   constructor(
     readonly baseUrl: string,
-    readonly options: { userAgent?: string; cookies?: boolean; charset?: FormCharset } = {},
+    readonly options: {
+      userAgent?: string
+      cookies?: boolean
+      charset?: FormCharset
+      /** Connect from this address (127.0.0.2 …: another client on the loopback). */
+      localAddress?: string
+      /** Sent with every request. */
+      headers?: Record<string, string>
+    } = {},
   ) {}
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
-    const headers: Record<string, string> = { ...extra }
+    const headers: Record<string, string> = { ...this.options.headers, ...extra }
     if (this.options.userAgent) headers['User-Agent'] = this.options.userAgent
     if (this.jar.size) headers.Cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
     return headers
@@ -54,10 +63,34 @@ export class FormClient {
     return path.startsWith('http') ? path : `${this.baseUrl}${path}`
   }
 
+  /** fetch, or node:http from options.localAddress (fetch cannot choose its address). */
+  private send(url: string, init: RequestInit & { headers: Record<string, string> }) {
+    const localAddress = this.options.localAddress
+    if (!localAddress) return fetch(url, { ...init, redirect: 'manual' })
+    return new Promise<Response>((resolve, reject) => {
+      const req = httpRequest(
+        url,
+        { method: init.method ?? 'GET', headers: init.headers, localAddress },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('end', () => {
+            const headers = new Headers()
+            for (const [name, value] of Object.entries(res.headers)) {
+              for (const v of Array.isArray(value) ? value : [value ?? '']) headers.append(name, v)
+            }
+            const body = [204, 304].includes(res.statusCode ?? 0) ? null : Buffer.concat(chunks)
+            resolve(new Response(body, { status: res.statusCode, headers }))
+          })
+        },
+      )
+      req.on('error', reject)
+      req.end(typeof init.body === 'string' ? init.body : undefined)
+    })
+  }
+
   async get(path: string, extra: Record<string, string> = {}): Promise<Page> {
-    return this.finish(
-      await fetch(this.url(path), { headers: this.headers(extra), redirect: 'manual' }),
-    )
+    return this.finish(await this.send(this.url(path), { headers: this.headers(extra) }))
   }
 
   async post(path: string, fields: Record<string, string>): Promise<Page> {
@@ -66,11 +99,10 @@ export class FormClient {
       .map(([k, v]) => `${k}=${encodeQueryValue(v, charset)}`)
       .join('&')
     return this.finish(
-      await fetch(this.url(path), {
+      await this.send(this.url(path), {
         method: 'POST',
         headers: this.headers({ 'Content-Type': 'application/x-www-form-urlencoded' }),
         body,
-        redirect: 'manual',
       }),
     )
   }
@@ -91,7 +123,12 @@ export class FormClient {
 export function formOf(
   html: string,
   actionEnd?: string,
-): { action: string; hidden: Record<string, string> } {
+): {
+  action: string
+  hidden: Record<string, string>
+  /** What a browser sends untouched: hidden fields and each select's chosen (or first) option. */
+  defaults: Record<string, string>
+} {
   const $ = cheerio.load(html)
   const forms = $('form[method=post]').toArray()
   // The page's own form: inside <main> on PC (the header has a ログアウト form).
@@ -106,7 +143,16 @@ export function formOf(
     .each((_, el) => {
       hidden[$(el).attr('name') ?? ''] = $(el).attr('value') ?? ''
     })
-  return { action: $(form).attr('action') ?? '', hidden }
+  const defaults: Record<string, string> = { ...hidden }
+  $(form)
+    .find('select')
+    .each((_, el) => {
+      const options = $(el).find('option')
+      const chosen = options.filter('[selected]').first()
+      defaults[$(el).attr('name') ?? ''] =
+        (chosen.length ? chosen : options.first()).attr('value') ?? ''
+    })
+  return { action: $(form).attr('action') ?? '', hidden, defaults }
 }
 
 /** The text of a page's main content without tags (for messages). */

@@ -1,6 +1,8 @@
 // A real SMTP server on 127.0.0.1 for the mail tests (the smtp-server package), keeping every
 // message it accepts, parsed (mailparser). It can be stopped and started again on the same
-// port, to play an SMTP server that is down for a while.
+// port, to play an SMTP server that is down for a while. A gate may hold a message's final
+// answer (250) back: a message whose client went away meanwhile was never acknowledged, and is
+// not kept, as an MTA would not take it.
 import type { AddressInfo } from 'node:net'
 import { simpleParser } from 'mailparser'
 import type { ParsedMail } from 'mailparser'
@@ -18,9 +20,19 @@ export interface SmtpSink {
   close(): Promise<void>
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+export interface SmtpSinkOptions {
+  /**
+   * Awaited after message n (0-based, counting every message whose data arrived) has been read
+   * and before the server answers 250 to it.
+   */
+  gate?: (n: number) => Promise<void> | void
+}
+
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const received: ParsedMail[] = []
   const raw: string[] = []
+  const closed = new Set<string>()
+  let arrived = 0
   let port = 0
   let server: SMTPServer | undefined
   const listen = () =>
@@ -31,19 +43,26 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         lenientAddressParsing: true,
         disabledCommands: ['STARTTLS'],
         logger: false,
-        onData(stream, _session, callback) {
+        onClose(session) {
+          closed.add(session.id)
+        },
+        onData(stream, session, callback) {
           const chunks: Buffer[] = []
           stream.on('data', (c: Buffer) => chunks.push(c))
           stream.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8')
-            raw.push(text)
-            simpleParser(text).then(
-              (mail) => {
-                received.push(mail)
-                callback()
-              },
-              (err: Error) => callback(err),
-            )
+            const n = arrived++
+            Promise.resolve(options.gate?.(n))
+              .then(() => simpleParser(text))
+              .then(
+                (mail) => {
+                  if (closed.has(session.id)) return // the client left before the 250
+                  raw.push(text)
+                  received.push(mail)
+                  callback()
+                },
+                (err: Error) => callback(err),
+              )
           })
         },
       })

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net'
 export interface TcpProxy {
   port: number
   delayMs: number
+  /** Client connections accepted since the last start(). */
+  connections: number
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -17,8 +19,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const proxy: TcpProxy = {
     port: 0,
     delayMs: 0,
+    connections: 0,
     async start() {
+      proxy.connections = 0
       server = net.createServer((client) => {
+        proxy.connections++
         const upstream = net.connect(target.port, target.host)
         sockets.add(client).add(upstream)
         const forward = (from: net.Socket, to: net.Socket) =>
