@@ -15,9 +15,9 @@ CREATE TABLE new_arrival (
   KEY new_arrival_library_class_day (library_id, ndc_class, acquired_on, record_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- every copy upserts its record's row, keeping the newest day (no GROUP BY: no temporary table)
 INSERT INTO new_arrival (library_id, record_id, acquired_on, ndc_class)
-SELECT c.library_id, c.record_id, MAX(c.acquired_on),
-  IF(r.ndc REGEXP '^[0-9]', LEFT(r.ndc, 1), '')
+SELECT c.library_id, c.record_id, c.acquired_on, IF(r.ndc REGEXP '^[0-9]', LEFT(r.ndc, 1), '')
 FROM copy c
 JOIN record r ON r.library_id = c.library_id AND r.id = c.record_id
-GROUP BY c.library_id, c.record_id, r.ndc;
+ON DUPLICATE KEY UPDATE acquired_on = GREATEST(new_arrival.acquired_on, VALUES(acquired_on));

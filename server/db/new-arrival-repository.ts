@@ -8,16 +8,20 @@ import type { Database } from './schema.ts'
 
 type Queryable = Kysely<Database>
 
-/** new_arrival's row of each record (or of one) as the copy table says now. */
+/**
+ * new_arrival's row of each record (or of one) as the copy table says now: every copy upserts
+ * its record's row, keeping the newest day (no GROUP BY: no temporary table at 1M records).
+ */
 const newArrivalRows = (libraryId: number, recordId?: number) =>
   sql`INSERT INTO new_arrival (library_id, record_id, acquired_on, ndc_class)
-    SELECT c.library_id, c.record_id, MAX(c.acquired_on),
+    SELECT c.library_id, c.record_id, c.acquired_on,
       IF(r.ndc REGEXP '^[0-9]', LEFT(r.ndc, 1), '')
     FROM copy c
     JOIN record r ON r.library_id = c.library_id AND r.id = c.record_id
     WHERE c.library_id = ${libraryId}
       ${recordId === undefined ? sql`` : sql`AND c.record_id = ${recordId}`}
-    GROUP BY c.library_id, c.record_id, r.ndc`
+    ON DUPLICATE KEY UPDATE
+      acquired_on = GREATEST(new_arrival.acquired_on, VALUES(acquired_on))`
 
 /**
  * Brings a record's new_arrival row (sql/0090) in line with its copies and NDC, inside the
@@ -38,10 +42,16 @@ export async function refreshNewArrival(
 
 /**
  * Rebuilds a library's new_arrival rows from its copies: after a bulk load that wrote the
- * tables directly, and daily by the new-arrivals job. Run it in a transaction.
+ * tables directly, and daily by the new-arrivals job. Run it in a transaction. Returns how
+ * many records it lists.
  */
 export async function rebuildNewArrivals(trx: Queryable, libraryId: number): Promise<number> {
   await trx.deleteFrom('new_arrival').where('library_id', '=', libraryId).execute()
-  const result = await newArrivalRows(libraryId).execute(trx)
-  return Number(result.numAffectedRows ?? 0)
+  await newArrivalRows(libraryId).execute(trx)
+  const count = await trx
+    .selectFrom('new_arrival')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('library_id', '=', libraryId)
+    .executeTakeFirstOrThrow()
+  return Number(count.n)
 }
