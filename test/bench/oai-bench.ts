@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { createDb, dropDatabase, ensureDatabase } from '../../server/db/database.ts'
 import { migrate } from '../../server/db/migrator.ts'
 import { readCatalogue } from '../../server/demo/demo-loader.ts'
-import { insertCatalogue } from './search-bench.ts'
+import { benchDatabaseUrl, insertCatalogue } from './search-bench.ts'
 
 export interface OaiBenchOptions {
   records: number
@@ -114,9 +114,7 @@ export async function runOaiBench(options: OaiBenchOptions): Promise<OaiBenchRes
   const log = options.log ?? (() => undefined)
   const records = options.records
   const prefix = options.prefix ?? 'oai_dc'
-  const url =
-    options.databaseUrl ??
-    `${(process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '')}/opac_bench_oai`
+  const url = options.databaseUrl ?? benchDatabaseUrl('opac_bench_oai')
   const loadSeconds = await prepare(
     url,
     records,
@@ -221,13 +219,7 @@ function parseArgs(argv: readonly string[]): OaiBenchOptions {
       options.prefix = p
     } else if (arg === '--reuse') options.reuse = true
     else if (arg === '--database') {
-      const name = value()
-      if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error('--database: letters, digits, _')
-      const server = (process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306').replace(
-        /\/+$/,
-        '',
-      )
-      options.databaseUrl = `${server}/${name}`
+      options.databaseUrl = benchDatabaseUrl(value())
     } else throw new Error(`unknown argument ${arg}`)
   }
   return options

@@ -5,7 +5,7 @@
 import { expect } from 'chai'
 import { load } from 'cheerio'
 import type { CheerioAPI } from 'cheerio'
-import { emptySearchRequest } from '../../../server/services/interop/sru-query.ts'
+import { emptySearchRequest } from '../../../server/services/catalogue-service.ts'
 import type { SearchRequest } from '../../../server/services/catalogue-service.ts'
 import { sharedDemoDatabase } from '../../helpers/test-database.ts'
 import { startTestServer } from '../../helpers/test-server.ts'
