@@ -201,6 +201,7 @@ describe('SRU 1.2 (/<lib>/sru)', function () {
       [{ query: 'title=こころ', sortKeys: 'subject,,1' }, '88'],
       [{ query: 'title=こころ', sortKeys: 'title,,1 date,,0' }, '84'],
       [{ query: 'title=こころ', frobnicate: '1' }, '8'],
+      [{ query: 'title=こころ', stylesheet: '/style.xsl' }, '110'],
       [{}, '7'],
       [{ query: 'の', maximumRecords: '1' }, ''],
       [{ query: 'title=の or title=は' }, '60'],
