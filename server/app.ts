@@ -78,7 +78,9 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
   const interop = httpBridge(createInteropApp({ services, clock, logger, config }), {
     maxBodyBytes: INTEROP_MAX_BODY_BYTES,
   })
-  app.all(['/:lib/sru', '/:lib/oai'], (req, res, next) => {
+  // Mounted like the staff API (not a route: the CSRF rules of the pages' POST routes are not
+  // theirs; a POSTed SRU or OAI-PMH request is a search, public and read-only).
+  app.use(['/:lib/sru', '/:lib/oai'], (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'POST') {
       next()
       return

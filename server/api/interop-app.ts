@@ -34,7 +34,7 @@ type InteropEnv = { Bindings: BridgeEnv }
 const xmlResponse = (c: Context<InteropEnv>, body: string, status: 200 | 400 = 200) =>
   c.body(body, status, { 'Content-Type': 'text/xml; charset=utf-8', 'Cache-Control': 'no-store' })
 
-const plain = (c: Context<InteropEnv>, status: 404 | 413 | 503, text: string) =>
+const plain = (c: Context<InteropEnv>, status: 404 | 415 | 503, text: string) =>
   c.text(text, status, { 'Content-Type': 'text/plain; charset=utf-8' })
 
 export function createInteropApp(deps: InteropDeps) {
@@ -64,7 +64,7 @@ export function createInteropApp(deps: InteropDeps) {
     if (c.req.method === 'POST') {
       const type = c.req.header('content-type') ?? ''
       if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
-        return plain(c, 413, 'POST は application/x-www-form-urlencoded で送ってください。\n')
+        return plain(c, 415, 'POST は application/x-www-form-urlencoded で送ってください。\n')
       }
       search = await c.req.text()
     }

@@ -62,6 +62,7 @@ const DIAGNOSTICS: Record<number, string> = {
   80: 'Sort not supported',
   84: 'Too many sort keys to sort',
   88: 'Unsupported path for sort',
+  110: 'Stylesheets not supported',
 }
 
 /** Parameters of each operation (others: diagnostic 8; x- extensions are ignored). */
@@ -231,7 +232,7 @@ export async function sruResponse(ctx: SruContext, sru: SruService): Promise<str
     for (const name of params.keys()) {
       if (!known.includes(name) && !name.startsWith('x-')) throw new SruDiagnostic(8, name)
     }
-    if (single(params, 'stylesheet')) throw new SruDiagnostic(8, 'stylesheet')
+    if (single(params, 'stylesheet')) throw new SruDiagnostic(110, 'stylesheet')
     const packing = packingOf(params)
     if (operation === 'explain') return explain(ctx, version, packing)
 

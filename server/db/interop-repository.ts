@@ -6,23 +6,16 @@
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
 import type { MaterialType } from './schema.ts'
+import type { SearchableRecord } from './search-layout.ts'
 
 /** The fields a record is described with (Dublin Core, MARCXML). */
-export interface InteropRecord {
+export interface InteropRecord extends SearchableRecord {
   id: number
-  title: string
-  title_reading: string
-  subtitle: string
-  series_title: string
-  author: string
-  author_reading: string
-  publisher: string
   pub_year: number | null
   isbn: string | null
   ndc: string
   material_type: MaterialType
   extent: string
-  subjects: string
   note: string
   updated_at: string
   /** Codes of the branches holding a copy, in code order. */
@@ -73,6 +66,14 @@ const RECORD_COLUMNS = [
   'r.note',
   'r.updated_at',
 ] as const
+
+/**
+ * Rows after the cursor in (datestamp, id) order, written as the OR the optimizer turns into a
+ * range of the (library, datestamp, id) index.
+ */
+const afterCursor = (stamp: string, id: string, after: HarvestCursor) =>
+  sql<boolean>`(${sql.ref(stamp)} > ${after.datestamp}
+    OR (${sql.ref(stamp)} = ${after.datestamp} AND ${sql.ref(id)} > ${after.id}))`
 
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
@@ -148,14 +149,7 @@ export function interopRepository(db: Db) {
         .where('r.library_id', '=', libraryId)
       if (range.from) q = q.where('r.updated_at', '>=', range.from)
       if (range.until) q = q.where('r.updated_at', '<=', range.until)
-      if (after) {
-        q = q.where((eb) =>
-          eb.or([
-            eb('r.updated_at', '>', after.datestamp),
-            eb.and([eb('r.updated_at', '=', after.datestamp), eb('r.id', '>', after.id)]),
-          ]),
-        )
-      }
+      if (after) q = q.where(afterCursor('r.updated_at', 'r.id', after))
       const set = range.set
       if (set && 'ndcClass' in set) {
         q = set.ndcClass
@@ -190,14 +184,7 @@ export function interopRepository(db: Db) {
         .where('t.kind', '=', 'record')
       if (range.from) q = q.where('t.deleted_at', '>=', range.from)
       if (range.until) q = q.where('t.deleted_at', '<=', range.until)
-      if (after) {
-        q = q.where((eb) =>
-          eb.or([
-            eb('t.deleted_at', '>', after.datestamp),
-            eb.and([eb('t.deleted_at', '=', after.datestamp), eb('t.id', '>', after.id)]),
-          ]),
-        )
-      }
+      if (after) q = q.where(afterCursor('t.deleted_at', 't.id', after))
       return q.orderBy('t.deleted_at').orderBy('t.id').limit(limit).execute()
     },
 

@@ -53,6 +53,27 @@ export interface SearchRequest {
   sort: SearchSort
 }
 
+/** A request that asks nothing yet (every field empty, the default mode and sort). */
+export function emptySearchRequest(): SearchRequest {
+  return {
+    q: '',
+    title: '',
+    titleMode: 'contains',
+    author: '',
+    publisher: '',
+    subject: '',
+    isbn: '',
+    from: '',
+    to: '',
+    type: [],
+    branch: '',
+    ndc: '',
+    call: '',
+    avail: false,
+    sort: 'relevance',
+  }
+}
+
 /** Which page of how many hits a search wants: page 1 … MAX_PAGE. */
 export interface SearchPageRequest {
   page: number

@@ -1,4 +1,5 @@
 // npm run bench:oai [-- --records N] [--prefix oai_dc|marcxml] [--database NAME] [--reuse]
+//                    [--server-heap-mb N]
 //
 // A whole OAI-PMH ListRecords harvest of a large catalogue. Generates N records (default
 // 100,000) with 1–5 copies each, as the search bench does (insertCatalogue: the demo
@@ -7,7 +8,9 @@
 // no search index: the harvest does not use it). Then starts the server as a process of its
 // own on 127.0.0.1 and harvests every record following the resumption tokens, as a harvester
 // does, one request at a time; it samples the server's resident memory (VmRSS) every 100 ms.
-// The harvest must return every record exactly once.
+// The harvest must return every record exactly once. --server-heap-mb caps the server's V8 old
+// space (--max-old-space-size): a harvest that needed memory in proportion to the catalogue
+// would fail under a small cap, one that works a page at a time runs flat.
 //
 // Prints progress, then one JSON line last:
 // {"records","prefix","pages","seconds","records_per_s","mb_sent","server_rss_start_mb",
@@ -21,7 +24,7 @@ import { fileURLToPath } from 'node:url'
 import { createDb, dropDatabase, ensureDatabase } from '../../server/db/database.ts'
 import { migrate } from '../../server/db/migrator.ts'
 import { readCatalogue } from '../../server/demo/demo-loader.ts'
-import { insertCatalogue } from './search-bench.ts'
+import { benchDatabaseUrl, insertCatalogue } from './search-bench.ts'
 
 export interface OaiBenchOptions {
   records: number
@@ -29,6 +32,8 @@ export interface OaiBenchOptions {
   seed?: number
   databaseUrl?: string
   reuse?: boolean
+  /** The server's --max-old-space-size, in MB (default: Node's). */
+  serverHeapMb?: number
   log?: (line: string) => void
 }
 
@@ -114,9 +119,7 @@ export async function runOaiBench(options: OaiBenchOptions): Promise<OaiBenchRes
   const log = options.log ?? (() => undefined)
   const records = options.records
   const prefix = options.prefix ?? 'oai_dc'
-  const url =
-    options.databaseUrl ??
-    `${(process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '')}/opac_bench_oai`
+  const url = options.databaseUrl ?? benchDatabaseUrl('opac_bench_oai')
   const loadSeconds = await prepare(
     url,
     records,
@@ -126,7 +129,8 @@ export async function runOaiBench(options: OaiBenchOptions): Promise<OaiBenchRes
   )
 
   const port = await freePort()
-  const server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const heap = options.serverHeapMb ? [`--max-old-space-size=${options.serverHeapMb}`] : []
+  const server = spawn(process.execPath, [...heap, '--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -219,15 +223,13 @@ function parseArgs(argv: readonly string[]): OaiBenchOptions {
       const p = value()
       if (p !== 'oai_dc' && p !== 'marcxml') throw new Error('--prefix: oai_dc or marcxml')
       options.prefix = p
+    } else if (arg === '--server-heap-mb') {
+      const n = Number(value())
+      if (!Number.isInteger(n) || n < 16) throw new Error('--server-heap-mb: an integer ≥ 16')
+      options.serverHeapMb = n
     } else if (arg === '--reuse') options.reuse = true
     else if (arg === '--database') {
-      const name = value()
-      if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error('--database: letters, digits, _')
-      const server = (process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306').replace(
-        /\/+$/,
-        '',
-      )
-      options.databaseUrl = `${server}/${name}`
+      options.databaseUrl = benchDatabaseUrl(value())
     } else throw new Error(`unknown argument ${arg}`)
   }
   return options

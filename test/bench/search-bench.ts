@@ -51,6 +51,13 @@ import { rebuildNewArrivals } from '../../server/db/new-arrival-repository.ts'
 import { addDays } from '../../server/services/calendar-service.ts'
 import type { SearchService } from '../../server/services/search/search-service.ts'
 
+/** A schema of the test database server (TEST_DATABASE_SERVER) for a bench. */
+export function benchDatabaseUrl(name: string): string {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error('--database: letters, digits and _')
+  const server = process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306'
+  return `${server.replace(/\/+$/, '')}/${name}`
+}
+
 export interface BenchOptions {
   records: number
   /** Measured queries (default 2000); the warm-up runs a quarter as many others. */
@@ -803,9 +810,7 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
   const records = options.records
   const queryCount = options.queries ?? 2000
   const seed = options.seed ?? 20261123
-  const url =
-    options.databaseUrl ??
-    `${(process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '')}/opac_bench`
+  const url = options.databaseUrl ?? benchDatabaseUrl('opac_bench')
   let rssPeak = 0
   const sampleRss = () => {
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss)
@@ -1037,12 +1042,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     else if (arg === '--kinds') options.kinds = value().split(',').filter(Boolean)
     else if (arg === '--like') options.likeSample = count()
     else if (arg === '--database') {
-      const name = value()
-      const server = (process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306').replace(
-        /\/+$/,
-        '',
-      )
-      options.databaseUrl = `${server}/${name}`
+      options.databaseUrl = benchDatabaseUrl(value())
     } else throw new Error(`unknown argument ${arg}`)
   }
   return options

@@ -10,6 +10,7 @@
 // searches like the pages' free-word box. Relations: = and all (every word, as the pages
 // search), any (some word), == (exact: the whole title, the ISBN, the year); date also takes
 // < > <= >=. A title term ending in an unescaped * is a title prefix (前方一致).
+import { emptySearchRequest } from '../catalogue-service.ts'
 import type { SearchRequest } from '../catalogue-service.ts'
 import { looksLikeIsbn, normaliseIsbn } from '../isbn.ts'
 import { CqlError } from './cql.ts'
@@ -47,26 +48,6 @@ export interface SruTerm {
 
 /** An AND of terms; every conjunction has at least one term that is not negated. */
 export type Conjunction = SruTerm[]
-
-export function emptySearchRequest(): SearchRequest {
-  return {
-    q: '',
-    title: '',
-    titleMode: 'contains',
-    author: '',
-    publisher: '',
-    subject: '',
-    isbn: '',
-    from: '',
-    to: '',
-    type: [],
-    branch: '',
-    ndc: '',
-    call: '',
-    avail: false,
-    sort: 'relevance',
-  }
-}
 
 function indexOf(name: string): SruIndex {
   const lower = name.toLowerCase()

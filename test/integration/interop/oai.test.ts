@@ -259,9 +259,10 @@ describe('OAI-PMH 2.0: deleted records and the rate limit', function () {
   this.timeout(120_000)
   let server: TestServer
   let lib: FixtureLibrary
+  let t: TestDatabase
 
   before(async () => {
-    const t = await createTestDatabase({ prefix: 'oai' })
+    t = await createTestDatabase({ prefix: 'oai' })
     lib = await holdFixture(t.db, 'A')
     server = await startTestServer(t.db, {
       env: { INTEROP_REQUESTS_PER_MINUTE: '40', TRUST_PROXY: 'true' },
@@ -311,6 +312,52 @@ describe('OAI-PMH 2.0: deleted records and the rate limit', function () {
     })
     expect($('header').attr('status')).to.equal('deleted')
     expect($('metadata')).to.have.length(0)
+  })
+
+  it('moves the datestamp of a record when a copy is added, moved or withdrawn (its holdings and sets)', async () => {
+    const call = staffClient(server.baseUrl, await staffToken(server.deps, lib.library.id, 'oai-2'))
+    const created = await call('POST', '/records', { title: '移る本', materialType: 'book' })
+    const id = (created.body as { id: number }).id
+    const identifier = `oai:127.0.0.1:${lib.slug}/${id}`
+    const backdate = () =>
+      sql`UPDATE record SET updated_at = '2026-01-01 00:00:00' WHERE id = ${id}`.execute(t.db)
+    const header = async () => {
+      const $ = await oaiAt(server.baseUrl, lib.slug, {
+        verb: 'GetRecord',
+        identifier,
+        metadataPrefix: 'oai_dc',
+      })
+      return {
+        stamp: $('datestamp').text(),
+        sets: $('setSpec')
+          .map((_i, e) => $(e).text())
+          .get(),
+      }
+    }
+    await backdate()
+    expect(await header()).to.deep.equal({ stamp: '2026-01-01T00:00:00Z', sets: [] })
+    const copy = await call('POST', '/copies', {
+      recordId: id,
+      branchId: lib.branchIds.east,
+      barcode: 'OAI00001',
+      acquiredOn: '2026-11-20',
+    })
+    expect(copy.status).to.equal(201)
+    const added = await header()
+    expect(added.sets).to.deep.equal(['branch:east'])
+    expect(added.stamp > '2026-01-01T00:00:00Z').to.equal(true)
+    const copyId = (copy.body as { id: number }).id
+    await backdate()
+    await call('PATCH', `/copies/${copyId}`, { status: 'in_repair' })
+    expect((await header()).stamp).to.equal('2026-01-01T00:00:00Z')
+    await call('PATCH', `/copies/${copyId}`, { branchId: lib.branchIds.west })
+    expect(await header()).to.deep.include({ sets: ['branch:west'] })
+    expect((await header()).stamp).to.not.equal('2026-01-01T00:00:00Z')
+    await backdate()
+    expect((await call('DELETE', `/copies/${copyId}`)).body).to.deep.equal({ deleted: true })
+    const withdrawn = await header()
+    expect(withdrawn.sets).to.deep.equal([])
+    expect(withdrawn.stamp).to.not.equal('2026-01-01T00:00:00Z')
   })
 
   it('refuses an address past its requests a minute with 503 and Retry-After, not the others', async () => {

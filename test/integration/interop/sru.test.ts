@@ -5,7 +5,7 @@
 import { expect } from 'chai'
 import { load } from 'cheerio'
 import type { CheerioAPI } from 'cheerio'
-import { emptySearchRequest } from '../../../server/services/interop/sru-query.ts'
+import { emptySearchRequest } from '../../../server/services/catalogue-service.ts'
 import type { SearchRequest } from '../../../server/services/catalogue-service.ts'
 import { sharedDemoDatabase } from '../../helpers/test-database.ts'
 import { startTestServer } from '../../helpers/test-server.ts'
@@ -201,6 +201,7 @@ describe('SRU 1.2 (/<lib>/sru)', function () {
       [{ query: 'title=こころ', sortKeys: 'subject,,1' }, '88'],
       [{ query: 'title=こころ', sortKeys: 'title,,1 date,,0' }, '84'],
       [{ query: 'title=こころ', frobnicate: '1' }, '8'],
+      [{ query: 'title=こころ', stylesheet: '/style.xsl' }, '110'],
       [{}, '7'],
       [{ query: 'の', maximumRecords: '1' }, ''],
       [{ query: 'title=の or title=は' }, '60'],
