@@ -1,17 +1,17 @@
-// Validates SRU and OAI-PMH responses against the schemas shipped in schemas/ with libxml2
+// Validates SRU and OAI-PMH responses against the schemas shipped in sql/reference/xsd/ with libxml2
 // (xmllint-wasm: no network, every imported schema handed over beforehand).
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { validateXML } from 'xmllint-wasm'
 
-const SCHEMA_DIR = join(import.meta.dirname, '..', '..', 'schemas')
+const SCHEMA_DIR = join(import.meta.dirname, '..', '..', 'sql', 'reference', 'xsd')
 
 const files = () =>
   readdirSync(SCHEMA_DIR)
     .filter((f) => f.endsWith('.xsd'))
     .map((fileName) => ({ fileName, contents: readFileSync(join(SCHEMA_DIR, fileName), 'utf8') }))
 
-/** The validation errors of a document against a schema in schemas/ ([] when valid). */
+/** The validation errors of a document against a schema in sql/reference/xsd/ ([] when valid). */
 export async function schemaErrors(
   xml: string,
   schema: 'sru-responses.xsd' | 'oai-responses.xsd',

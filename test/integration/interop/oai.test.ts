@@ -2,7 +2,7 @@
 // resumption tokens (every record once, counts by set as in the database), from/until, the
 // protocol's errors, tokens that survive a restart of the server, deleted records from the
 // staff API's tombstones, and the per-address rate limit — every response valid against
-// schemas/ (OAI-PMH, oai_dc, MARCXML).
+// sql/reference/xsd/ (OAI-PMH, oai_dc, MARCXML).
 import { expect } from 'chai'
 import { load } from 'cheerio'
 import type { CheerioAPI } from 'cheerio'

@@ -1,7 +1,7 @@
 // SRU 1.2 over real HTTP against the demo catalogue: explain, searchRetrieve with the CQL
 // subset answered by the same search the pages use (counts compared with the catalogue
 // service), or/not as sets, paging, sorting, Dublin Core and MARCXML, packing, POST, and the
-// diagnostics — every response valid against schemas/ (srw-types, diagnostic, dc, MARCXML).
+// diagnostics — every response valid against sql/reference/xsd/ (srw-types, diagnostic, dc, MARCXML).
 import { expect } from 'chai'
 import { load } from 'cheerio'
 import type { CheerioAPI } from 'cheerio'
