@@ -2,10 +2,13 @@
 // which addresses are taken as typed, carrier addresses, who may register one, the request
 // with its mail (link and code), a newer request ending the older one, links and codes that
 // are used, expired or wrong, the notice to the replaced address, the per-patron, per-address
-// and test-mail limits, and old changes deleted. The pages over HTTP are in
+// and test-mail limits, hold notices put into mails, and old changes deleted. The pages over HTTP are in
 // routes/email.test.ts.
 import { expect } from 'chai'
 import type { Clock } from '../../../server/clock.ts'
+import { calendarRepository } from '../../../server/db/calendar-repository.ts'
+import { holdRepository } from '../../../server/db/hold-repository.ts'
+import { holdService, newRequestKey } from '../../../server/services/hold-service.ts'
 import { resolveSettings } from '../../../server/services/library-settings.ts'
 import {
   ADDRESS_MAX_LENGTH,
@@ -70,6 +73,8 @@ describe('mail verification service', function () {
         'ta@ro@example.jp',
         `${'a'.repeat(65)}@example.jp`,
         'ta(ro)@example.jp',
+        '(taro@example.jp',
+        'taro)@example.jp',
         'taro@example',
         'taro@-example.jp',
         'taro@example-.jp',
@@ -304,6 +309,16 @@ describe('mail verification service', function () {
       expect(await mail.link(lib, token)).to.deep.equal({ ok: false, reason: 'used' })
       expect(await mail.pending(lib, f.patrons.p1!)).to.equal(null)
 
+      // The same address as another kind (pc → mobile): nobody to tell about a replaced address.
+      await mail.request(lib, f.patrons.p2!, { address: 'p2@example.jp', kind: 'mobile' })
+      const kind = await sentTo(f, 'p2@example.jp')
+      expect(await mail.confirmLink(lib, kind.token)).to.include({ ok: true })
+      expect(await patronEmail(f.patrons.p2!)).to.deep.equal({
+        email: 'p2@example.jp',
+        email_kind: 'mobile',
+      })
+      expect((await outbox(f)).filter((m) => m.kind === 'email_replaced')).to.have.length(1)
+
       // A first address (none before) tells nobody; a patron without an address gets one.
       await mail.request(lib, f.patrons.nomail!, { address: 'first@example.jp' })
       const first = await sentTo(f, 'first@example.jp')
@@ -434,6 +449,62 @@ describe('mail verification service', function () {
       expect((await patronEmail(f.patrons.p1!)).email).to.equal('old@example.jp')
     })
 
+    it('puts hold notices into one mail per patron; notices of patrons without an address are set aside', async () => {
+      now = new Date('2026-11-24T01:00:00Z')
+      const f = await holdFixture(t.db, 'A', { patrons: 3 })
+      const lib = libOf(f)
+      const holds = holdService({
+        holds: holdRepository(t.db),
+        calendars: calendarRepository(t.db),
+        clock,
+      })
+      const place = (patron: string, record: string) =>
+        holds.place(f, f.patrons[patron]!, {
+          key: newRequestKey(),
+          items: [
+            { recordId: f.records[record]!, pickupBranchId: f.branchIds.central, contact: 'email' },
+          ],
+        })
+      await place('p1', 'book')
+      await place('p1', 'volume1')
+      await place('p2', 'popular')
+      await place('nomail', 'volume2')
+      for (const record of ['book', 'volume1', 'popular', 'volume2']) {
+        await holds.copyReturned(f, f.copies[record]![0]!, f.branchIds.central)
+      }
+      const mail = service()
+      const queue = () => mail.queueHoldNotices(async (id) => (id === f.library.id ? lib : null))
+      const notices = async () => (await outbox(f)).filter((m) => m.kind === 'hold_notice')
+      expect(await queue()).to.equal(2)
+      expect(await queue()).to.equal(0)
+      const ready = await notices()
+      expect(ready.map((m) => [m.patron_id, m.to_address])).to.deep.equal([
+        [f.patrons.p1, 'p1@example.jp'],
+        [f.patrons.p2, 'p2@example.jp'],
+      ])
+      expect(ready[0]!.body).to.include('ご予約の資料が用意できました。')
+      expect(ready[0]!.body).to.include('1. book')
+      expect(ready[0]!.body).to.include('2. volume1')
+      expect(ready[0]!.body).to.not.include('受取期限を過ぎたため')
+      expect(ready[1]!.body).to.include('1. popular')
+      // Not collected: the expiry notices make one mail per patron again, saying only that.
+      now = new Date('2026-12-03T01:00:00Z')
+      await holds.expireUncollected(f)
+      expect(await queue()).to.equal(2)
+      const expired = (await notices()).slice(2)
+      expect(expired.map((m) => m.patron_id)).to.deep.equal([f.patrons.p1, f.patrons.p2])
+      expect(expired[0]!.body).to.include('受取期限を過ぎたため、次の予約を取り消しました。')
+      expect(expired[0]!.body).to.include('2. volume1')
+      expect(expired[0]!.body).to.not.include('ご予約の資料が用意できました。')
+      // Every notice was dealt with, the address-less patron's set aside without a mail.
+      const left = await t.db
+        .selectFrom('hold_notice')
+        .select('mail_id')
+        .where('library_id', '=', f.library.id)
+        .execute()
+      expect(left.every((n) => n.mail_id !== null)).to.equal(true)
+    })
+
     it('limits requests per patron (5) and per address (3) an hour, and test mails (3)', async () => {
       now = new Date('2026-11-23T01:00:00Z')
       const f = await holdFixture(t.db, 'A', { patrons: 6 })
@@ -477,9 +548,14 @@ describe('mail verification service', function () {
         ok: false,
         reason: 'rate_limited',
       })
+      now = new Date(now.getTime() + 30 * 60_000) // half an hour on: still within the hour
+      expect(await mail.sendTestMail(lib, f.patrons.p6!)).to.deep.equal({
+        ok: false,
+        reason: 'rate_limited',
+      })
       const tests = (await outbox(f)).filter((m) => m.kind === 'test')
       expect(tests.map((m) => m.to_address)).to.deep.equal(Array(3).fill('p6@example.jp'))
-      now = new Date(now.getTime() + HOUR_MS + 1000)
+      now = new Date(now.getTime() + 30 * 60_000 + 1000)
       expect((await mail.sendTestMail(lib, f.patrons.p6!)).ok).to.equal(true)
     })
   })

@@ -190,6 +190,7 @@ describe('password-service', () => {
     it('throws on a stored birth date that is not a date', () => {
       expect(() => onlineServiceEligibility(child('2020-02-30'), B, '2026-11-24')).to.throw(
         RangeError,
+        'not a birth date: "2020-02-30"',
       )
     })
   })
@@ -201,7 +202,10 @@ describe('password-service', () => {
       stored = await hashPassword('Secret12', PEPPER)
     })
 
-    it('stores a self-describing scrypt hash with a 32-byte salt and key', () => {
+    it('stores a self-describing scrypt hash with a 32-byte salt and key', async () => {
+      const own = await hashPassword('Secret12', PEPPER)
+      expect(own).to.match(/^scrypt\$15\$8\$1\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/)
+      expect(await verifyPassword('Secret12', own, PEPPER)).to.equal(true)
       const match = /^scrypt\$15\$8\$1\$([A-Za-z0-9+/]+=*)\$([A-Za-z0-9+/]+=*)$/.exec(stored)
       expect(match, stored).to.not.equal(null)
       expect(Buffer.from(match![1]!, 'base64')).to.have.length(SCRYPT_PARAMS.saltBytes)
@@ -327,6 +331,17 @@ describe('password-service', () => {
         const stored = join(craft('Right123', options))
         expect(await verifyPassword('Right123', stored, PEPPER), what).to.equal(false)
       }
+      // The bounds themselves are accepted: r 32, p 16, keys of 16 and 64 bytes.
+      for (const [what, options] of [
+        ['r of 32', { r: 32 }],
+        ['p of 16', { p: 16 }],
+        ['key of 16 bytes', { keyBytes: 16 }],
+        ['key of 64 bytes', { keyBytes: 64 }],
+      ] as const) {
+        const stored = join(craft('Right123', options))
+        expect(await verifyPassword('Right123', stored, PEPPER), what).to.equal(true)
+        expect(await verifyPassword('Wrong123', stored, PEPPER), what).to.equal(false)
+      }
       // Base64 only in its canonical form (padding kept).
       const h = craft('Right123', { keyBytes: 31 })
       expect(h.key.endsWith('=')).to.equal(true)
@@ -384,8 +399,12 @@ describe('password-service', () => {
     it('other lengths', () => {
       expect(generateInitialPassword(12)).to.have.length(12)
       for (let i = 0; i < 50; i++) expect(generateInitialPassword(2)).to.match(/^(\D\d|\d\D)$/)
+      expect(generateInitialPassword(PASSWORD_MAX_LENGTH)).to.have.length(PASSWORD_MAX_LENGTH)
       for (const bad of [0, 1, 1.5, PASSWORD_MAX_LENGTH + 1, Number.NaN]) {
-        expect(() => generateInitialPassword(bad), String(bad)).to.throw(RangeError)
+        expect(() => generateInitialPassword(bad), String(bad)).to.throw(
+          RangeError,
+          `initial password length must be 2–${PASSWORD_MAX_LENGTH}: ${bad}`,
+        )
       }
     })
   })
@@ -433,6 +452,16 @@ describe('password-service', () => {
       expect(CARD_NUMBER_MAX_LENGTH).to.equal(20)
       expect(normaliseCardNumber('1'.repeat(20))).to.deep.equal({ ok: true, card: '1'.repeat(20) })
       expect(normaliseCardNumber('1'.repeat(21))).to.deep.equal({ ok: false, reason: 'too_long' })
+      // Input over 200 characters is refused before it is normalised, even if only separators
+      // make it long; 200 are still read.
+      expect(normaliseCardNumber(`${' '.repeat(194)}123456`)).to.deep.equal({
+        ok: true,
+        card: '123456',
+      })
+      expect(normaliseCardNumber(`${' '.repeat(195)}123456`)).to.deep.equal({
+        ok: false,
+        reason: 'too_long',
+      })
       expect(normaliseCardNumber('1'.repeat(10_000))).to.deep.equal({
         ok: false,
         reason: 'too_long',
@@ -482,7 +511,22 @@ describe('password-service', () => {
       )
     })
 
+    it('an empty name matches nobody, not even a patron stored without a name', () => {
+      for (const full_name of ['', ' ', '\u3000']) {
+        expect(
+          verifyIdentity(
+            { full_name, birth_date: '2010-05-01' },
+            { fullName: '', birthDate: '2010-05-01' },
+          ),
+          JSON.stringify(full_name),
+        ).to.equal(false)
+      }
+    })
+
     it('birth dates are compared exactly as YYYY-MM-DD', () => {
+      expect(
+        verifyIdentity(patron, { fullName: '小田原太郎', birthDate: ' 2010-05-01\u3000' }),
+      ).to.equal(true)
       expect(verifyIdentity(patron, { fullName: '小田原太郎', birthDate: '2010-5-1' })).to.equal(
         false,
       )
@@ -534,6 +578,9 @@ describe('guessable passwords (issue 9, item 5)', () => {
 
   it('refuses the card number, the birth date in common spellings and one repeated character', () => {
     expect(guessablePassword('1101900002', patron)).to.equal('card')
+    // One character is too short (the length rule says so), not "repeated".
+    expect(guessablePassword('7', patron)).to.equal(null)
+    expect(guessablePassword('77', patron)).to.equal('repeated')
     for (const spelling of [
       '19850402',
       '850402',
