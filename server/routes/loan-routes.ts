@@ -59,6 +59,11 @@ export function loanRoutes(deps: LoanDeps, channel: Channel): Router {
   const requireLogin = loginRequired(accounts)
 
   /** The reason a loan cannot be renewed, in this channel's and library's words. */
+  /** Today's opening state beside the due dates a page shows ("next opening day" on a closed day). */
+  const openingOf = async (res: Response) => ({
+    openingToday: await deps.openingCalendar.today(libraryOf(res)),
+    openingHours: libraryOf(res).settings.openingHours,
+  })
   const refusalOf = (res: Response) => (l: LoanWithRenewal) =>
     l.renewal.ok ? '' : renewalRefusalFor(channelOf(res), libraryOf(res).settings, l.renewal)
 
@@ -93,6 +98,7 @@ export function loanRoutes(deps: LoanDeps, channel: Channel): Router {
         items: [loan],
         all: false,
         refusal: refusalOf(res)(loan),
+        ...(await openingOf(res)),
       },
       loan.renewal.ok ? 200 : 409,
     )
@@ -107,6 +113,7 @@ export function loanRoutes(deps: LoanDeps, channel: Channel): Router {
       skipped: list.filter((l) => !l.renewal.ok),
       all: true,
       refusal: refusalOf(res),
+      ...(await openingOf(res)),
     })
   })
 
@@ -146,7 +153,7 @@ export function loanRoutes(deps: LoanDeps, channel: Channel): Router {
   router.post(route('renew'), ...postChain, requireLogin, renewPost(false))
   router.post(route('renewAll'), ...postChain, requireLogin, renewPost(true))
 
-  router.get(route('renewDone'), personal, (req, res) => {
+  router.get(route('renewDone'), personal, async (req, res) => {
     const done = req.session?.renewed
     const { settings } = libraryOf(res)
     if (!done || done.libraryId !== libraryOf(res).library.id) {
@@ -161,6 +168,7 @@ export function loanRoutes(deps: LoanDeps, channel: Channel): Router {
         message: i.refusal ? renewalRefusalFor(channelOf(res), settings, i.refusal) : '',
       })),
       loggedIn: currentPatronId(req, res) !== null,
+      ...(await openingOf(res)),
     })
   })
 
