@@ -22,7 +22,9 @@ const RULE_SERVICES = {
     'test/integration/services/hold-service.test.ts',
     'test/integration/services/hold-properties.test.ts',
   ],
-  'mail-verification-service': ['test/integration/routes/email.test.ts'],
+  // The service's own tests on a small database: the pages' tests (routes/email.test.ts)
+  // build the demo database first, minutes for every mutant.
+  'mail-verification-service': ['test/integration/services/mail-verification-service.test.ts'],
 }
 
 const only = process.env.MUTATE ? process.env.MUTATE.split(',') : Object.keys(RULE_SERVICES)

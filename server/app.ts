@@ -2,11 +2,10 @@
 // handler. It does not listen; main.ts does.
 import express from 'express'
 import type { Express, Request, Response } from 'express'
-import { pinoHttp } from 'pino-http'
 import type { AppDeps } from './deps.ts'
 import { HttpError, errorHandler, notFound } from './errors.ts'
 import type { ErrorPage } from './errors.ts'
-import { loggablePath, scrubLogText } from './logger.ts'
+import { requestLogger } from './logger.ts'
 import { autoChannel, channelOf, detectChannel, forceChannel } from './middleware/channel.ts'
 import { libraryLoader } from './middleware/library.ts'
 import { decodeQuery } from './middleware/query.ts'
@@ -15,6 +14,7 @@ import { sessionMiddleware } from './middleware/session.ts'
 import { KEITAI_SESSION_MOUNT, LIBRARY_MOUNT } from './paths.ts'
 import type { Channel } from './paths.ts'
 import { VIEWS_DIR } from './render/views.ts'
+import { MAX_QUERY_LENGTH } from './services/catalogue-service.ts'
 import { browseRoutes, isbnRoutes } from './routes/browse-routes.ts'
 import { KEITAI_LAYOUT, PC_LAYOUT, catalogueRoutes } from './routes/catalogue-routes.ts'
 import { cartRoutes } from './routes/cart-routes.ts'
@@ -25,7 +25,7 @@ import { holdRoutes } from './routes/hold-routes.ts'
 import { newArrivalsFeedGet, openSearchGet, searchFeedGet } from './routes/feed-routes.ts'
 import { healthGet } from './routes/health-routes.ts'
 import { librariesGet } from './routes/home-routes.ts'
-import { keitaiQrGet } from './routes/keitai-qr-routes.ts'
+import { libraryQrGet } from './routes/qr-routes.ts'
 import { loanRoutes } from './routes/loan-routes.ts'
 import { branchRoutes } from './routes/branch-routes.ts'
 import { libraryInfoRoutes } from './routes/library-info-routes.ts'
@@ -37,6 +37,7 @@ import { pageContext } from './web.ts'
 import { httpBridge } from './api/http-bridge.ts'
 import { STAFF_API_BASE } from './api/staff-api.ts'
 import { createStaffApiApp } from './api/staff-api-app.ts'
+import { INTEROP_MAX_BODY_BYTES, createInteropApp } from './api/interop-app.ts'
 import type { JobRunner } from './jobs/job-registry.ts'
 import { join } from 'node:path'
 
@@ -49,25 +50,7 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
   // Queries are decoded per channel (Shift_JIS or UTF-8) by decodeQuery, not by Express.
   app.set('query parser', false)
 
-  app.use(
-    pinoHttp({
-      logger,
-      quietReqLogger: true,
-      // Load balancers ask every few seconds; a failing check shows in their own logs.
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
-      // Errors are logged once, with their stack, by the error handler.
-      customAttributeKeys: { err: 'responseError' },
-      customLogLevel: (_req, res) => (res.statusCode >= 500 ? 'warn' : 'info'),
-      serializers: {
-        responseError: (err: Error) => scrubLogText(err.message),
-        req: (req: { method: string; url: string }) => ({
-          method: req.method,
-          path: loggablePath(req.url),
-        }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-    }),
-  )
+  app.use(requestLogger(logger))
   app.use(securityHeaders(config))
   app.use((_req, res, next) => {
     res.locals.publicUrl = config.publicUrl
@@ -91,6 +74,24 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
     staffBridge(req, res, next)
   })
 
+  // SRU and OAI-PMH (XML, their own errors): public, read-only, rate-limited per address.
+  const interop = httpBridge(createInteropApp({ services, clock, logger, config }), {
+    maxBodyBytes: INTEROP_MAX_BODY_BYTES,
+  })
+  // Mounted like the staff API (not a route: the CSRF rules of the pages' POST routes are not
+  // theirs; a POSTed SRU or OAI-PMH request is a search, public and read-only).
+  app.use(['/:lib/sru', '/:lib/oai'], (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      next()
+      return
+    }
+    if (!lifecycle.ready) {
+      res.status(503).type('text/plain; charset=utf-8').send('ただいま準備中です。 Starting up.\n')
+      return
+    }
+    interop(req, res, next)
+  })
+
   app.get('/favicon.ico', (_req, res) => {
     res.sendFile(join(VIEWS_DIR, 'static', 'favicon.ico'), { maxAge: '7d' })
   })
@@ -102,12 +103,17 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
     next()
   })
 
-  const libraries = librariesGet({ libraries: services.libraries, renderer })
+  const libraries = librariesGet({
+    libraries: services.libraries,
+    openingCalendar: services.openingCalendar,
+    renderer,
+  })
   app.get('/k/', forceChannel('keitai'), decodeQuery, libraries)
   app.get('/', autoChannel, decodeQuery, libraries)
 
   const loadLibrary = libraryLoader(services.libraries)
-  app.get('/:lib/keitai-qr.svg', loadLibrary, keitaiQrGet())
+  app.get('/:lib/keitai-qr.svg', loadLibrary, libraryQrGet('keitai'))
+  app.get('/:lib/web-qr.svg', loadLibrary, libraryQrGet('web'))
   app.get('/:lib/opensearch.xml', loadLibrary, openSearchGet())
   app.get(
     '/:lib/search.atom',
@@ -118,13 +124,33 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
   )
   app.get('/:lib/new.atom', loadLibrary, newArrivalsFeedGet({ browse: services.browse, clock }))
 
-  const sessions = sessionMiddleware({ store: deps.sessionStore, config, clock })
+  // A page view without a session cookie needs no session (forms use the visitor token).
+  const sessions = sessionMiddleware({
+    store: deps.sessionStore,
+    config,
+    clock,
+    sessionlessPageViews: true,
+  })
   const { auth, accounts, loans, lists, browse, catalogue, holds, mail } = services
   const { notices, openingCalendar } = services
-  // One router per channel: the journeys in the order their paths must be tried.
+  // One router per channel, one module per journey (their paths never overlap).
   const channelRouter = (channel: Channel) => {
     const layout = channel === 'keitai' ? KEITAI_LAYOUT : PC_LAYOUT
     const router = express.Router({ mergeParams: true })
+    // The catalogue first: the pages most asked for are found without walking the others'
+    // routes (no two modules share a path, so the order changes nothing else).
+    router.use(
+      catalogueRoutes({
+        catalogue,
+        lists,
+        accounts,
+        holds,
+        searchKeys: services.searchKeys,
+        renderer,
+        layout,
+        info: { notices, openingCalendar },
+      }),
+    )
     router.use(loginRoutes({ config, auth, renderer, clock }, channel))
     router.use(portalRoutes({ accounts, mail, renderer }, channel))
     router.use(loanRoutes({ loans, accounts, renderer, clock, openingCalendar }, channel))
@@ -139,18 +165,6 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
     router.use(isbnRoutes({ catalogue }, channel))
     router.use(libraryInfoRoutes({ openingCalendar, notices, renderer }, channel))
     router.use(branchRoutes({ renderer }, channel))
-    router.use(
-      catalogueRoutes({
-        catalogue,
-        lists,
-        accounts,
-        holds,
-        searchKeys: services.searchKeys,
-        renderer,
-        layout,
-        info: { notices, openingCalendar },
-      }),
-    )
     return router
   }
   const keitai = channelRouter('keitai')
@@ -194,7 +208,11 @@ function renderErrorPage(deps: AppDeps, res: Response, page: ErrorPage): void {
       res,
       channelOf(res),
       'error',
-      { ...pageContext(res, page.heading ?? errorHeading(page.status), { error: true }), page },
+      {
+        ...pageContext(res, page.heading ?? errorHeading(page.status), { error: true }),
+        page,
+        maxQueryLength: MAX_QUERY_LENGTH,
+      },
       page.status,
     )
   } catch (err) {

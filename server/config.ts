@@ -45,6 +45,8 @@ export interface Config {
   addressMaxFailures: number
   /** Express 'trust proxy' setting: false, true, a hop count or addresses (for client addresses). */
   trustProxy: string
+  /** SRU and OAI-PMH requests per client address and minute (beyond: 503 Retry-After). */
+  interopRequestsPerMinute: number
   /** Memory for cached search posting lists per app process, in MB. */
   searchCacheMb: number
   /** How old the copy snapshot used for large branch / available-now filters may get. */
@@ -152,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginLockMinutes: intFrom(env, 'LOGIN_LOCK_MINUTES', 15, 1, 24 * 60),
     addressMaxFailures: intFrom(env, 'ADDRESS_MAX_FAILURES', 30, 1, 10_000),
     trustProxy: env.TRUST_PROXY || 'false',
+    interopRequestsPerMinute: intFrom(env, 'INTEROP_REQUESTS_PER_MINUTE', 120, 1, 1_000_000),
     searchCacheMb: intFrom(env, 'SEARCH_CACHE_MB', 128, 8, 4096),
     searchCopySnapshotSeconds: intFrom(env, 'SEARCH_COPY_SNAPSHOT_SECONDS', 60, 1, 3600),
     jobsInServer: boolFrom(env, 'JOBS_IN_SERVER', true),
@@ -164,11 +167,13 @@ export function loadConfig(env: Env = process.env): Config {
       'session-purge': scheduleFrom(env, 'JOB_SESSION_PURGE', 'every 10m'),
       'search-index': scheduleFrom(env, 'JOB_SEARCH_INDEX', 'every 10m'),
       'search-popularity': scheduleFrom(env, 'JOB_SEARCH_POPULARITY', 'daily 03:30'),
+      'new-arrivals': scheduleFrom(env, 'JOB_NEW_ARRIVALS', 'daily 03:40'),
       // On the 5-minute grid, so a 08:30 formal time is acted on at 08:30; the same run
       // secures shelf copies for holds that are formal at once (rules A) through the day.
       'hold-approval': scheduleFrom(env, 'JOB_HOLD_APPROVAL', 'every 5m'),
       'hold-expiry': scheduleFrom(env, 'JOB_HOLD_EXPIRY', 'daily 00:15'),
       'mail-send': scheduleFrom(env, 'JOB_MAIL_SEND', 'every 1m'),
+      'staff-audit-purge': scheduleFrom(env, 'JOB_STAFF_AUDIT_PURGE', 'daily 04:10'),
     },
   }
 }

@@ -52,6 +52,8 @@ import { openingCalendarService } from './services/opening-calendar-service.ts'
 import { noticeRepository } from './db/notice-repository.ts'
 import { noticeService } from './services/notice-service.ts'
 import { staffCatalogueRepository } from './db/staff-catalogue-repository.ts'
+import { interopRepository } from './db/interop-repository.ts'
+import { sruService } from './services/interop/sru-service.ts'
 import { staffCatalogueService } from './services/staff-catalogue-service.ts'
 
 export type { Lifecycle }
@@ -93,6 +95,7 @@ export function buildDeps(
     circulation: circulationRepository(db),
     notices: noticeRepository(db),
     staffCatalogue: staffCatalogueRepository(db),
+    interop: interopRepository(db),
   }
   const throttle = throttleService(repositories.throttles, config, clock)
   const transport = overrides.mailTransport ?? mailTransport(config)
@@ -103,6 +106,10 @@ export function buildDeps(
     clock,
   })
   const libraries = libraryService(repositories.libraries)
+  const catalogue = catalogueService({
+    records: repositories.records,
+    search: searchService({ repository: searchRepository(db), engine: searchEngine }),
+  })
   const loans = loanService({ loans: repositories.loans, calendars: repositories.calendars, clock })
   const holds = holdService({ holds: repositories.holds, calendars: repositories.calendars, clock })
   const auth = authService({
@@ -137,10 +144,11 @@ export function buildDeps(
         indexedNdcCounts: (libraryId, notation) => searchEngine.ndcCounts(libraryId, notation),
       }),
       health: healthService({ ping: () => ping(db), lifecycle }),
-      catalogue: catalogueService({
-        records: repositories.records,
-        search: searchService({ repository: searchRepository(db), engine: searchEngine }),
-      }),
+      catalogue,
+      /** SRU searchRetrieve over the catalogue service (issue 15). */
+      sru: sruService({ catalogue, interop: repositories.interop }),
+      /** What OAI-PMH harvests: records and tombstones by keyset. */
+      harvest: repositories.interop,
       throttle,
       searchKeys: searchKeyService({ keys: repositories.searchKeys, clock }),
       auth,

@@ -19,6 +19,8 @@ const TABLE = {
   openSearch: { pc: '/:lib/opensearch.xml', keitai: '/:lib/opensearch.xml' },
   searchFeed: { pc: '/:lib/search.atom', keitai: '/:lib/search.atom' },
   newArrivalsFeed: { pc: '/:lib/new.atom', keitai: '/:lib/new.atom' },
+  sru: { pc: '/:lib/sru', keitai: '/:lib/sru' },
+  oai: { pc: '/:lib/oai', keitai: '/:lib/oai' },
   account: { pc: '/:lib/account', keitai: '/:lib/k/account' },
   login: { pc: '/:lib/login', keitai: '/:lib/k/login' },
   logout: { pc: '/:lib/logout', keitai: '/:lib/k/logout' },
@@ -102,6 +104,8 @@ const TABLE = {
   branch: { pc: '/:lib/branches/:code', keitai: '/:lib/k/branches/:code' },
   notice: { pc: '/:lib/notices/:id', keitai: '/:lib/k/notices/:id' },
   keitaiQr: { pc: '/:lib/keitai-qr.svg', keitai: '/:lib/keitai-qr.svg' },
+  webQr: { pc: '/:lib/web-qr.svg', keitai: '/:lib/web-qr.svg' },
+  accessibility: { pc: '/:lib/accessibility', keitai: '/:lib/k/accessibility' },
   stylesheet: { pc: '/static/opac.css', keitai: '/static/opac.css' },
 } as const satisfies Record<string, Record<Channel, string>>
 

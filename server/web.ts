@@ -82,6 +82,9 @@ export function pageContext(
   const switchUrl = urlFor(other, switchName, { ...base, ...options.switchParams }, switchQuery)
   const session = sessionOf(res.req)
   const loggedIn = Boolean(lib && session?.patronId && session.libraryId === lib.library.id)
+  // A public page seen while logged in shows ログアウト in its header: Back after a logout
+  // must not bring that copy back from a cache.
+  if (session?.patronId && !res.headersSent) res.setHeader('Cache-Control', 'no-store, private')
   return {
     channel,
     title,

@@ -3,8 +3,14 @@
 // outer things — logging, security headers, the readiness gate, shutdown — for both.
 import type { RequestHandler } from 'express'
 
+/** What the bridge hands the app besides the request (Hono: c.env). */
+export interface BridgeEnv {
+  /** The client's address as express sees it (TRUST_PROXY applied). */
+  clientAddress: string
+}
+
 export interface FetchApp {
-  fetch(request: Request): Response | Promise<Response>
+  fetch(request: Request, env: BridgeEnv): Response | Promise<Response>
 }
 
 export function httpBridge(app: FetchApp, options: { maxBodyBytes: number }): RequestHandler {
@@ -39,7 +45,7 @@ export function httpBridge(app: FetchApp, options: { maxBodyBytes: number }): Re
         headers,
         ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
       })
-      const response = await app.fetch(request)
+      const response = await app.fetch(request, { clientAddress: req.ip ?? '' })
       res.status(response.status)
       response.headers.forEach((value, name) => res.setHeader(name, value))
       res.end(Buffer.from(await response.arrayBuffer()))

@@ -1,6 +1,6 @@
 // Jobs through the API: what there is, run one now (idempotent, under its database lock), and
-// the mails the sender gave up on. A job works on every library of the deployment; its report
-// gives counts only.
+// the mails the sender gave up on. A job works on every library of the deployment; the answer
+// gives counts only — for a job that works library by library, the token's library's counts.
 import { createRoute, z } from '@hono/zod-openapi'
 import { ApiError } from './api-error.ts'
 import { ERRORS, json } from './api-schemas.ts'
@@ -56,6 +56,10 @@ export function jobApi(deps: StaffApiDeps) {
           z
             .object({
               name: z.string(),
+              scope: z.enum(['library', 'deployment']).openapi({
+                description:
+                  'library: the job works library by library and report counts what it did in this token’s library; deployment: the job’s counts over every library (sessions, the mail outbox, search indexes)',
+              }),
               report: z.record(z.string(), z.number()),
               seconds: z.number(),
             })
@@ -72,7 +76,20 @@ export function jobApi(deps: StaffApiDeps) {
       if (!deps.jobs) throw new ApiError(503, 'jobs_unavailable', 'this process runs no jobs')
       const run = await deps.jobs.run(name)
       if (!run.ok) throw new ApiError(409, 'busy', `job ${name} is running in another process`)
-      return c.json({ name, report: { ...run.report }, seconds: run.seconds }, 200)
+      if (!run.byLibrary) {
+        return c.json(
+          { name, scope: 'deployment' as const, report: { ...run.report }, seconds: run.seconds },
+          200,
+        )
+      }
+      // Another library's counts are not this token's business: its own only (zeros when the
+      // run did nothing here).
+      const zero = Object.fromEntries(Object.keys(run.report).map((key) => [key, 0]))
+      const own = run.byLibrary[c.get('lib').library.slug] ?? zero
+      return c.json(
+        { name, scope: 'library' as const, report: { ...own }, seconds: run.seconds },
+        200,
+      )
     },
   )
 

@@ -28,7 +28,10 @@ export function browseRepository(db: Db) {
       return new Map(rows.map((r) => [r.n, Number(r.c)]))
     },
 
-    /** Records with a copy acquired on or after `since`, newest first, optionally one class. */
+    /**
+     * Records with a copy acquired on or after `since`, newest first, optionally one class:
+     * read from new_arrival (sql/0090), which keeps each record's newest acquisition.
+     */
     async newArrivals(
       libraryId: number,
       since: string,
@@ -37,38 +40,43 @@ export function browseRepository(db: Db) {
       limit: number,
     ): Promise<{ total: number; hits: (RecordHit & { acquired_on: string })[] }> {
       const base = db
-        .selectFrom('record as r')
-        .innerJoin(
-          (eb) =>
-            eb
-              .selectFrom('copy')
-              .where('library_id', '=', libraryId)
-              .where('acquired_on', '>=', since)
-              .groupBy('record_id')
-              .select(['record_id', (e) => e.fn.max('acquired_on').as('acquired_on')])
-              .as('n'),
-          (j) => j.onRef('n.record_id', '=', 'r.id'),
-        )
-        .where('r.library_id', '=', libraryId)
-        .$if(ndcClass !== null, (q) => q.where('r.ndc', 'like', `${ndcClass}%`))
-      const count = await base
-        .select((eb) => eb.fn.countAll<number>().as('c'))
-        .executeTakeFirstOrThrow()
-      const rows = await base
-        .select([...HIT_COLUMNS, 'n.acquired_on'])
-        .select(availableNow.as('available'))
-        .orderBy('n.acquired_on', 'desc')
-        .orderBy('r.id', 'desc')
-        .offset(offset)
-        .limit(limit)
-        .execute()
+        .selectFrom('new_arrival as n')
+        .where('n.library_id', '=', libraryId)
+        .where('n.acquired_on', '>=', since)
+        .$if(ndcClass !== null, (q) => q.where('n.ndc_class', '=', ndcClass ?? ''))
+      const [count, page] = await Promise.all([
+        base.select((eb) => eb.fn.countAll<number>().as('c')).executeTakeFirstOrThrow(),
+        base
+          .select(['n.record_id', 'n.acquired_on'])
+          .orderBy('n.acquired_on', 'desc')
+          .orderBy('n.record_id', 'desc')
+          .offset(offset)
+          .limit(limit)
+          .execute(),
+      ])
+      const rows =
+        page.length === 0
+          ? []
+          : await db
+              .selectFrom('record as r')
+              .select(HIT_COLUMNS)
+              .select(availableNow.as('available'))
+              .where('r.library_id', '=', libraryId)
+              .where(
+                'r.id',
+                'in',
+                page.map((p) => p.record_id),
+              )
+              .execute()
+      const byId = new Map(rows.map((r) => [r.id, r]))
       return {
         total: Number(count.c),
-        hits: rows.map((r) => ({
-          ...r,
-          acquired_on: String(r.acquired_on),
-          available: Number(r.available) === 1,
-        })),
+        hits: page.flatMap((p) => {
+          const r = byId.get(p.record_id)
+          return r
+            ? [{ ...r, acquired_on: String(p.acquired_on), available: Number(r.available) === 1 }]
+            : []
+        }),
       }
     },
 
@@ -84,14 +92,18 @@ export function browseRepository(db: Db) {
         kind === 'loans'
           ? db
               .selectFrom('loan as l')
-              .innerJoin('copy as c', (j) =>
+              // A deleted copy's loans still count, for the record they kept (sql/0080).
+              .leftJoin('copy as c', (j) =>
                 j.onRef('c.library_id', '=', 'l.library_id').onRef('c.id', '=', 'l.copy_id'),
               )
               .where('l.library_id', '=', libraryId)
               .where('l.loaned_on', '>=', from)
               .where('l.loaned_on', '<=', to)
-              .groupBy('c.record_id')
-              .select(['c.record_id as record_id', (e) => e.fn.countAll<number>().as('n')])
+              .groupBy(sql`COALESCE(c.record_id, l.record_id)`)
+              .select([
+                sql<number>`COALESCE(c.record_id, l.record_id)`.as('record_id'),
+                (e) => e.fn.countAll<number>().as('n'),
+              ])
           : db
               .selectFrom('hold as h')
               .where('h.library_id', '=', libraryId)

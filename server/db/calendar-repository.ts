@@ -24,6 +24,21 @@ export function calendarRepository(db: Db) {
         .execute()
     },
 
+    /** Every branch's own exceptions in the library between two days. */
+    async branchExceptions(
+      libraryId: number,
+      from: string,
+      to: string,
+    ): Promise<{ branch_id: number; day: string; is_open: number }[]> {
+      return db
+        .selectFrom('branch_calendar_day')
+        .select(['branch_id', 'day', 'is_open'])
+        .where('library_id', '=', libraryId)
+        .where('day', '>=', from)
+        .where('day', '<=', to)
+        .execute()
+    },
+
     /** The library's exceptions with their notes, oldest first. */
     async libraryDays(libraryId: number, from: string, to: string): Promise<CalendarException[]> {
       return db

@@ -90,6 +90,7 @@ function store(db: Db) {
         .where('copy_id', '=', copyId)
         .where('returned_at', 'is', null)
         .forUpdate()
+        .$narrowType<{ copy_id: number }>()
         .executeTakeFirst()
     },
 

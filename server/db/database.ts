@@ -59,9 +59,15 @@ const common = {
  * The Kysely instance over a pool of poolSize connections (per server, when the URL names
  * several: poolOver). queryTimeoutMs (0: none) bounds every query: a query without an answer
  * by then fails with PROTOCOL_SEQUENCE_TIMEOUT (a 503 page, like a database that is down), and
- * its connection is destroyed, not reused (see withQueryGuards).
+ * its connection is destroyed, not reused (see withQueryGuards). onQuery sees every query sent
+ * (the HTTP bench replays them).
  */
-export function createDb(url: string, poolSize = 10, queryTimeoutMs = 0): Db {
+export function createDb(
+  url: string,
+  poolSize = 10,
+  queryTimeoutMs = 0,
+  options: { onQuery?: (sql: string, parameters: readonly unknown[]) => void } = {},
+): Db {
   const pool = poolOver(url, (target) => {
     const one = createPool({
       ...target,
@@ -80,7 +86,15 @@ export function createDb(url: string, poolSize = 10, queryTimeoutMs = 0): Db {
     withQueryGuards(one, queryTimeoutMs)
     return one
   })
-  return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
+  const { onQuery } = options
+  return new Kysely<Database>({
+    dialect: new MysqlDialect({ pool }),
+    ...(onQuery && {
+      log: (event) => {
+        if (event.level === 'query') onQuery(event.query.sql, event.query.parameters)
+      },
+    }),
+  })
 }
 
 /** Errors that say a server cannot be reached at all (not that a query failed on it). */

@@ -182,6 +182,15 @@ function store(db: Db) {
         .executeTakeFirst()
     },
 
+    /** Deletes changes that expired before a moment (done, ended or never confirmed). */
+    async purgeChanges(before: string): Promise<number> {
+      const result = await db
+        .deleteFrom('email_change')
+        .where('expires_at', '<', before)
+        .executeTakeFirst()
+      return Number(result.numDeletedRows)
+    },
+
     async updateChange(
       id: number,
       changes: Partial<Pick<EmailChangeRow, 'confirmed_at' | 'ended_at' | 'code_failures'>>,

@@ -232,6 +232,8 @@ export function recordRepository(db: Db) {
           subject_key = ${column('subject_key')},
           sort_title = ${column('sort_title')},
           sort_author = ${column('sort_author')},
+          reading_key = ${column('reading_key')},
+          author_reading_key = ${column('author_reading_key')},
           search_layout = ${column('search_layout')},
           search_version = ${column('search_version')}
         WHERE id IN (${sql.join(rows.map((f) => f.id))})`.execute(db)

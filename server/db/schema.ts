@@ -59,6 +59,9 @@ export interface RecordTable {
   subject_key: ColumnType<string, string | undefined, string>
   sort_title: ColumnType<string, string | undefined, string>
   sort_author: ColumnType<string, string | undefined, string>
+  /** Loose keys of the title and author readings (sql/0091, search/loose-reading.ts). */
+  reading_key: ColumnType<string, string | undefined, string>
+  author_reading_key: ColumnType<string, string | undefined, string>
   search_version: ColumnType<number, number | undefined, number>
   /** Lengths of the folded fields in search_text (sql/0025). */
   search_layout: ColumnType<string, string | undefined, string>
@@ -174,7 +177,10 @@ export interface BranchCalendarDayTable {
 export interface LoanTable {
   id: Generated<number>
   library_id: number
-  copy_id: number
+  /** NULL once the copy was deleted (its past loans stay, sql/0080). */
+  copy_id: ColumnType<number | null, number, number | null>
+  /** The deleted copy's record (NULL while copy_id names a copy: the copy's record is the loan's). */
+  record_id: ColumnType<number | null, number | null | undefined, number | null>
   patron_id: number
   loaned_on: string
   due_on: string
@@ -336,6 +342,15 @@ export interface SearchPostingTable {
   data: Buffer
 }
 
+/** 新着資料: each record with copies, the day its newest copy came (sql/0090). */
+export interface NewArrivalTable {
+  library_id: number
+  record_id: number
+  acquired_on: string
+  /** The first digit of record.ndc, '' without one. */
+  ndc_class: string
+}
+
 export interface SearchDeltaTable {
   library_id: number
   record_id: number
@@ -369,10 +384,18 @@ export interface Database {
   library_notice: LibraryNoticeTable
   branch_calendar_day: BranchCalendarDayTable
   catalogue_tombstone: CatalogueTombstoneTable
+  new_arrival: NewArrivalTable
 }
 
 /** login: per card; address: per client address; verify: identity checks (name + birth date). */
-export type ThrottleScope = 'login' | 'address' | 'verify' | 'mail_patron' | 'mail_address'
+export type ThrottleScope =
+  | 'login'
+  | 'address'
+  | 'verify'
+  | 'mail_patron'
+  | 'mail_address'
+  /** SRU and OAI-PMH requests per client address (rate limit). */
+  | 'interop'
 
 /** 資料種別. cd, dvd, video and cassette are audio-visual (視聴覚資料). */
 export const MATERIAL_TYPES = [

@@ -6,6 +6,7 @@
 // comparisons).
 import { sql } from 'kysely'
 import type { Kysely, RawBuilder } from 'kysely'
+import { refreshNewArrival } from './new-arrival-repository.ts'
 import type { Database } from './schema.ts'
 import { withNamedLock } from './named-lock.ts'
 import { rankedReading } from './search-layout.ts'
@@ -224,8 +225,10 @@ export async function fetchIndexSource(
 }
 
 /**
- * Records the write of a record for the index, inside the writing transaction: takes the next
- * delta_seq of the library (creating its state row if needed) and stamps the record's delta row.
+ * Records the write of a record (or of one of its copies) for the index, inside the writing
+ * transaction: takes the next delta_seq of the library (creating its state row if needed) and
+ * stamps the record's delta row; and brings its 新着 row (new_arrival) in line, as every
+ * catalogue write comes through here.
  */
 export async function markRecordWritten(
   trx: Queryable,
@@ -244,6 +247,7 @@ export async function markRecordWritten(
   await sql`INSERT INTO search_delta (library_id, record_id, seq)
     VALUES (${libraryId}, ${recordId}, ${seq})
     ON DUPLICATE KEY UPDATE seq = ${seq}`.execute(trx)
+  await refreshNewArrival(trx, libraryId, recordId)
   return seq
 }
 
@@ -480,7 +484,7 @@ export async function withBuildLock<T>(
 /**
  * Recomputes record.popularity of a library's records as of `today` (YYYY-MM-DD, Tokyo):
  * ROUND(100 × ln(1 + 2 × copies + loans made + holds placed in the year before)), see
- * sql/0060. Records whose value changes are updated and, when the library has an index,
+ * sql/0060; loans of copies deleted since count too (their record kept, sql/0080). Records whose value changes are updated and, when the library has an index,
  * stamped for it (search_delta) in the same transaction, so the index and SQL rank them
  * alike at once. Run it in a transaction. Returns how many records changed.
  */
@@ -496,10 +500,11 @@ export async function refreshPopularity(
       FROM record r
       LEFT JOIN (SELECT record_id, COUNT(*) AS n FROM copy WHERE library_id = ${libraryId}
         GROUP BY record_id) c ON c.record_id = r.id
-      LEFT JOIN (SELECT cc.record_id, COUNT(*) AS n FROM loan lo
-        JOIN copy cc ON cc.library_id = lo.library_id AND cc.id = lo.copy_id
+      LEFT JOIN (SELECT COALESCE(cc.record_id, lo.record_id) AS record_id, COUNT(*) AS n
+        FROM loan lo
+        LEFT JOIN copy cc ON cc.library_id = lo.library_id AND cc.id = lo.copy_id
         WHERE lo.library_id = ${libraryId} AND lo.loaned_on >= DATE_SUB(${today}, INTERVAL 1 YEAR)
-        GROUP BY cc.record_id) l ON l.record_id = r.id
+        GROUP BY COALESCE(cc.record_id, lo.record_id)) l ON l.record_id = r.id
       LEFT JOIN (SELECT record_id, COUNT(*) AS n FROM hold WHERE library_id = ${libraryId}
         AND requested_at >= DATE_SUB(${today}, INTERVAL 1 YEAR)
         GROUP BY record_id) h ON h.record_id = r.id

@@ -13,7 +13,7 @@ import { sql } from 'kysely'
  * recomputed at start-up (refreshSearchFields) and the indexes rebuilt. A unit test notices a
  * changed fold() that forgot to.
  */
-export const SEARCH_VERSION = 7
+export const SEARCH_VERSION = 8
 
 /** Separates the parts of search_text and of a key, so a word cannot match across two. */
 export const KEY_SEPARATOR = '\u0001'
@@ -74,6 +74,9 @@ export interface SearchFields {
   subject_key: string
   sort_title: string
   sort_author: string
+  /** Loose keys of the title and author readings (services/search/loose-reading.ts). */
+  reading_key: string
+  author_reading_key: string
   /** The lengths (in code points) of the eight folded parts, comma-separated. */
   search_layout: string
   search_version: number
@@ -103,6 +106,10 @@ export const rankedReading = (alias: 'r' | 'record') =>
  *  - allInAuthor: every word is in the author group (author_key) — a known item by its author;
  *  - titleAndAuthor: (2+ words) every word is in the title or the author group — a known item
  *    by title and author words (こころ 漱石).
+ * When `rank` names an author (some matched record's author field or its reading is `rank`),
+ * a patron typing it wants that author's works: exact titles and title prefixes then score
+ * below authorExact (aboutAuthorExact, aboutAuthorPrefix), so 芥川竜之介 opens with 羅生門
+ * and the books titled 芥川竜之介 or 芥川竜之介の世界 follow as popularity places them.
  * The gaps are such that popularity reorders neighbours (a much-borrowed work of the author
  * above a little-read book whose title starts with the author's name) but never an exact
  * title below a prefix.
@@ -111,6 +118,8 @@ export const RELEVANCE = {
   exactTitle: 1000,
   titlePrefix: 650,
   authorExact: 600,
+  aboutAuthorExact: 550,
+  aboutAuthorPrefix: 500,
   allInTitle: 400,
   allInAuthor: 300,
   titleAndAuthor: 200,

@@ -116,22 +116,30 @@ function titleRankTiers(rank: string): [RawBuilder<number>, RawBuilder<number>] 
   ]
 }
 
+/** author_key LIKE this: an author field (or its reading) is the text (2+ characters). */
+const authorExactPattern = (rank: string) =>
+  Array.from(rank).length >= 2 ? `%${KEY_SEPARATOR}${likeEscape(rank)}${KEY_SEPARATOR}%` : null
+
 /**
  * The relevance score of `record as r` for criteria (search-layout.ts RELEVANCE): the first
- * signal it meets plus its popularity. The index computes the same.
+ * signal it meets plus its popularity; `namesAuthor`: the ranking text is the author of some
+ * matched record (titles about the author then score below the author's works). The index
+ * computes the same.
  */
-function relevanceScore(c: SearchCriteria): RawBuilder<number> {
+function relevanceScore(c: SearchCriteria, namesAuthor: boolean): RawBuilder<number> {
   const cases: RawBuilder<unknown>[] = []
   const rank = c.rankText
   if (rank) {
     const [exact, starts] = titleRankTiers(rank)
-    cases.push(sql`WHEN ${exact} THEN ${sql.lit(RELEVANCE.exactTitle)}`)
-    cases.push(sql`WHEN ${starts} THEN ${sql.lit(RELEVANCE.titlePrefix)}`)
-    if (Array.from(rank).length >= 2) {
-      const S = KEY_SEPARATOR
-      const framed = `%${S}${likeEscape(rank)}${S}%`
+    const exactScore = namesAuthor ? RELEVANCE.aboutAuthorExact : RELEVANCE.exactTitle
+    const prefixScore = namesAuthor ? RELEVANCE.aboutAuthorPrefix : RELEVANCE.titlePrefix
+    const framed = authorExactPattern(rank)
+    // (without namesAuthor no matched record's author is the text)
+    if (framed && namesAuthor) {
       cases.push(sql`WHEN r.author_key LIKE ${framed} THEN ${sql.lit(RELEVANCE.authorExact)}`)
     }
+    cases.push(sql`WHEN ${exact} THEN ${sql.lit(exactScore)}`)
+    cases.push(sql`WHEN ${starts} THEN ${sql.lit(prefixScore)}`)
   }
   const words = c.words.filter((w) => w !== '')
   if (words.length) {
@@ -222,7 +230,17 @@ export function searchRepository(db: Db) {
       let q = matching(libraryId, criteria, ids)
         .select(HIT_COLUMNS)
         .select(availableNow.as('available'))
-      if (sort === 'relevance') q = q.orderBy(relevanceScore(criteria), 'desc')
+      if (sort === 'relevance') {
+        const framed = authorExactPattern(criteria.rankText)
+        const namesAuthor =
+          framed !== null &&
+          (await matching(libraryId, criteria, ids)
+            .where('r.author_key', 'like', framed)
+            .select('r.id')
+            .limit(1)
+            .executeTakeFirst()) !== undefined
+        q = q.orderBy(relevanceScore(criteria, namesAuthor), 'desc')
+      }
       if (sort === 'title') q = q.orderBy('r.sort_title').orderBy('r.id')
       if (sort === 'author') q = q.orderBy(sql`r.sort_author = ''`).orderBy('r.sort_author')
       if (sort === 'year_asc') q = q.orderBy(sql`r.pub_year IS NULL`).orderBy('r.pub_year')
@@ -290,6 +308,62 @@ export function searchRepository(db: Db) {
         materialTypes: byCount(types.map((t) => ({ value: t.value, count: Number(t.n) }))),
         decades: decades.map((d) => ({ value: Number(d.value), count: Number(d.n) })),
         ndcClasses: classes.map((c) => ({ value: String(c.value), count: Number(c.n) })),
+      }
+    },
+
+    /**
+     * The records whose title reading or author reading (their loose keys: sql/0091,
+     * services/search/loose-reading.ts) starts with a loose key, within the criteria's
+     * filters and fields but without its words: the search's fallback when a kana query
+     * finds nothing. Keys equal to it first, then by popularity, newest first, by id; with
+     * what the first of them are (a title whose reading matched, else an author) for
+     * 「もしかして」.
+     */
+    async nearReadings(
+      libraryId: number,
+      criteria: SearchCriteria,
+      key: string,
+      page: { offset: number; limit: number },
+      suggestionCount: number,
+    ): Promise<{ total: number; hits: RecordHit[]; suggestions: string[] }> {
+      const starts = `${likeEscape(key)}%`
+      const near = () =>
+        matching(libraryId, { ...criteria, words: [] }).where((eb) =>
+          eb.or([eb('r.reading_key', 'like', starts), eb('r.author_reading_key', 'like', starts)]),
+        )
+      const countRow = await near()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+      const total = Number(countRow.n)
+      if (total === 0) return { total, hits: [], suggestions: [] }
+      const ordered = <T extends ReturnType<typeof near>>(q: T) =>
+        q
+          .orderBy(sql`(r.reading_key = ${key} OR r.author_reading_key = ${key})`, 'desc')
+          .orderBy('r.popularity', 'desc')
+          .orderBy(sql`r.pub_year IS NULL`)
+          .orderBy('r.pub_year', 'desc')
+          .orderBy('r.id')
+      const [rows, first] = await Promise.all([
+        ordered(near())
+          .select(HIT_COLUMNS)
+          .select(availableNow.as('available'))
+          .offset(page.offset)
+          .limit(page.limit)
+          .execute(),
+        ordered(near())
+          .select(['r.title', 'r.author', 'r.reading_key'])
+          .limit(suggestionCount * 4)
+          .execute(),
+      ])
+      const suggestions: string[] = []
+      for (const r of first) {
+        const text = r.reading_key.startsWith(key) ? r.title : r.author
+        if (text && !suggestions.includes(text)) suggestions.push(text)
+      }
+      return {
+        total,
+        hits: rows.map((r) => ({ ...r, available: Number(r.available) === 1 })),
+        suggestions: suggestions.slice(0, suggestionCount),
       }
     },
 

@@ -1,12 +1,14 @@
 // Catalogue maintenance by staff and the import: records and copies created, changed and
 // deleted, each in a transaction that also stamps the search index's delta (the index follows
 // at once) and, for a deletion, leaves a tombstone (catalogue_tombstone).
+import { sql } from 'kysely'
 import type { Db } from './database.ts'
 import { recordRepository } from './record-repository.ts'
 import type { RecordEdit } from './record-repository.ts'
 import { ACTIVE_HOLD_STATUSES } from './schema.ts'
 import type { BibRecord, Copy, CopyStatus, NewBibRecord, NewCopy, ShelfLocation } from './schema.ts'
 import { markRecordWritten } from './search-index-repository.ts'
+import type { Queryable } from './search-index-repository.ts'
 import type { SearchFields, SearchableRecord } from './search-layout.ts'
 import { inTransaction } from './transaction.ts'
 
@@ -25,6 +27,15 @@ export interface CopyFields {
 export type DeleteOutcome =
   | { ok: true }
   | { ok: false; reason: 'not_found' | 'has_copies' | 'has_holds' | 'on_loan' | 'trapped' }
+
+/**
+ * A copy added, moved to another branch or withdrawn changes where the record is held: its
+ * datestamp (updated_at) moves, so OAI-PMH harvesters fetch its holdings and sets again.
+ */
+async function holdingsChanged(trx: Queryable, libraryId: number, recordId: number) {
+  await sql`UPDATE record SET updated_at = CURRENT_TIMESTAMP
+    WHERE library_id = ${libraryId} AND id = ${recordId}`.execute(trx)
+}
 
 export function staffCatalogueRepository(db: Db): StaffCatalogueRepository {
   return {
@@ -117,6 +128,7 @@ export function staffCatalogueRepository(db: Db): StaffCatalogueRepository {
       return inTransaction(db, async (trx) => {
         const result = await trx.insertInto('copy').values(copy).executeTakeFirstOrThrow()
         await markRecordWritten(trx, copy.library_id, copy.record_id)
+        await holdingsChanged(trx, copy.library_id, copy.record_id)
         return Number(result.insertId)
       })
     },
@@ -138,6 +150,7 @@ export function staffCatalogueRepository(db: Db): StaffCatalogueRepository {
             .where('library_id', '=', libraryId)
             .where('id', '=', id)
             .execute()
+          if (fields.branch_id !== undefined) await holdingsChanged(trx, libraryId, copy.record_id)
         }
         await markRecordWritten(trx, libraryId, copy.record_id)
       })
@@ -170,10 +183,12 @@ export function staffCatalogueRepository(db: Db): StaffCatalogueRepository {
           .where('status', 'in', ACTIVE_HOLD_STATUSES)
           .executeTakeFirst()
         if (trapped) return { ok: false, reason: 'trapped' }
-        // Past loans keep their history without the copy row: they are returned and anonymous
-        // to the catalogue; the copy's row goes.
+        // Past loans stay — the patron's loans, rankings and popularity count them — with the
+        // copy's record kept and no copy (sql/0080); the copy's row goes, its barcode to the
+        // tombstone.
         await trx
-          .deleteFrom('loan')
+          .updateTable('loan')
+          .set({ copy_id: null, record_id: copy.record_id })
           .where('library_id', '=', libraryId)
           .where('copy_id', '=', id)
           .execute()
@@ -199,6 +214,7 @@ export function staffCatalogueRepository(db: Db): StaffCatalogueRepository {
             deleted_at: now,
           })
           .execute()
+        await holdingsChanged(trx, libraryId, copy.record_id)
         await markRecordWritten(trx, libraryId, copy.record_id)
         return { ok: true }
       })

@@ -92,6 +92,26 @@ export function staffRepository(db: Db) {
       await db.insertInto('staff_audit').values(line).execute()
     },
 
+    /**
+     * Deletes the library's audit lines written before a moment, in batches (a short lock
+     * each time); answers how many went.
+     */
+    async purgeAudit(libraryId: number, before: string, batch = 5000): Promise<number> {
+      let deleted = 0
+      for (;;) {
+        const result = await db
+          .deleteFrom('staff_audit')
+          .where('library_id', '=', libraryId)
+          .where('created_at', '<', before)
+          .orderBy('created_at')
+          .limit(batch)
+          .executeTakeFirst()
+        const n = Number(result.numDeletedRows)
+        deleted += n
+        if (n < batch) return deleted
+      }
+    },
+
     async auditLines(libraryId: number, limit: number) {
       return db
         .selectFrom('staff_audit')

@@ -27,7 +27,7 @@ export interface ThrottleStatus {
 const MINUTE = 60_000
 
 /** Scopes counted with countRequest (rate limits), not failures. */
-const REQUEST_SCOPES: ThrottleScope[] = ['mail_patron', 'mail_address']
+const REQUEST_SCOPES: ThrottleScope[] = ['mail_patron', 'mail_address', 'interop']
 
 /**
  * The subject column is ASCII, at most 128 characters. Card numbers are normalised digits and

@@ -34,6 +34,7 @@ import { renewedDueDate } from '../services/renewal-service.ts'
 import { demoClosedDays, lastOpeningDay, loadDemoAccounts } from './demo-accounts.ts'
 import { fillCatalogueReadings } from './demo-readings.ts'
 import { indexRecords } from '../services/search/index-build.ts'
+import { rebuildNewArrivals } from '../db/new-arrival-repository.ts'
 import { refreshPopularity } from '../db/search-index-repository.ts'
 import type { ReadingFlags } from './demo-readings.ts'
 
@@ -1345,6 +1346,7 @@ export async function loadDemo(db: Db, options: LoadDemoOptions = {}): Promise<L
           pepper: options.pepper ?? loadConfig({}).passwordPepper,
         })
         await refreshPopularity(trx, libraryId, today)
+        await rebuildNewArrivals(trx, libraryId)
         await indexRecords(trx, libraryId)
       })
     } catch (error) {

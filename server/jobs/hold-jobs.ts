@@ -3,34 +3,19 @@
 // securing copies on the shelf that formal holds wait for; and the expiry of 受取り可 holds not
 // collected by their deadline, which passes each copy to the next hold. Both are idempotent:
 // they act only on holds whose moment has come, so a repeated or late run does no harm.
-import type { OpacJob, OpacJobContext } from './opac-jobs.ts'
-import type { HoldLibrary } from '../services/hold-service.ts'
-
-async function eachLibrary(
-  { deps }: OpacJobContext,
-  work: (lib: HoldLibrary) => Promise<void>,
-): Promise<number> {
-  const libraries = await deps.services.libraries.list()
-  for (const { slug } of libraries) {
-    const lib = await deps.services.libraries.bySlug(slug)
-    if (lib) await work(lib)
-  }
-  return libraries.length
-}
+import { eachLibrary } from './each-library.ts'
+import type { OpacJob } from './opac-jobs.ts'
 
 export const holdApprovalJob: OpacJob = {
   name: 'hold-approval',
   description:
     '依頼中 web holds whose formal time has come become formal; shelf copies are secured',
-  async run(context) {
+  run(context) {
     const { holds } = context.deps.services
-    let approved = 0
-    let secured = 0
-    await eachLibrary(context, async (lib) => {
-      approved += await holds.approveDue(lib)
-      secured += (await holds.trapShelfCopies(lib)).length
-    })
-    return { approved, secured }
+    return eachLibrary(context, { approved: 0, secured: 0 }, async (lib) => ({
+      approved: await holds.approveDue(lib),
+      secured: (await holds.trapShelfCopies(lib)).length,
+    }))
   },
 }
 
@@ -38,15 +23,14 @@ export const holdExpiryJob: OpacJob = {
   name: 'hold-expiry',
   description:
     '受取り可 holds past their pickup deadline are cancelled; the copy goes to the next hold',
-  async run(context) {
+  run(context) {
     const { holds } = context.deps.services
-    let expired = 0
-    let passedOn = 0
-    await eachLibrary(context, async (lib) => {
+    return eachLibrary(context, { expired: 0, passedOn: 0 }, async (lib) => {
       const run = await holds.expireUncollected(lib)
-      expired += run.expired
-      passedOn += run.passedOn.filter((d) => d.action !== 'shelve').length
+      return {
+        expired: run.expired,
+        passedOn: run.passedOn.filter((d) => d.action !== 'shelve').length,
+      }
     })
-    return { expired, passedOn }
   },
 }

@@ -10,6 +10,15 @@ import { withNamedLock } from '../db/named-lock.ts'
 /** What a run did, as counts: { sessions: 12, throttleRows: 3 }. */
 export type JobReport = Readonly<Record<string, number>>
 
+/** The counts of a job that works library by library: in total, and per library (by slug). */
+export interface LibraryJobReport {
+  report: JobReport
+  byLibrary: Readonly<Record<string, JobReport>>
+}
+
+const isLibraryReport = (value: JobReport | LibraryJobReport): value is LibraryJobReport =>
+  typeof value.report === 'object' && typeof value.byLibrary === 'object'
+
 export interface Job<C> {
   /** kebab-case, used on the command line (`npm run job -- <name>`) and in the settings. */
   name: string
@@ -17,11 +26,19 @@ export interface Job<C> {
   description: string
   /** Jobs that must never overlap share a lock; default: the job's own name. */
   lock?: string
-  run(context: C): Promise<JobReport>
+  /** The run's counts; a job working library by library also gives them per library. */
+  run(context: C): Promise<JobReport | LibraryJobReport>
 }
 
 export type JobRun =
-  { ok: true; report: JobReport; seconds: number } | { ok: false; reason: 'busy' }
+  | {
+      ok: true
+      report: JobReport
+      /** Per library (slug), when the job works library by library. */
+      byLibrary?: Readonly<Record<string, JobReport>>
+      seconds: number
+    }
+  | { ok: false; reason: 'busy' }
 
 export interface JobRunOptions {
   db: Db
@@ -45,6 +62,15 @@ export interface JobRegistry<C> {
 export function formatReport(report: JobReport): string {
   const parts = Object.entries(report).map(([key, count]) => `${key} ${count}`)
   return parts.length ? parts.join(', ') : 'nothing to report'
+}
+
+/** " (minato: approved 2; aoba: approved 1)": the libraries where something was done. */
+export function formatByLibrary(byLibrary: Readonly<Record<string, JobReport>>): string {
+  const busy = Object.entries(byLibrary).filter(([, report]) =>
+    Object.values(report).some((n) => n !== 0),
+  )
+  if (busy.length === 0) return ''
+  return ` (${busy.map(([slug, report]) => `${slug}: ${formatReport(report)}`).join('; ')})`
 }
 
 export function jobRegistry<C>(jobs: readonly Job<C>[]): JobRegistry<C> {
@@ -79,12 +105,20 @@ export function jobRegistry<C>(jobs: readonly Job<C>[]): JobRegistry<C> {
         return outcome
       }
       const seconds = Math.round(performance.now() - started) / 1000
-      const report = outcome.value
+      const value = outcome.value
+      if (!isLibraryReport(value)) {
+        logger.info(
+          { job: name, report: value, seconds },
+          `job ${name}: ${formatReport(value)} (${seconds} s)`,
+        )
+        return { ok: true, report: value, seconds }
+      }
+      const { report, byLibrary } = value
       logger.info(
-        { job: name, report, seconds },
-        `job ${name}: ${formatReport(report)} (${seconds} s)`,
+        { job: name, report, byLibrary, seconds },
+        `job ${name}: ${formatReport(report)}${formatByLibrary(byLibrary)} (${seconds} s)`,
       )
-      return { ok: true, report, seconds }
+      return { ok: true, report, byLibrary, seconds }
     },
   }
 }

@@ -6,8 +6,14 @@ import { jobRegistry, jobRunner } from './job-registry.ts'
 import type { Job, JobRunner } from './job-registry.ts'
 import { holdApprovalJob, holdExpiryJob } from './hold-jobs.ts'
 import { mailSendJob } from './mail-jobs.ts'
-import { searchIndexJob, searchIndexRebuildJob, searchPopularityJob } from './search-index-job.ts'
+import {
+  newArrivalsJob,
+  searchIndexJob,
+  searchIndexRebuildJob,
+  searchPopularityJob,
+} from './search-index-job.ts'
 import { sessionPurgeJob } from './session-purge-job.ts'
+import { staffAuditPurgeJob } from './staff-audit-purge-job.ts'
 
 export interface OpacJobContext {
   deps: Deps
@@ -22,9 +28,11 @@ export const OPAC_JOBS: readonly OpacJob[] = [
   searchIndexJob,
   searchIndexRebuildJob,
   searchPopularityJob,
+  newArrivalsJob,
   holdApprovalJob,
   holdExpiryJob,
   mailSendJob,
+  staffAuditPurgeJob,
 ]
 
 export const opacJobRegistry = jobRegistry(OPAC_JOBS)

@@ -19,6 +19,10 @@
 // session that sat idle too long. Absolute lifetime: a login (loginAt) ends after
 // sessionAbsoluteMinutes (terminalAbsoluteMinutes on terminals) however active it was kept.
 //
+// With sessionlessPageViews, a PC page view without a session cookie skips express-session (no
+// session id is made, no response hooks): the routes see no req.session, as when the store is
+// unreachable.
+//
 // Mount the returned handlers after the channel middleware (res.locals.channel is set) and
 // before the routes. They may be mounted in several chains: each request is handled once.
 import { createHmac, timingSafeEqual } from 'node:crypto'
@@ -175,6 +179,12 @@ interface RequestState {
   presented: boolean
   /** The id of a genuine presented session. */
   presentedId: string | undefined
+  /**
+   * A PC page view (GET/HEAD) that brings no session cookie, from outside the library's
+   * terminals: it has no session to load, and a page view never starts one (forms use the
+   * visitor cookie's token), so express-session is not run for it at all.
+   */
+  sessionless: boolean
 }
 
 const states = new WeakMap<Request, RequestState>()
@@ -260,6 +270,11 @@ export function sessionMiddleware(deps: {
   store: session.Store
   config: Config
   clock?: Clock
+  /**
+   * PC page views (GET/HEAD) without a session cookie, from outside the terminals, get no
+   * session at all (the app's routes never start one on such a view).
+   */
+  sessionlessPageViews?: boolean
 }): RequestHandler[] {
   const { store, config } = deps
   const clock = deps.clock ?? systemClock
@@ -296,6 +311,7 @@ export function sessionMiddleware(deps: {
       keitai,
       presented: false,
       presentedId: undefined,
+      sessionless: false,
     }
     states.set(req, state)
 
@@ -303,6 +319,12 @@ export function sessionMiddleware(deps: {
       if (sessionCookie) {
         state.presented = true
         state.presentedId = idFromCookieValue(sessionCookie.value, secret)
+      } else if (
+        deps.sessionlessPageViews === true &&
+        (req.method === 'GET' || req.method === 'HEAD') &&
+        !isTerminalAddress(req.ip, config.terminalAddresses)
+      ) {
+        state.sessionless = true
       }
       next()
       return
@@ -399,5 +421,10 @@ export function sessionMiddleware(deps: {
     proceed()
   }
 
-  return [prepare, expressSession, idle]
+  const sessionUnlessNone: RequestHandler = (req, res, next) => {
+    if (states.get(req)?.sessionless) next()
+    else expressSession(req, res, next)
+  }
+
+  return [prepare, sessionUnlessNone, idle]
 }

@@ -110,6 +110,7 @@ export function catalogueRoutes(deps: {
     render(res, 'top', {
       ...pageContext(res, 'トップ'),
       maxQueryLength: MAX_QUERY_LENGTH,
+      webUrl: `${publicUrlOf(res)}/${lib.library.slug}/`,
       keitaiUrl: `${publicUrlOf(res)}/${lib.library.slug}/k/`,
       notices,
       today,
@@ -165,8 +166,9 @@ export function catalogueRoutes(deps: {
     const params = await linkParams(searchParams(outcome.request))
     if (outcome.ok) {
       const refine = layout.channel === 'keitai' && param(res, 'refine') === '1'
+      // (records near a kana query's reading: the query's own counts would all be 0)
       const facets =
-        layout.channel === 'pc' || refine
+        (layout.channel === 'pc' || refine) && !outcome.near
           ? await catalogue.facets(library.id, branches, outcome.request)
           : null
       // What a patron just did from this list (お気に入りに入れました) is theirs alone.

@@ -1,6 +1,7 @@
-// Machine interfaces for other systems: an OpenSearch description, Atom feeds of any search
-// and of new arrivals, so aggregators and feed readers can follow the catalogue without
-// scraping. (Stable record URLs and /isbn/<ISBN> are in browse-routes.)
+// Machine interfaces for other systems: an OpenSearch description (which also names the SRU
+// endpoint, api/sru-api.ts), Atom feeds of any search and of new arrivals, so aggregators and
+// feed readers can follow the catalogue without scraping. (Stable record URLs and
+// /isbn/<ISBN> are in browse-routes.)
 import type { RequestHandler, Response } from 'express'
 import { fromUtcDateTime } from '../clock.ts'
 import type { Clock } from '../clock.ts'
@@ -73,6 +74,7 @@ export function openSearchGet(): RequestHandler {
     const base = publicUrlOf(res)
     const search = `${base}${urlFor('pc', 'search', { lib: library.slug })}`
     const feed = `${base}${urlFor('pc', 'searchFeed', { lib: library.slug })}`
+    const sru = `${base}${urlFor('pc', 'sru', { lib: library.slug })}`
     send(
       res,
       'application/opensearchdescription+xml',
@@ -84,6 +86,7 @@ export function openSearchGet(): RequestHandler {
 <Language>ja</Language>
 <Url type="text/html" template="${xml(search)}?q={searchTerms}&amp;page={startPage?}"/>
 <Url type="application/atom+xml" template="${xml(feed)}?q={searchTerms}&amp;page={startPage?}"/>
+<Url type="application/sru+xml" template="${xml(sru)}?operation=searchRetrieve&amp;version=1.2&amp;query=%22{searchTerms}%22&amp;startRecord={startIndex?}&amp;maximumRecords={count?}"/>
 </OpenSearchDescription>
 `,
     )

@@ -95,6 +95,8 @@ export function holdRoutes(
     const lastPage = Math.max(1, Math.ceil(all.length / perPage))
     if (page === null || page > lastPage) throw new HttpError(404, 'このページはありません。')
     const list = all.slice((page - 1) * perPage, page * perPage)
+    const ready = all.filter((h) => h.status === 'ready')
+    const pickupBranches = new Set(ready.map((h) => h.pickup_branch_id))
     const sets = new Map<number, HoldView[]>()
     for (const h of all)
       if (h.set_id !== null) sets.set(h.set_id, [...(sets.get(h.set_id) ?? []), h])
@@ -106,9 +108,13 @@ export function holdRoutes(
       page,
       lastPage,
       setIds: [...sets.keys()],
-      readyCount: all.filter((h) => h.status === 'ready').length,
-      // Beside the 受取期限: whether the library is open today, else its next opening day.
-      openingToday: await openingCalendar.today(lib),
+      readyCount: ready.length,
+      // Beside the 受取期限: whether the pickup branch is open today (its own days count),
+      // else its next opening day; the library's when ready holds wait at several branches.
+      openingToday: await openingCalendar.today(
+        lib,
+        pickupBranches.size === 1 ? ([...pickupBranches][0] ?? null) : null,
+      ),
       openingHours: lib.settings.openingHours,
     })
   })

@@ -1,5 +1,7 @@
 // 開館日カレンダー (a month table on PC; the next closed days on keitai), opening hours and
 // today's state, and the お知らせ pages, on both channels.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Router } from 'express'
 import type { Response } from 'express'
 import { HttpError } from '../errors.ts'
@@ -8,6 +10,7 @@ import { libraryOf } from '../middleware/library.ts'
 import { param } from '../middleware/query.ts'
 import { routeWithinLibrary } from '../paths.ts'
 import type { Channel, PathName } from '../paths.ts'
+import { VIEWS_DIR } from '../render/views.ts'
 import type { Renderer } from '../render/views.ts'
 import { addDays, dayNumber, isValidDay } from '../services/calendar-service.ts'
 import type { NoticeService } from '../services/notice-service.ts'
@@ -15,7 +18,34 @@ import type {
   CalendarDayView,
   OpeningCalendarService,
 } from '../services/opening-calendar-service.ts'
-import { pageContext } from '../web.ts'
+import { pageContext, publicUrlOf } from '../web.ts'
+
+/**
+ * What the last accessibility test run found (`npm run test:a11y` writes it when run with
+ * `A11Y_WRITE_RESULTS=1`; it is committed with the views): the page shows it as is.
+ */
+export interface AccessibilityResults {
+  testedOn: string
+  tools: { name: string; version: string }[]
+  pages: { name: string; path: string; axeViolations: number; nuErrors: number }[]
+  textBrowsers?: { name: string; version: string; journeys: number; passed: number }[]
+}
+
+const RESULTS_FILE = join(VIEWS_DIR, 'accessibility-results.json')
+let resultsCache: { at: number; results: AccessibilityResults | null } | null = null
+
+/** The committed results, re-read at most once a minute; null when there are none. */
+function accessibilityResults(): AccessibilityResults | null {
+  if (resultsCache && Date.now() - resultsCache.at < 60_000) return resultsCache.results
+  let results: AccessibilityResults | null
+  try {
+    results = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as AccessibilityResults
+  } catch {
+    results = null
+  }
+  resultsCache = { at: Date.now(), results }
+  return results
+}
 
 /** Closed days listed on the keitai page. */
 const KEITAI_CLOSED_DAYS = 10
@@ -107,6 +137,14 @@ export function libraryInfoRoutes(
       prevMonth: linkMonth(-1),
       nextMonth: linkMonth(1),
       dayNumber,
+    })
+  })
+
+  router.get(route('accessibility'), (_req, res) => {
+    render(res, 'accessibility', {
+      ...pageContext(res, 'アクセシビリティ方針', { switchTo: 'accessibility' }),
+      siteUrl: `${publicUrlOf(res)}/${libraryOf(res).library.slug}/`,
+      results: accessibilityResults(),
     })
   })
 

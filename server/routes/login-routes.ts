@@ -21,9 +21,11 @@ import {
   lockedMessage,
 } from '../render/words.ts'
 import type { AuthService } from '../services/auth-service.ts'
+import { MAX_QUERY_LENGTH } from '../services/catalogue-service.ts'
 import {
   currentPatronId,
   formPageContext,
+  pageContext,
   personal,
   postChain,
   redirectToPage,
@@ -124,12 +126,21 @@ export function loginRoutes(deps: LoginDeps, channel: Channel): Router {
       return
     }
     personal(req, res, () => undefined)
-    redirectTo(res, urlFor(channelOf(res), 'top', { lib: libraryOf(res).library.slug }))
+    redirectTo(res, urlFor(channelOf(res), 'logout', { lib: libraryOf(res).library.slug }))
   })
   router.post(route('logout'), ...postChain, async (req, res) => {
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()))
     if (channelOf(res) === 'pc') res.clearCookie(SESSION_COOKIE, { path: '/' })
-    redirectTo(res, urlFor(channelOf(res), 'top', { lib: libraryOf(res).library.slug }))
+    redirectTo(res, urlFor(channelOf(res), 'logout', { lib: libraryOf(res).library.slug }))
+  })
+  // Where a logout lands: it says so (Back then shows no-store pages again from the server).
+  router.get(route('logout'), personal, (req, res) => {
+    const stillLoggedIn = currentPatronId(req, res) !== null
+    renderPage(deps.renderer, res, 'logged-out', {
+      ...pageContext(res, stillLoggedIn ? 'ログイン中です' : 'ログアウトしました'),
+      stillLoggedIn,
+      maxQueryLength: MAX_QUERY_LENGTH,
+    })
   })
 
   return router

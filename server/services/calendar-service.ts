@@ -179,3 +179,64 @@ export function calendarSource(calendars: Pick<CalendarRepository, 'exceptions'>
 }
 
 export type CalendarSource = ReturnType<typeof calendarSource>
+
+/**
+ * The opening days of one branch: its library's calendar with the branch's own exceptions
+ * (branch_calendar_day: a branch closed for 蔵書点検 while the others open) on top. A day the
+ * branch has no row for follows the library.
+ */
+export function branchCalendar(
+  closedWeekdays: readonly number[],
+  libraryDays: readonly { day: string; is_open: boolean | number }[],
+  branchDays: readonly { day: string; is_open: boolean | number }[],
+): LibraryCalendar {
+  return libraryCalendar(closedWeekdays, [...libraryDays, ...branchDays])
+}
+
+/** A library's calendar and each of its branches' (rules that count a branch's days use it). */
+export interface BranchCalendars {
+  library: LibraryCalendar
+  /** The calendar of one branch of the library (the library's when it has no days of its own). */
+  branch(branchId: number): LibraryCalendar
+}
+
+/**
+ * The library's calendar and its branches' around a day, read in two queries: the hold shelf
+ * deadline counts the pickup branch's opening days, the morning approval the library's.
+ */
+export function branchCalendarSource(
+  calendars: Pick<CalendarRepository, 'exceptions' | 'branchExceptions'>,
+) {
+  return async (
+    libraryId: number,
+    settings: Pick<LibrarySettings, 'closedWeekdays'>,
+    day: string,
+  ): Promise<BranchCalendars> => {
+    const from = addDays(day, -CALENDAR_WINDOW.before)
+    const to = addDays(day, CALENDAR_WINDOW.after)
+    const [libraryDays, branchDays] = await Promise.all([
+      calendars.exceptions(libraryId, from, to),
+      calendars.branchExceptions(libraryId, from, to),
+    ])
+    const library = libraryCalendar(settings.closedWeekdays, libraryDays)
+    const byBranch = new Map<number, { day: string; is_open: number }[]>()
+    for (const row of branchDays) {
+      const list = byBranch.get(row.branch_id) ?? []
+      list.push(row)
+      byBranch.set(row.branch_id, list)
+    }
+    const built = new Map<number, LibraryCalendar>()
+    return {
+      library,
+      branch(branchId) {
+        const own = byBranch.get(branchId)
+        if (!own) return library
+        const cached = built.get(branchId)
+        if (cached) return cached
+        const calendar = branchCalendar(settings.closedWeekdays, libraryDays, own)
+        built.set(branchId, calendar)
+        return calendar
+      },
+    }
+  }
+}

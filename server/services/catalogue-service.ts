@@ -53,6 +53,27 @@ export interface SearchRequest {
   sort: SearchSort
 }
 
+/** A request that asks nothing yet (every field empty, the default mode and sort). */
+export function emptySearchRequest(): SearchRequest {
+  return {
+    q: '',
+    title: '',
+    titleMode: 'contains',
+    author: '',
+    publisher: '',
+    subject: '',
+    isbn: '',
+    from: '',
+    to: '',
+    type: [],
+    branch: '',
+    ndc: '',
+    call: '',
+    avail: false,
+    sort: 'relevance',
+  }
+}
+
 /** Which page of how many hits a search wants: page 1 … MAX_PAGE. */
 export interface SearchPageRequest {
   page: number
@@ -105,6 +126,11 @@ export interface SearchResult {
   total: number
   lastPage: number
   hits: RecordHit[]
+  /**
+   * The words found nothing: the hits are records whose readings are near them, and these
+   * the titles or authors to offer (「もしかして」).
+   */
+  near?: { suggestions: string[] }
 }
 
 export type SearchOutcome = SearchResult | SearchRefusal
@@ -239,7 +265,7 @@ export function catalogueService(deps: { records: RecordRepository; search: Sear
       if (!Number.isInteger(page) || page < 1 || page > MAX_PAGE) {
         return { ok: false, reason: 'bad_page', request, errors: { page: 'bad_page' }, simpleForm }
       }
-      const { total, hits } = await search.search(libraryId, checked.criteria, request.sort, {
+      const { total, hits, near } = await search.search(libraryId, checked.criteria, request.sort, {
         offset: (page - 1) * perPage,
         limit: perPage,
       })
@@ -254,7 +280,36 @@ export function catalogueService(deps: { records: RecordRepository; search: Sear
           lastPage,
         }
       }
-      return { ok: true, request, simple: simpleForm, page, perPage, total, lastPage, hits }
+      return {
+        ok: true,
+        request,
+        simple: simpleForm,
+        page,
+        perPage,
+        total,
+        lastPage,
+        hits,
+        ...(near ? { near } : {}),
+      }
+    },
+
+    /**
+     * The ids of the records a request matches from `offset` (SRU pages by record, not by
+     * page), ranked or sorted as the request says, and their total; or why not (codes by field).
+     */
+    async searchIds(
+      libraryId: number,
+      branches: readonly { id: number; code: string }[],
+      request: SearchRequest,
+      range: { offset: number; limit: number },
+    ): Promise<
+      | { ok: true; total: number; ids: number[] }
+      | { ok: false; empty: boolean; errors: SearchErrors }
+    > {
+      const checked = searchCriteria(request, branches)
+      if (!checked.ok) return checked
+      const { total, hits } = await search.search(libraryId, checked.criteria, request.sort, range)
+      return { ok: true, total, ids: hits.map((h) => h.id) }
     },
 
     /** Counts for refining the same search (by branch, type, decade, class). */

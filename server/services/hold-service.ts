@@ -22,9 +22,9 @@ import type {
   PatronHold,
 } from '../db/hold-repository.ts'
 import type { Branch, HoldChannel, HoldStatus } from '../db/schema.ts'
-import { calendarSource } from './calendar-service.ts'
+import { branchCalendarSource } from './calendar-service.ts'
 import type { CalendarRepository } from '../db/calendar-repository.ts'
-import type { LibraryCalendar } from './calendar-service.ts'
+import type { BranchCalendars } from './calendar-service.ts'
 import { checkHold, checkItem, estimatedWaitWeeks } from './hold-eligibility.ts'
 import type { HoldEligibility } from './hold-eligibility.ts'
 import { holdFormalAt, pickupDeadline } from './hold-rules.ts'
@@ -146,7 +146,7 @@ export function holdService(deps: {
   clock: Clock
 }) {
   const { holds, clock } = deps
-  const calendarFor = calendarSource(deps.calendars)
+  const calendarFor = branchCalendarSource(deps.calendars)
 
   /**
    * Checks items in order against the rules, as one request: an item counts against the limit
@@ -223,7 +223,7 @@ export function holdService(deps: {
   async function assignCopy(
     store: HoldStore,
     lib: HoldLibrary,
-    calendar: LibraryCalendar,
+    calendars: BranchCalendars,
     copy: HoldCopy,
     atBranchId: number,
   ): Promise<CopyDestination> {
@@ -238,7 +238,7 @@ export function holdService(deps: {
         if (earlier.some((m) => !DONE.includes(m.status))) continue
       }
       if (atBranchId === hold.pickup_branch_id) {
-        await makeReady(store, lib, calendar, hold, copy.id, now)
+        await makeReady(store, lib, calendars, hold, copy.id, now)
         return {
           action: 'hold_shelf',
           holdId: hold.id,
@@ -268,12 +268,14 @@ export function holdService(deps: {
   async function makeReady(
     store: HoldStore,
     lib: HoldLibrary,
-    calendar: LibraryCalendar,
+    calendars: BranchCalendars,
     hold: HoldRow,
     copyId: number,
     now: string,
   ): Promise<void> {
     const day = todayOf(clock)
+    // The deadline counts the pickup branch's opening days (its own closures included).
+    const calendar = calendars.branch(hold.pickup_branch_id)
     const deadline = pickupDeadline(lib.settings, calendar, { securedOn: day, noticeOn: day })
     await store.updateHold(
       lib.library.id,
@@ -296,13 +298,13 @@ export function holdService(deps: {
   async function passOn(
     store: HoldStore,
     lib: HoldLibrary,
-    calendar: LibraryCalendar,
+    calendars: BranchCalendars,
     copyId: number,
     atBranchId: number,
   ): Promise<CopyDestination> {
     const copy = await store.copy(lib.library.id, copyId)
     if (!copy) return { action: 'shelve' }
-    return assignCopy(store, lib, calendar, copy, atBranchId)
+    return assignCopy(store, lib, calendars, copy, atBranchId)
   }
 
   const calendarToday = (lib: HoldLibrary) =>
@@ -368,7 +370,7 @@ export function holdService(deps: {
       if (request.items.length === 0) return { ok: false, reason: 'empty' }
       const libraryId = lib.library.id
       const channel = request.channel ?? 'web'
-      const calendar = await calendarToday(lib)
+      const calendars = await calendarToday(lib)
       return holds.unit(async (store) => {
         const patron = await store.lockPatron(libraryId, patronId)
         if (!patron) return { ok: false, reason: 'patron_not_found' }
@@ -381,7 +383,10 @@ export function holdService(deps: {
         const { checks } = await checkItems(store, lib, patronId, request.items, channel, titles)
         const now = clock.now()
         const at = utcDateTime(now)
-        const formalAt = holdFormalAt(lib.settings, calendar, { channel, requestedAt: now })
+        const formalAt = holdFormalAt(lib.settings, calendars.library, {
+          channel,
+          requestedAt: now,
+        })
         const status = formalAt.getTime() > now.getTime() ? 'requested' : 'waiting'
         const placed: PlacedHold[] = []
         const refused: RefusedHold[] = []
@@ -495,7 +500,7 @@ export function holdService(deps: {
      */
     async cancel(lib: HoldLibrary, patronId: number, holdId: number): Promise<CancelOutcome> {
       const libraryId = lib.library.id
-      const calendar = await calendarToday(lib)
+      const calendars = await calendarToday(lib)
       return holds.unit(async (store) => {
         const patron = await store.lockPatron(libraryId, patronId)
         // Locks in the order every unit takes them: patron, title, then the hold itself.
@@ -517,7 +522,7 @@ export function holdService(deps: {
           utcDateTime(clock.now()),
         )
         if (trapped && hold.trapped_copy_id !== null) {
-          await passOn(store, lib, calendar, hold.trapped_copy_id, hold.pickup_branch_id)
+          await passOn(store, lib, calendars, hold.trapped_copy_id, hold.pickup_branch_id)
         }
         return { ok: true, hold: { ...hold, status: 'cancelled' }, alreadyCancelled: false }
       })
@@ -601,14 +606,14 @@ export function holdService(deps: {
      */
     async trapShelfCopies(lib: HoldLibrary, limit = 500): Promise<CopyDestination[]> {
       const libraryId = lib.library.id
-      const calendar = await calendarToday(lib)
+      const calendars = await calendarToday(lib)
       const done: CopyDestination[] = []
       for (const wanted of await holds.shelfCopiesWanted(libraryId, limit)) {
         const outcome = await holds.unit(async (store) => {
           await store.lockTitles(libraryId, [wanted.record_id])
           const copy = await store.copy(libraryId, wanted.id)
           if (!copy || copy.status !== 'available') return null
-          return assignCopy(store, lib, calendar, copy, copy.branch_id)
+          return assignCopy(store, lib, calendars, copy, copy.branch_id)
         })
         if (outcome && outcome.action !== 'shelve') done.push(outcome)
       }
@@ -625,7 +630,7 @@ export function holdService(deps: {
       atBranchId: number,
     ): Promise<CopyDestination | null> {
       const libraryId = lib.library.id
-      const calendar = await calendarToday(lib)
+      const calendars = await calendarToday(lib)
       return holds.unit(async (store) => {
         // The title's lock first, then the copy (the order of every unit that traps).
         const peek = await store.copy(libraryId, copyId, false)
@@ -637,7 +642,7 @@ export function holdService(deps: {
         if (trapped) {
           // Already secured for a hold: arriving at its pickup branch makes it ready.
           if (trapped.status === 'in_transit' && atBranchId === trapped.pickup_branch_id) {
-            await makeReady(store, lib, calendar, trapped, copyId, utcDateTime(clock.now()))
+            await makeReady(store, lib, calendars, trapped, copyId, utcDateTime(clock.now()))
             return {
               action: 'hold_shelf',
               holdId: trapped.id,
@@ -660,7 +665,7 @@ export function holdService(deps: {
             toBranchId: trapped.pickup_branch_id,
           }
         }
-        return assignCopy(store, lib, calendar, copy, atBranchId)
+        return assignCopy(store, lib, calendars, copy, atBranchId)
       })
     },
 
@@ -700,7 +705,7 @@ export function holdService(deps: {
     ): Promise<{ expired: number; passedOn: CopyDestination[] }> {
       const libraryId = lib.library.id
       const day = todayOf(clock)
-      const calendar = await calendarToday(lib)
+      const calendars = await calendarToday(lib)
       const candidates = await holds.pastDeadline(libraryId, day)
       const passedOn: CopyDestination[] = []
       let expired = 0
@@ -724,7 +729,7 @@ export function holdService(deps: {
           expired++
           if (hold.trapped_copy_id !== null) {
             passedOn.push(
-              await passOn(store, lib, calendar, hold.trapped_copy_id, hold.pickup_branch_id),
+              await passOn(store, lib, calendars, hold.trapped_copy_id, hold.pickup_branch_id),
             )
           }
         })

@@ -96,6 +96,8 @@ export interface LibrarySettings {
   maxFavourites: number
   /** 新着資料: copies acquired within this many days. */
   newArrivalsDays: number
+  /** Days the staff API's audit lines (staff_audit) are kept; the staff-audit-purge job deletes older ones. */
+  staffAuditRetentionDays: number
 }
 
 const PRESET_A: LibrarySettings = {
@@ -147,6 +149,7 @@ const PRESET_A: LibrarySettings = {
   maxShelfItems: 100,
   maxFavourites: 500,
   newArrivalsDays: 30,
+  staffAuditRetentionDays: 365,
 }
 
 const PRESET_B: LibrarySettings = {
@@ -198,6 +201,7 @@ const PRESET_B: LibrarySettings = {
   maxShelfItems: 100,
   maxFavourites: 500,
   newArrivalsDays: 30,
+  staffAuditRetentionDays: 365,
 }
 
 export const PRESETS: Readonly<Record<'A' | 'B', LibrarySettings>> = { A: PRESET_A, B: PRESET_B }

@@ -13,6 +13,8 @@ import type { RenewalCheck } from './renewal-service.ts'
 
 export interface LoanWithRenewal extends LoanRow {
   overdue: boolean
+  /** Due back today (the list says so in words, not colour alone). */
+  dueToday: boolean
   renewal: RenewalCheck
 }
 
@@ -60,6 +62,7 @@ export function loanService(deps: {
       return rows.map((loan): LoanWithRenewal => ({
         ...loan,
         overdue: loan.due_on < day,
+        dueToday: loan.due_on === day,
         renewal: check(loan, settings, calendar, day),
       }))
     },

@@ -100,6 +100,12 @@ export const ADDRESS_MAX_LENGTH = 254
 /** Wrong codes after which a change ends (a new request is needed). */
 export const CODE_MAX_FAILURES = 5
 
+/**
+ * Days a change is kept after its link expired, so that a late click is told 「期限切れ」 or
+ * 「すでに完了」 rather than 「無効」; then the row (with the address asked for) is deleted.
+ */
+export const CHANGE_KEPT_DAYS = 7
+
 /** Requests per patron, and per address asked for, within a window of an hour. */
 export const LIMITS = { patron: 5, address: 3, testMails: 3, windowMinutes: 60 } as const
 
@@ -382,6 +388,12 @@ export function mailVerificationService(deps: {
         await complete(store, lib, change)
         return { ok: true, address: change.address, alreadyDone: false }
       })
+    },
+
+    /** Deletes changes whose link expired more than CHANGE_KEPT_DAYS ago (housekeeping). */
+    purge(): Promise<number> {
+      const before = new Date(clock.now().getTime() - CHANGE_KEPT_DAYS * 24 * 3_600_000)
+      return mails.purgeChanges(utcDateTime(before))
     },
 
     /** 「テストメールを送る」: a short mail to the registered address. */

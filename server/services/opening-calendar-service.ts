@@ -1,12 +1,13 @@
 // The opening calendar (開館日) as staff keep it and patrons read it: weekly closed days and
 // opening hours (library settings), and days that differ — holidays, 年末年始, special
-// closures or openings — for the whole library or for one branch. Rules (loan due dates, hold
-// deadlines, the morning approval) read the library's calendar through calendarSource; the
-// pages show the same days.
+// closures or openings — for the whole library or for one branch. Rules read them through
+// calendar-service: loan due dates and the morning approval count the library's days (a loan
+// may be returned at any branch; web holds are approved library-wide), the hold shelf deadline
+// counts the pickup branch's days (branchCalendarSource); the pages show the same days.
 import type { Clock } from '../clock.ts'
 import { today as todayOf } from '../clock.ts'
 import type { CalendarRepository } from '../db/calendar-repository.ts'
-import { addDays, dayNumber, libraryCalendar, weekday } from './calendar-service.ts'
+import { addDays, branchCalendar, dayNumber, weekday } from './calendar-service.ts'
 import type { LibraryCalendar } from './calendar-service.ts'
 import type { LibraryContext, LibraryService } from './library-service.ts'
 
@@ -53,7 +54,7 @@ export function openingCalendarService(deps: {
     to: string,
   ): Promise<LibraryCalendar> {
     const { own, branch } = await exceptionsOf(lib, branchId, from, to)
-    return libraryCalendar(lib.settings.closedWeekdays, [...own, ...branch])
+    return branchCalendar(lib.settings.closedWeekdays, own, branch)
   }
 
   const hasBranch = (lib: LibraryContext, branchId: number | null) =>

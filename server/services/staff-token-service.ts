@@ -58,6 +58,15 @@ export function staffTokenService(deps: { staff: StaffRepository; clock: Clock }
 
     audit: staff.audit,
     auditLines: staff.auditLines,
+
+    /**
+     * Deletes the library's audit lines older than retentionDays days (a library setting,
+     * staffAuditRetentionDays); answers how many were deleted.
+     */
+    purgeAudit(libraryId: number, retentionDays: number): Promise<number> {
+      const cutoff = new Date(clock.now().getTime() - retentionDays * 24 * 60 * 60 * 1000)
+      return staff.purgeAudit(libraryId, utcDateTime(cutoff))
+    },
   }
 }
 

@@ -1,5 +1,5 @@
 // npm run bench:search [-- --records N] [--queries N] [--seed N] [--database NAME]
-//                      [--reuse [--reindex]] [--concurrency N]
+//                      [--reuse [--reindex]] [--concurrency N] [--kinds K1,K2…] [--like N]
 //
 // Catalogue search at scale. Generates N records (default 1,000,000) by recombining the real
 // titles, readings, authors, publishers, subjects, NDC numbers and years of the demo catalogue
@@ -9,14 +9,19 @@
 // fixed, seeded mix of queries (kanji, kana, half-width kana, Latin, one character, whole
 // titles, authors, publishers, ISBNs, 1–3 words, filters, detailed searches by title or author
 // field with every sort, subject headings (kind "subject") and call-number prefixes ("call"),
-// first and deep pages) as the app runs them — the search service's
+// first and deep pages; and, drawn apart so that the rest of the mix stays the same, title
+// 前方一致 and 完全一致 of the title proper, one character among them: "title:prefix",
+// "title:exact", "title:prefix1", "title:exact1") as the app runs them — the search service's
 // search, which uses the index engine and fetches the page's rows — after a warm-up with other
 // queries from the same mix. Measured in the same run, through the same pool: a primary-key
 // lookup of one record, and the naive LIKE '%…%' scan (the same search without the engine)
-// for a sample of 50 of the queries, whose answers are also compared with the index's. Also
+// for a sample of 50 (--like N) of the queries, whose answers are also compared with the index's. Also
 // measured, as kinds of their own outside the search figures: the browse counts of 分類から探す
 // (records per NDC class, per division of a class: "browse:ndc", "browse:ndc-class") and the
-// first page of 新着 with its total (all classes, one class: "browse:new", "browse:new-class").
+// first page of 新着 with its total (all classes, one class: "browse:new", "browse:new-class"),
+// and the facet counts of a result list ("facets": the search service's facets of one query
+// of the mix, with or without filters). --kinds measures only the kinds starting with one of
+// the given names (e.g. --kinds title,browse:new,facets), for re-measuring with --reuse.
 //
 // Prints progress, then one JSON line last:
 // {"records","queries","p50_ms","p95_ms","p99_ms","qps","pk_lookup_p95_ms","like_scan_p95_ms",
@@ -38,11 +43,20 @@ import { foldWords } from '../../server/services/search/fold.ts'
 import { indexRecords } from '../../server/services/search/index-build.ts'
 import { createSearchEngine } from '../../server/services/search/search-engine.ts'
 import type { SearchFilters } from '../../server/services/search/search-engine.ts'
-import { searchFields } from '../../server/services/search/search-fields.ts'
+import { refreshSearchFields, searchFields } from '../../server/services/search/search-fields.ts'
+import { recordRepository } from '../../server/db/record-repository.ts'
 import { searchService } from '../../server/services/search/search-service.ts'
 import { browseRepository } from '../../server/db/browse-repository.ts'
+import { rebuildNewArrivals } from '../../server/db/new-arrival-repository.ts'
 import { addDays } from '../../server/services/calendar-service.ts'
 import type { SearchService } from '../../server/services/search/search-service.ts'
+
+/** A schema of the test database server (TEST_DATABASE_SERVER) for a bench. */
+export function benchDatabaseUrl(name: string): string {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error('--database: letters, digits and _')
+  const server = process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306'
+  return `${server.replace(/\/+$/, '')}/${name}`
+}
 
 export interface BenchOptions {
   records: number
@@ -59,6 +73,8 @@ export interface BenchOptions {
   likeSample?: number
   /** Clients for the throughput run (default 4). */
   concurrency?: number
+  /** Only the kinds starting with one of these (default all). */
+  kinds?: readonly string[]
   log?: (line: string) => void
 }
 
@@ -122,6 +138,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 const round = (v: number, digits = 2) => Number(v.toFixed(digits))
+const sinceSeconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1)
 
 // ---------------------------------------------------------------------------------------------
 // The generated catalogue
@@ -192,7 +209,7 @@ function generateRecord(i: number, rows: readonly CatalogueRow[], rng: Rng): Gen
   }
 }
 
-interface LoadInfo {
+export interface LoadInfo {
   libraryId: number
   branchIds: number[]
   recordSeconds: number
@@ -201,72 +218,19 @@ interface LoadInfo {
   reused: boolean
 }
 
-async function loadCatalogue(
+/**
+ * Generates `records` records (and 1–5 copies each) from the demo catalogue's rows into a
+ * new library "bench" of `marker` settings, without a search index (the OAI-PMH and HTTP
+ * benches read them so).
+ */
+export async function insertCatalogue(
   db: Db,
   rows: readonly CatalogueRow[],
   records: number,
   seed: number,
-  reuse: boolean,
-  reindex: boolean,
+  marker: string,
   log: (line: string) => void,
-): Promise<LoadInfo> {
-  const marker = JSON.stringify({ bench: { records, seed, version: BENCH_VERSION } })
-  if (reuse) {
-    const lib = await db
-      .selectFrom('library')
-      .select(['id', 'settings_json'])
-      .where('slug', '=', 'bench')
-      .executeTakeFirst()
-    const state = lib
-      ? await db
-          .selectFrom('search_state')
-          .select('gen')
-          .where('library_id', '=', lib.id)
-          .executeTakeFirst()
-      : undefined
-    if (lib && state && state.gen > 0) {
-      const stored = JSON.parse(lib.settings_json) as {
-        bench?: { records: number; seed: number; version: number }
-        load?: { records: number; index: number; bytes: number }
-      }
-      if (JSON.stringify({ bench: stored.bench }) === marker && stored.load) {
-        const branches = await db
-          .selectFrom('branch')
-          .select('id')
-          .where('library_id', '=', lib.id)
-          .orderBy('sort_order')
-          .execute()
-        log(`reusing the loaded catalogue (library ${lib.id})`)
-        let index = { seconds: stored.load.index, bytes: stored.load.bytes }
-        if (reindex) {
-          index = await indexRecords(db, lib.id, { graceMs: 0, log: (msg) => log(`  ${msg}`) })
-          log(
-            `index rebuilt in ${index.seconds.toFixed(1)} s (${(index.bytes / 1e6).toFixed(0)} MB)`,
-          )
-          await db
-            .updateTable('library')
-            .set({
-              settings_json: JSON.stringify({
-                bench: stored.bench,
-                load: { records: stored.load.records, index: index.seconds, bytes: index.bytes },
-              }),
-            })
-            .where('id', '=', lib.id)
-            .execute()
-        }
-        return {
-          libraryId: lib.id,
-          branchIds: branches.map((b) => b.id),
-          recordSeconds: stored.load.records,
-          indexSeconds: index.seconds,
-          indexBytes: index.bytes,
-          reused: true,
-        }
-      }
-    }
-    throw new Error('--reuse: the schema does not hold this catalogue; run without --reuse')
-  }
-
+): Promise<{ libraryId: number; branchIds: number[]; recordSeconds: number }> {
   const started = performance.now()
   const inserted = await db
     .insertInto('library')
@@ -362,9 +326,97 @@ async function loadCatalogue(
     await pending
     await sql`SET foreign_key_checks = 1, unique_checks = 1`.execute(conn)
   })
-  await sql`ANALYZE TABLE record, copy`.execute(db)
+  await db.transaction().execute((trx) => rebuildNewArrivals(trx, libraryId))
+  await sql`ANALYZE TABLE record, copy, new_arrival`.execute(db)
   const recordSeconds = (performance.now() - started) / 1000
   log(`records and copies loaded in ${recordSeconds.toFixed(1)} s`)
+  return { libraryId, branchIds, recordSeconds }
+}
+
+export async function loadCatalogue(
+  db: Db,
+  rows: readonly CatalogueRow[],
+  records: number,
+  seed: number,
+  reuse: boolean,
+  reindex: boolean,
+  log: (line: string) => void,
+): Promise<LoadInfo> {
+  const marker = JSON.stringify({ bench: { records, seed, version: BENCH_VERSION } })
+  if (reuse) {
+    const lib = await db
+      .selectFrom('library')
+      .select(['id', 'settings_json'])
+      .where('slug', '=', 'bench')
+      .executeTakeFirst()
+    const state = lib
+      ? await db
+          .selectFrom('search_state')
+          .select('gen')
+          .where('library_id', '=', lib.id)
+          .executeTakeFirst()
+      : undefined
+    if (lib && state && state.gen > 0) {
+      const stored = JSON.parse(lib.settings_json) as {
+        bench?: { records: number; seed: number; version: number }
+        load?: { records: number; index: number; bytes: number }
+      }
+      if (JSON.stringify({ bench: stored.bench }) === marker && stored.load) {
+        const branches = await db
+          .selectFrom('branch')
+          .select('id')
+          .where('library_id', '=', lib.id)
+          .orderBy('sort_order')
+          .execute()
+        log(`reusing the loaded catalogue (library ${lib.id})`)
+        // search columns of an older SEARCH_VERSION recomputed, as the app does at start-up;
+        // an index of an older format rebuilt
+        const t0 = performance.now()
+        const refreshed = await refreshSearchFields(recordRepository(db), {
+          log: (msg) => log(`  ${msg}`),
+        })
+        if (refreshed) {
+          log(`search fields of ${refreshed} records refreshed in ${sinceSeconds(t0)} s`)
+        }
+        const status = await createSearchEngine({ db }).status(lib.id)
+        let index = { seconds: stored.load.index, bytes: stored.load.bytes }
+        if (reindex || status !== 'current') {
+          index = await indexRecords(db, lib.id, { graceMs: 0, log: (msg) => log(`  ${msg}`) })
+          log(
+            `index rebuilt in ${index.seconds.toFixed(1)} s (${(index.bytes / 1e6).toFixed(0)} MB)`,
+          )
+          await db
+            .updateTable('library')
+            .set({
+              settings_json: JSON.stringify({
+                bench: stored.bench,
+                load: { records: stored.load.records, index: index.seconds, bytes: index.bytes },
+              }),
+            })
+            .where('id', '=', lib.id)
+            .execute()
+        }
+        return {
+          libraryId: lib.id,
+          branchIds: branches.map((b) => b.id),
+          recordSeconds: stored.load.records,
+          indexSeconds: index.seconds,
+          indexBytes: index.bytes,
+          reused: true,
+        }
+      }
+    }
+    throw new Error('--reuse: the schema does not hold this catalogue; run without --reuse')
+  }
+
+  const { libraryId, branchIds, recordSeconds } = await insertCatalogue(
+    db,
+    rows,
+    records,
+    seed,
+    marker,
+    log,
+  )
 
   const built = await indexRecords(db, libraryId, {
     graceMs: 0,
@@ -400,8 +452,8 @@ export interface BenchQuery {
   text: string
   page: number
   filters: SearchFilters
-  /** A detailed search's field (部分一致), with or without free words. */
-  field?: { name: 'title' | 'author'; text: string }
+  /** A detailed search's field (部分一致 unless mode says otherwise), with or without free words. */
+  field?: { name: 'title' | 'author'; text: string; mode?: 'prefix' | 'exact' }
   /** A subject heading (件名) searched, with or without free words. */
   subject?: string
   /** A call-number prefix (請求記号) searched, with or without free words. */
@@ -675,6 +727,46 @@ export function queryMix(
   return out
 }
 
+/**
+ * Title 前方一致 and 完全一致 on the title proper (詳細検索): a whole title, or its first two to
+ * four characters, and one time in five one character (the first of the title; for 完全一致
+ * one that is a whole title somewhere: 鼻, 雁, 心 …), in 適合順 mostly. Drawn with a seed of
+ * their own, so that adding them left the rest of the mix as it was.
+ */
+export function titleModeMix(rows: readonly CatalogueRow[], count: number, seed: number) {
+  const rng = mulberry32(seed ^ 0x7171e)
+  const oneCharTitles = rows
+    .map((r) => r.title.normalize('NFKC').trim())
+    .filter((t) => Array.from(t).length === 1)
+  const out: BenchQuery[] = []
+  while (out.length < count) {
+    const row = pick(rng, rows)
+    const mode = rng() < 0.5 ? 'prefix' : 'exact'
+    const title = row.title.normalize('NFKC').split(/\s+/)[0] ?? ''
+    const one = rng() < 0.2
+    const chars = Array.from(title)
+    let text: string
+    if (!one) text = mode === 'exact' ? title : chars.slice(0, 2 + Math.floor(rng() * 3)).join('')
+    else if (mode === 'exact' && oneCharTitles.length) text = pick(rng, oneCharTitles)
+    else text = chars[0] ?? ''
+    if (foldWords(text).length === 0) continue
+    const sort = weighted<SearchSort>(rng, [
+      ['relevance', 70],
+      ['title', 15],
+      ['year_desc', 15],
+    ])
+    out.push({
+      kind: `title:${mode}${one ? '1' : ''}`,
+      text: '',
+      page: 1,
+      filters: {},
+      field: { name: 'title', text, mode },
+      sort,
+    })
+  }
+  return out
+}
+
 // ---------------------------------------------------------------------------------------------
 // Running
 // ---------------------------------------------------------------------------------------------
@@ -695,7 +787,7 @@ export function criteriaOf(q: BenchQuery): SearchCriteria {
     isbn: f.isbn,
   }
   if (q.field?.name === 'title') {
-    c.title = { words: foldWords(q.field.text), mode: 'contains' }
+    c.title = { words: foldWords(q.field.text), mode: q.field.mode ?? 'contains' }
     if (!c.rankText) c.rankText = c.title.words.join('')
   }
   if (q.field?.name === 'author') c.author = foldWords(q.field.text)
@@ -718,9 +810,7 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
   const records = options.records
   const queryCount = options.queries ?? 2000
   const seed = options.seed ?? 20261123
-  const url =
-    options.databaseUrl ??
-    `${(process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '')}/opac_bench`
+  const url = options.databaseUrl ?? benchDatabaseUrl('opac_bench')
   let rssPeak = 0
   const sampleRss = () => {
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss)
@@ -744,8 +834,16 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
       )
       const loadSeconds = load.recordSeconds + load.indexSeconds
 
-      const mix = queryMix(rows, queryCount, seed, records, load.branchIds)
-      const warmup = queryMix(rows, Math.ceil(queryCount / 4), seed + 1, records, load.branchIds)
+      const wanted = (kind: string) =>
+        !options.kinds || options.kinds.some((k) => kind.startsWith(k))
+      const mix = [
+        ...queryMix(rows, queryCount, seed, records, load.branchIds),
+        ...titleModeMix(rows, Math.ceil(queryCount / 20), seed),
+      ].filter((q) => wanted(q.kind))
+      const warmup = [
+        ...queryMix(rows, Math.ceil(queryCount / 4), seed + 1, records, load.branchIds),
+        ...titleModeMix(rows, Math.ceil(queryCount / 80), seed + 1),
+      ]
       log(`warm-up: ${warmup.length} queries`)
       const engine = createSearchEngine({ db })
       const indexed = searchService({ repository: searchRepository(db), engine })
@@ -821,9 +919,24 @@ export async function runSearchBench(options: BenchOptions): Promise<BenchDetail
         ],
       ]
       const digit = () => Math.floor(browseRng() * 10)
+      // the facet counts of a result list: the first plain queries of the mix
+      const facetQueries = queryMix(rows, queryCount, seed, records, load.branchIds)
+        .filter((q) => /^(single|multi)/.test(q.kind))
+        .slice(0, Math.max(10, Math.round(queryCount / 20)))
+      let nextFacets = 0
+      browseKinds.push([
+        'facets',
+        () => {
+          const q = facetQueries[nextFacets++ % facetQueries.length]
+          return q ? indexed.facets(load.libraryId, criteriaOf(q)) : Promise.resolve()
+        },
+      ])
       for (const [kind, call] of browseKinds) {
+        if (!wanted(kind)) continue
         const list: number[] = []
-        for (let i = 0; i < Math.max(10, Math.round(queryCount / 100)); i++) {
+        const runs =
+          kind === 'facets' ? facetQueries.length : Math.max(10, Math.round(queryCount / 100))
+        for (let i = 0; i < runs; i++) {
           const t0 = performance.now()
           await call()
           list.push(performance.now() - t0)
@@ -926,13 +1039,10 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     else if (arg === '--concurrency') options.concurrency = count()
     else if (arg === '--reuse') options.reuse = true
     else if (arg === '--reindex') options.reindex = true
+    else if (arg === '--kinds') options.kinds = value().split(',').filter(Boolean)
+    else if (arg === '--like') options.likeSample = count()
     else if (arg === '--database') {
-      const name = value()
-      const server = (process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306').replace(
-        /\/+$/,
-        '',
-      )
-      options.databaseUrl = `${server}/${name}`
+      options.databaseUrl = benchDatabaseUrl(value())
     } else throw new Error(`unknown argument ${arg}`)
   }
   return options

@@ -153,4 +153,12 @@ export const JUDGED_QUERIES: readonly JudgedQuery[] = [
   { q: 'ぼちゃん', kind: 'typo', relevant: one('坊っちゃん', '夏目漱石') },
   { q: 'ぎんがてつどのよる', kind: 'typo', relevant: one('銀河鉄道の夜', '宮沢賢治') },
   { q: 'らしょもん', kind: 'typo', relevant: one('羅生門', '芥川竜之介') },
+  { q: 'なつめそせき', kind: 'typo', relevant: natsume },
+  { q: 'にんげんしかく', kind: 'typo', relevant: one('人間失格', '太宰治') },
+  { q: 'せろひきのごしゅ', kind: 'typo', relevant: one('セロ弾きのゴーシュ', '宮沢賢治') },
+  {
+    q: 'ちゅもんのおおいりょりてん',
+    kind: 'typo',
+    relevant: one('注文の多い料理店', '宮沢賢治'),
+  },
 ]

@@ -1,5 +1,6 @@
-// Real clients the end-to-end tests drive (lynx, w3m …). In CI a missing one fails the run;
-// elsewhere the suite is skipped, and the runner prints and counts the skip (test/run.ts).
+// Real clients the end-to-end tests drive (lynx, w3m, yaz-client, oai_pmh …). In CI a missing
+// one fails the run; elsewhere the suite is skipped, and the runner prints and counts the skip
+// (test/run.ts).
 import { spawnSync } from 'node:child_process'
 import { runRegistry } from './run-registry.ts'
 

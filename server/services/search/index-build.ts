@@ -20,7 +20,6 @@ import {
   MAX_POSITIONS,
   MaterialNumbers,
   NDC,
-  PART_FIRST,
   READ2,
   SEP,
   TITLE2,
@@ -208,38 +207,50 @@ class SegmentBuilder {
   }
 
   /**
-   * The characters of each field group (within what its key holds) and the first characters
-   * of the title group's parts: what a one-character field word is looked up in.
+   * The characters of each field group (within what its key holds) and, for the title
+   * groups, the first characters of their parts and the parts that are one character: what a
+   * one-character field word is looked up in (placed as fieldPlacement places longer ones).
    */
   private addFieldLists(ord: number, cps: Int32Array, len: number, layout: number[]): void {
-    for (const group of ['title', 'author', 'publisher'] as const) {
+    const groups = ['title', 'titleProper', 'author', 'publisher', 'subject'] as const
+    for (const group of groups) {
       const g = GROUPS[group]
       let pos = 0
       let start = -1
       let end = -1
-      const partStarts: number[] = []
+      const parts: [number, number][] = [] // [position, length]
       for (let k = 0; k < g.to; k++) {
         const n = layout[k] ?? 0
         if (n === 0) continue
         if (k >= g.from) {
           if (start < 0) start = pos
           end = pos + n
-          partStarts.push(pos)
+          parts.push([pos, n])
         }
         pos += n + 1
       }
       if (start < 0) continue
+      // the key holds the separator and keyMax − 1 characters of the group
       const to = Math.min(end, start + g.keyMax - 1, len)
-      const seen = new Set<number>()
-      for (let i = start; i < to; i++) {
-        const c = cps[i] ?? 0
-        if (c !== SEP) seen.add(c)
+      if (group !== 'titleProper') {
+        const seen = new Set<number>()
+        for (let i = start; i < to; i++) {
+          const c = cps[i] ?? 0
+          if (c !== SEP) seen.add(c)
+        }
+        for (const c of seen) this.extraList(g.kind, String.fromCodePoint(c)).add(ord)
       }
-      for (const c of seen) this.extraList(g.kind, String.fromCodePoint(c)).add(ord)
-      if (group !== 'title') continue
+      if (!('firstKind' in g)) continue
       const firsts = new Set<number>()
-      for (const p of partStarts) if (p < to) firsts.add(cps[p] ?? 0)
-      for (const c of firsts) this.extraList(PART_FIRST, String.fromCodePoint(c)).add(ord)
+      const ones = new Set<number>()
+      for (const [p, n] of parts) {
+        if (p >= to) continue
+        firsts.add(cps[p] ?? 0)
+        // a whole part: the separator after it is in the key too
+        if (n === 1 && p < start + g.keyMax - 2) ones.add(cps[p] ?? 0)
+      }
+      for (const c of firsts) this.extraList(g.firstKind, String.fromCodePoint(c)).add(ord)
+      for (const c of ones) this.extraList(g.oneKind, String.fromCodePoint(c)).add(ord)
     }
   }
 

@@ -17,11 +17,15 @@ export const TITLE_CHAR = 0x54 // 'T' one character within the title group (titl
 export const AUTHOR_CHAR = 0x41 // 'A' one character within the author group (author_key)
 export const PUBLISHER_CHAR = 0x50 // 'P' one character within the publisher (publisher_key)
 export const PART_FIRST = 0x53 // 'S' first character of a part of the title group
+export const PROPER_FIRST = 0x70 // 'p' first character of the title proper or its reading
+export const TITLE_ONE = 0x45 // 'E' a part of the title group that is this one character
+export const PROPER_ONE = 0x65 // 'e' a title proper or reading that is this one character
+export const SUBJECT_CHAR = 0x4a // 'J' one character within the subject headings (subject_key)
 export const DOCS = 0x44 // 'D' document table
 export const HEADER = 0x48 // 'H' format, segment size, document count
 
 /** Bump when what the index stores changes: an index of another format is rebuilt. */
-const INDEX_LAYOUT = 7
+const INDEX_LAYOUT = 8
 /**
  * The format an index is stamped with: its layout and the normaliser's version (SEARCH_VERSION),
  * so that an index of texts folded another way is rebuilt too.
@@ -40,7 +44,9 @@ export const LAYOUT_PARTS = SEARCH_PARTS.length
 
 /**
  * The field groups of the detailed search: the parts of the layout each key frames, the key's
- * length, and the index's list of the characters within the group.
+ * length, and the index's lists of a one-character word: the characters within the group
+ * (部分一致) and, for the title groups, the first characters of their parts (前方一致) and the
+ * parts that are one character (完全一致).
  */
 export const GROUPS = {
   title: {
@@ -48,12 +54,16 @@ export const GROUPS = {
     to: KEY_GROUPS.title.to,
     keyMax: KEY_GROUPS.title.maxLength,
     kind: TITLE_CHAR,
+    firstKind: PART_FIRST,
+    oneKind: TITLE_ONE,
   },
   titleProper: {
     from: KEY_GROUPS.titleProper.from,
     to: KEY_GROUPS.titleProper.to,
     keyMax: KEY_GROUPS.titleProper.maxLength,
-    kind: TITLE_CHAR, // one-character words of the title proper are not looked up: scanned
+    kind: TITLE_CHAR, // 部分一致 is on the whole title group
+    firstKind: PROPER_FIRST,
+    oneKind: PROPER_ONE,
   },
   author: {
     from: KEY_GROUPS.author.from,
@@ -71,7 +81,7 @@ export const GROUPS = {
     from: KEY_GROUPS.subject.from,
     to: KEY_GROUPS.subject.to,
     keyMax: KEY_GROUPS.subject.maxLength,
-    kind: PUBLISHER_CHAR, // one-character subject words are not looked up: scanned
+    kind: SUBJECT_CHAR,
   },
 } as const
 

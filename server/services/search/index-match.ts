@@ -16,16 +16,7 @@ import { docTableFor, ordLookup, yearBounds } from './doc-table.ts'
 import type { IndexContext } from './index-cache.ts'
 import type { DeltaDoc } from './index-delta.ts'
 import { applyDelta, fieldsMatch, withoutStale } from './index-delta.ts'
-import {
-  BI,
-  GROUPS,
-  LAYOUT_PARTS,
-  NDC,
-  PART_FIRST,
-  UNI,
-  UNKNOWN_LAYOUT,
-  gkey,
-} from './index-format.ts'
+import { BI, GROUPS, LAYOUT_PARTS, NDC, UNI, UNKNOWN_LAYOUT, gkey } from './index-format.ts'
 import {
   EMPTY_LIST,
   decodeList,
@@ -203,12 +194,8 @@ export interface FieldTerm {
   mode: 'contains' | 'prefix' | 'exact'
 }
 
-/**
- * The terms of field words; null if one cannot be placed: a one-character title text in
- * exact mode (one-character words are looked up in the group's character lists, and title
- * prefixes in the parts' first characters).
- */
-function fieldTerms(fields: FieldTerms): FieldTerm[] | null {
+/** The terms of field words. */
+function fieldTerms(fields: FieldTerms): FieldTerm[] {
   const terms: FieldTerm[] = []
   const add = (text: string, group: FieldTerm['group'], mode: FieldTerm['mode']) => {
     if (text !== '') terms.push({ text, chars: cps(text), group, mode })
@@ -221,11 +208,7 @@ function fieldTerms(fields: FieldTerms): FieldTerm[] | null {
   for (const w of fields.author ?? []) add(w, 'author', 'contains')
   for (const w of fields.publisher ?? []) add(w, 'publisher', 'contains')
   for (const w of fields.subject ?? []) add(w, 'subject', 'contains')
-  // one character in the title proper: no list holds the first characters of just its parts
-  const unplaceable = (t: FieldTerm) =>
-    t.chars.length === 1 &&
-    (t.mode === 'exact' || t.group === 'titleProper' || t.group === 'subject')
-  return terms.some(unplaceable) ? null : terms
+  return terms
 }
 
 /**
@@ -267,9 +250,15 @@ export function fieldPlacement(
   }
 }
 
-/** The list kind of a one-character field term: the group's characters, or part starts. */
+/**
+ * The list kind of a one-character field term: the group's characters (部分一致), or for the
+ * title groups the first characters of their parts (前方一致) or their one-character parts
+ * (完全一致).
+ */
 function oneCharKind(t: FieldTerm): number {
-  return t.mode === 'prefix' ? PART_FIRST : GROUPS[t.group].kind
+  const g = GROUPS[t.group]
+  if (t.mode === 'contains' || !('firstKind' in g)) return g.kind
+  return t.mode === 'prefix' ? g.firstKind : g.oneKind
 }
 
 function oneCharList(t: FieldTerm): string {
@@ -295,8 +284,7 @@ export function fieldTermLists(t: FieldTerm, extra: Map<string, Needed>): void {
 
 /**
  * The documents of `docs` (sorted) in which the term lies in its field as a field search would
- * place it (LIKE on the group's key), with the lists fieldTermLists asked for. A one-character
- * term in exact mode cannot be placed: none.
+ * place it (LIKE on the group's key), with the lists fieldTermLists asked for.
  */
 export function placedInField(
   table: DocTable,
@@ -305,9 +293,7 @@ export function placedInField(
   list: (name: string) => PostingList,
 ): Uint32Array {
   if (docs.length === 0) return docs
-  if (t.chars.length === 1) {
-    return t.mode === 'exact' ? new Uint32Array(0) : intersect(docs, list(oneCharList(t)).docs)
-  }
+  if (t.chars.length === 1) return intersect(docs, list(oneCharList(t)).docs)
   const pairs = coveringPairs(t.chars).map(({ name, offset }) => ({ list: list(name), offset }))
   return verifyPhrase(docs, pairs, null, undefined, fieldPlacement(table, t))
 }
@@ -335,8 +321,6 @@ export async function match(
 ): Promise<Matched | null> {
   const words = allWords.filter((w) => w !== '') // '' is in every text, as with LIKE '%%'
   const terms = fieldTerms(fields)
-  // A one-character field word has no positions to place it in a field: scan instead.
-  if (terms === null) return null
   if (f.ndcPrefix !== undefined && !NDC_PREFIX.test(f.ndcPrefix)) {
     throw new RangeError(`NDC prefix must be digits and dots: "${f.ndcPrefix}"`)
   }

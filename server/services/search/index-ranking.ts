@@ -173,13 +173,18 @@ export async function searchIds(
     filterDocs(titled, (o) => table.titleLens[o] === m),
     filterDocs(read, (o) => table.readingLens[o] === m),
   )
+  const S = KEY_SEPARATOR
+  const framed = `${S}${rankText}${S}`
+  const byAuthor = authorExact ? placedInField(table, base, authorExact, list) : null
+  // the text names an author: titles about the author score below the author's works
+  const namesAuthor =
+    byAuthor !== null &&
+    (byAuthor.length > 0 || live.some((d) => d.keys.author_key.includes(framed)))
   const signals: [Uint32Array, number][] = [
-    [exact, RELEVANCE.exactTitle],
-    [starting, RELEVANCE.titlePrefix],
+    [exact, namesAuthor ? RELEVANCE.aboutAuthorExact : RELEVANCE.exactTitle],
+    [starting, namesAuthor ? RELEVANCE.aboutAuthorPrefix : RELEVANCE.titlePrefix],
   ]
-  if (authorExact) {
-    signals.push([placedInField(table, base, authorExact, list), RELEVANCE.authorExact])
-  }
+  if (byAuthor) signals.push([byAuthor, RELEVANCE.authorExact])
   if (known.length) {
     const allIn = (terms: FieldTerm[]) =>
       terms.reduce((docs, t) => placedInField(table, docs, t, list), base)
@@ -212,17 +217,19 @@ export async function searchIds(
     return (MAX - (scoreOf[i] ?? 0) - (table.popularity[o] ?? 0)) * TWO32 + o
   }
   const topIdx = smallest(base.length, offset + limit, keyAt)
-  const S = KEY_SEPARATOR
-  const framed = `${S}${rankText}${S}`
   const deltaScore = (d: DeltaDoc): number => {
     const byReading = m >= 2
     const signal =
-      m > 0 && (d.title === rankText || (byReading && d.reading === rankText))
-        ? RELEVANCE.exactTitle
-        : m > 0 && (d.title.startsWith(rankText) || (byReading && d.reading.startsWith(rankText)))
-          ? RELEVANCE.titlePrefix
-          : m >= 2 && d.keys.author_key.includes(framed)
-            ? RELEVANCE.authorExact
+      namesAuthor && d.keys.author_key.includes(framed)
+        ? RELEVANCE.authorExact
+        : m > 0 && (d.title === rankText || (byReading && d.reading === rankText))
+          ? namesAuthor
+            ? RELEVANCE.aboutAuthorExact
+            : RELEVANCE.exactTitle
+          : m > 0 && (d.title.startsWith(rankText) || (byReading && d.reading.startsWith(rankText)))
+            ? namesAuthor
+              ? RELEVANCE.aboutAuthorPrefix
+              : RELEVANCE.titlePrefix
             : known.length && fieldsMatch({ title: { words: known, mode: 'contains' } }, d.keys)
               ? RELEVANCE.allInTitle
               : known.length && fieldsMatch({ author: known }, d.keys)

@@ -13,6 +13,7 @@ import {
 import type { KeyGroup, SearchFields, SearchableRecord } from '../../db/search-layout.ts'
 import type { RecordRepository } from '../../db/record-repository.ts'
 import { codePointLength, searchParts } from './fold.ts'
+import { looseReading } from './loose-reading.ts'
 
 /** Parts already folded, framed by separators: \u0001title\u0001reading\u0001 … */
 function frame(parts: string[], max: number): string {
@@ -37,6 +38,8 @@ export function searchFields(r: SearchableRecord): SearchFields {
     subject_key: key(parts, 'subject'),
     sort_title: (r.title_reading ? reading : title).slice(0, SORT_KEY_MAX_LENGTH),
     sort_author: (r.author_reading ? authorReading : author).slice(0, SORT_KEY_MAX_LENGTH),
+    reading_key: looseReading(reading) || looseReading(title),
+    author_reading_key: looseReading(authorReading) || looseReading(author),
     search_layout: parts.map(codePointLength).join(','),
     search_version: SEARCH_VERSION,
   }

@@ -17,32 +17,23 @@ import type {
 import { byCount } from '../../db/search-repository.ts'
 import type { RecordHit } from '../../db/record-repository.ts'
 import type { MaterialType } from '../../db/schema.ts'
+import { looseReading } from './loose-reading.ts'
 import type { IndexFacets, SearchEngine, SearchFilters } from './search-engine.ts'
 
 /**
- * Above this many candidates from the index, a search the index cannot answer by itself (a
- * field search, a call-number prefix, a sort other than relevance or newest) is left to the
- * LIKE scan, whose indexed sorts stop early on large result sets.
+ * Above this many records, a sorted page too deep for the index is left to the LIKE scan,
+ * whose indexed sorts stop early on large result sets.
  */
 const CANDIDATE_LIMIT = 5000
 
 /** Sorted pages up to this far in are picked by the index (beyond, SQL sorts the lot). */
 const SORTED_TOP_LIMIT = 5000
 
-/**
- * How the index serves these criteria: its words, field terms (title, author, publisher,
- * subject) and filters, and whether they are the whole search — not when there is a
- * one-character title in exact mode (or in prefix mode on the title
- * proper) or a one-character subject word, which no list of the index places. Then the index
- * still narrows the records down (`candidates`: a one-character exact title is also a title
- * part starting with it, a subject word occurs in search_text) and SQL does the rest.
- */
+/** How the index serves these criteria: its words, field terms and filters. */
 interface IndexPlan {
   words: string[]
   fields: FieldTerms
   filters: SearchFilters
-  whole: boolean
-  candidates: { words: string[]; fields: FieldTerms }
 }
 
 function indexPlan(c: SearchCriteria): IndexPlan {
@@ -56,32 +47,44 @@ function indexPlan(c: SearchCriteria): IndexPlan {
     isbn: c.isbn,
     callNumberPrefix: c.callNumberPrefix || undefined,
   }
-  const oneCharSubject = (c.subject ?? []).some((w) => Array.from(w).length === 1)
   const fields: FieldTerms = {
     title: c.title,
     author: c.author,
     publisher: c.publisher,
-    subject: oneCharSubject ? undefined : c.subject,
+    subject: c.subject,
   }
-  // one character in exact mode, or in prefix mode on the title proper: the index has no list
-  // of it, so it narrows by a title part starting with it and SQL does the rest
-  const oneCharExact =
-    !!c.title &&
-    (c.title.mode === 'exact' || (c.title.mode === 'prefix' && !c.title.subtitles)) &&
-    Array.from(c.title.words.join('')).length === 1
-  return {
-    words: c.words,
-    fields,
-    filters,
-    whole: !oneCharExact && !oneCharSubject,
-    candidates: {
-      words: oneCharSubject ? [...c.words, ...(c.subject ?? [])] : c.words,
-      fields:
-        oneCharExact && c.title
-          ? { ...fields, title: { ...c.title, mode: 'prefix', subtitles: true } }
-          : fields,
-    },
-  }
+  return { words: c.words, fields, filters }
+}
+
+/** A page of a search: its hits and total, and whether they are the fallback's. */
+export interface SearchAnswer {
+  total: number
+  hits: RecordHit[]
+  /**
+   * The words found nothing; these are the records whose readings are near them (when the
+   * words are kana), and the titles or authors they are (「もしかして」).
+   */
+  near?: { suggestions: string[] }
+}
+
+/** 「もしかして」 offers this many titles or authors at most. */
+const SUGGESTIONS = 3
+
+/**
+ * The loose key (loose-reading.ts) a search falls back to when it finds nothing, or '': a
+ * search by free words alone (filters allowed), written in kana, 2+ characters loosened.
+ */
+function nearReadingKey(c: SearchCriteria): string {
+  const fielded =
+    c.title !== undefined ||
+    !!c.author?.length ||
+    !!c.publisher?.length ||
+    !!c.subject?.length ||
+    c.isbn !== undefined ||
+    !!c.callNumberPrefix
+  if (fielded) return ''
+  const key = looseReading(c.words.join(''))
+  return Array.from(key).length >= 2 ? key : ''
 }
 
 export function searchService(deps: {
@@ -92,18 +95,15 @@ export function searchService(deps: {
   const { repository: sql, engine } = deps
 
   /**
-   * The index's candidates for criteria it cannot answer by itself: their ids when few
-   * enough to hand to SQL, null when there are too many (or no index: SQL scans).
+   * The index's records for a page it cannot pick by itself (a sorted page too deep): their
+   * ids when few enough to hand to SQL, null when there are too many (or no index: SQL scans).
    */
   const candidates = async (
     engine: SearchEngine,
     libraryId: number,
-    { filters, candidates: narrowing }: IndexPlan,
+    { words, filters, fields }: IndexPlan,
   ): Promise<number[] | null> => {
-    const set = await engine.matchedSet(libraryId, narrowing.words, {
-      filters,
-      fields: narrowing.fields,
-    })
+    const set = await engine.matchedSet(libraryId, words, { filters, fields })
     return set && set.total <= CANDIDATE_LIMIT ? set.ids() : null
   }
 
@@ -115,12 +115,8 @@ export function searchService(deps: {
   ): Promise<Facets> => {
     if (!engine) return sql.facets(libraryId, criteria, undefined, ndcParent)
     const plan = indexPlan(criteria)
-    if (plan.whole) {
-      const f = await engine.facets(libraryId, plan.words, { ...plan, ndcParent })
-      return f ? indexFacets(libraryId, f) : sql.facets(libraryId, criteria, undefined, ndcParent)
-    }
-    const ids = await candidates(engine, libraryId, plan)
-    return sql.facets(libraryId, criteria, ids ?? undefined, ndcParent)
+    const f = await engine.facets(libraryId, plan.words, { ...plan, ndcParent })
+    return f ? indexFacets(libraryId, f) : sql.facets(libraryId, criteria, undefined, ndcParent)
   }
 
   /** The index's facet counts in the shape of the SQL ones (branches in their order). */
@@ -143,44 +139,58 @@ export function searchService(deps: {
     }
   }
 
+  /** The records matching the criteria, ranked or sorted: one page, and the total. */
+  const matchingPage = async (
+    libraryId: number,
+    criteria: SearchCriteria,
+    sort: SearchSort,
+    page: { offset: number; limit: number },
+  ): Promise<{ total: number; hits: RecordHit[] }> => {
+    if (!engine) return sql.search(libraryId, criteria, sort, page)
+    const { offset, limit } = page
+    const plan = indexPlan(criteria)
+    if (sort === 'relevance' || sort === 'year_desc') {
+      const found = await engine.searchIds(libraryId, plan.words, {
+        offset,
+        limit,
+        filters: plan.filters,
+        fields: plan.fields,
+        rankText: criteria.rankText,
+        newestFirst: sort === 'year_desc',
+      })
+      if (!found) return sql.search(libraryId, criteria, sort, page)
+      return { total: found.total, hits: await sql.hitsByIds(libraryId, found.ids) }
+    }
+    if (offset + limit <= SORTED_TOP_LIMIT) {
+      // 50音 or oldest first: the index knows each record's place in these orders
+      const set = await engine.matchedSet(libraryId, plan.words, plan)
+      if (set) {
+        const ids = set.top(sort, offset + limit)
+        return sql.search(libraryId, criteria, sort, page, { ids, total: set.total })
+      }
+    }
+    const ids = await candidates(engine, libraryId, plan)
+    return sql.search(libraryId, criteria, sort, page, ids ? { ids } : undefined)
+  }
+
   return {
-    /** Matching records, ranked or sorted: one page of hits, and the total for paging. */
+    /**
+     * Matching records, ranked or sorted: one page of hits, and the total for paging. When
+     * free words written in kana find nothing, the records whose title or author reading
+     * starts with them read loosely (ぼちゃん: 坊っちゃん) instead, with `near` saying so.
+     */
     async search(
       libraryId: number,
       criteria: SearchCriteria,
       sort: SearchSort,
       page: { offset: number; limit: number },
-    ): Promise<{ total: number; hits: RecordHit[] }> {
-      if (!engine) return sql.search(libraryId, criteria, sort, page)
-      const { offset, limit } = page
-      const plan = indexPlan(criteria)
-      if (plan.whole && (sort === 'relevance' || sort === 'year_desc')) {
-        const found = await engine.searchIds(libraryId, plan.words, {
-          offset,
-          limit,
-          filters: plan.filters,
-          fields: plan.fields,
-          rankText: criteria.rankText,
-          newestFirst: sort === 'year_desc',
-        })
-        if (!found) return sql.search(libraryId, criteria, sort, page)
-        return { total: found.total, hits: await sql.hitsByIds(libraryId, found.ids) }
-      }
-      if (
-        plan.whole &&
-        sort !== 'relevance' &&
-        sort !== 'year_desc' &&
-        offset + limit <= SORTED_TOP_LIMIT
-      ) {
-        // 50音 or oldest first: the index knows each record's place in these orders
-        const set = await engine.matchedSet(libraryId, plan.words, plan)
-        if (set) {
-          const ids = set.top(sort, offset + limit)
-          return sql.search(libraryId, criteria, sort, page, { ids, total: set.total })
-        }
-      }
-      const ids = await candidates(engine, libraryId, plan)
-      return sql.search(libraryId, criteria, sort, page, ids ? { ids } : undefined)
+    ): Promise<SearchAnswer> {
+      const found = await matchingPage(libraryId, criteria, sort, page)
+      const key = found.total === 0 ? nearReadingKey(criteria) : ''
+      if (key === '') return found
+      const near = await sql.nearReadings(libraryId, criteria, key, page, SUGGESTIONS)
+      if (near.total === 0) return found
+      return { total: near.total, hits: near.hits, near: { suggestions: near.suggestions } }
     },
 
     /**

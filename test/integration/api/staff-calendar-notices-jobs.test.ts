@@ -2,13 +2,15 @@
 // the library or a branch, weekly closed days and hours (read by the loan rules at once),
 // notices posted, changed and withdrawn, jobs listed and run, failed mails listed per library.
 import { expect } from 'chai'
+import { hashPassword } from '../../../server/services/password-service.ts'
+import { FormClient, textOf } from '../../helpers/form-client.ts'
 import { holdFixture } from '../../helpers/hold-fixture.ts'
 import type { FixtureLibrary } from '../../helpers/hold-fixture.ts'
 import { staffClient, staffToken } from '../../helpers/staff-client.ts'
 import type { StaffCall } from '../../helpers/staff-client.ts'
 import { createTestDatabase } from '../../helpers/test-database.ts'
 import type { TestDatabase } from '../../helpers/test-database.ts'
-import { startTestServer } from '../../helpers/test-server.ts'
+import { KEITAI_UA, startTestServer } from '../../helpers/test-server.ts'
 import type { TestServer } from '../../helpers/test-server.ts'
 
 type Json = Record<string, unknown>
@@ -123,6 +125,74 @@ describe('staff API: calendar, notices and jobs', function () {
     ).to.equal(404)
   })
 
+  it('moves the pickup deadline by the pickup branch’s own days; API, PC and keitai show the same', async () => {
+    await callB('PUT', '/calendar/days', {
+      branchId: b.branchIds.east,
+      days: [
+        { day: '2026-11-23', open: true, note: '臨時開館' },
+        { day: '2026-11-25', open: false, note: '蔵書点検' },
+        { day: '2026-11-26', open: false, note: '蔵書点検' },
+      ],
+    })
+    const hold = await callB('POST', '/holds', {
+      patronId: b.patrons.p2,
+      recordId: b.records.popular,
+      pickupBranchId: b.branchIds.east,
+      contact: 'none',
+      channel: 'counter',
+    })
+    expect(hold.status).to.equal(201)
+    const copy = await t.db
+      .selectFrom('copy')
+      .select('barcode')
+      .where('id', '=', b.copies.popular![0]!)
+      .executeTakeFirstOrThrow()
+    const back = await callB('POST', '/checkins', {
+      barcode: copy.barcode,
+      branchId: b.branchIds.east,
+    })
+    expect((back.body as { next: Json }).next).to.include({ action: 'hold_shelf' })
+    // Secured Mon 11-23: Tue 24 (1), Wed 25 and Thu 26 蔵書点検 at 東分館, Fri 27 (2) … Sun 29
+    // (4), Mon 30 closed, Tue 12-01 (5), Wed 02 (6), Thu 03 (7). The library's days: Tue 12-01.
+    const listed = await callB('GET', `/patrons/${b.patrons.p2}/holds`)
+    expect((listed.body as { holds: Json[] }).holds[0]).to.include({
+      status: 'ready',
+      pickupDeadline: '2026-12-03',
+    })
+
+    await t.db
+      .updateTable('patron')
+      .set({ password_hash: await hashPassword('east2026', server.deps.config.passwordPepper) })
+      .where('id', '=', b.patrons.p2!)
+      .execute()
+    const card = (
+      await t.db
+        .selectFrom('patron')
+        .select('card_number')
+        .where('id', '=', b.patrons.p2!)
+        .executeTakeFirstOrThrow()
+    ).card_number
+    const pc = new FormClient(server.baseUrl)
+    const pcLogin = await pc.follow(await pc.get(`/${b.slug}/account/holds`))
+    const pcList = textOf(
+      (await pc.follow(await pc.submit(pcLogin, { card, password: 'east2026' }))).text,
+    )
+    expect(pcList).to.include('受取期限 2026年12月3日(木)')
+    // Beside it, today's state of the pickup branch (open on the library's closed Monday).
+    expect(pcList).to.include('本日は開館日です。')
+    const k = new FormClient(server.baseUrl, {
+      userAgent: KEITAI_UA,
+      cookies: false,
+      charset: 'shift_jis',
+    })
+    const kLogin = await k.follow(await k.get(`/${b.slug}/k/account/holds`))
+    const kList = textOf(
+      (await k.follow(await k.submit(kLogin, { card, password: 'east2026' }))).text,
+    )
+    expect(kList).to.include('12/3(木)迄')
+    expect(kList).to.not.include('本日休館')
+  })
+
   it('changes the weekly closed days and hours; refuses a week without an opening day and bad ranges', async () => {
     const res = await callA('PUT', '/calendar/weekly', {
       closedWeekdays: [4, 1, 1],
@@ -197,7 +267,37 @@ describe('staff API: calendar, notices and jobs', function () {
     expect(names).to.include.members(['hold-approval', 'hold-expiry', 'mail-send', 'session-purge'])
     const run = await callB('POST', '/jobs/session-purge/run')
     expect(run.status).to.equal(200)
+    expect(run.body).to.include({ scope: 'deployment' })
     expect(run.body).to.have.property('report').that.is.an('object')
+    // A job that works library by library answers with the token's library's counts only.
+    const aged = (lib: FixtureLibrary, n: number) =>
+      t.db
+        .insertInto('staff_audit')
+        .values(
+          Array.from({ length: n }, () => ({
+            library_id: lib.library.id,
+            token_id: 1,
+            token_name: 'old',
+            method: 'GET',
+            route: '/api/staff/v1/calendar',
+            status: 200,
+            created_at: '2024-01-01 00:00:00',
+          })),
+        )
+        .execute()
+    await aged(a, 2)
+    await aged(b, 1)
+    const purged = await callB('POST', '/jobs/staff-audit-purge/run')
+    expect(purged.body).to.deep.include({ scope: 'library', report: { auditLines: 1 } })
+    const left = await t.db
+      .selectFrom('staff_audit')
+      .select('library_id')
+      .where('token_name', '=', 'old')
+      .execute()
+    expect(left).to.deep.equal([]) // library A's lines went in the same run
+    expect((await callA('POST', '/jobs/staff-audit-purge/run')).body).to.deep.include({
+      report: { auditLines: 0 },
+    })
     expect((await callB('POST', '/jobs/no-such-job/run')).status).to.equal(404)
     for (const lib of [a, b]) {
       await t.db

@@ -3,11 +3,14 @@
 // refusals (copies left, holds, loans, taken barcodes) and another library's ids → 404.
 import { expect } from 'chai'
 import { load } from 'cheerio'
+import { opacJobRunner } from '../../../server/jobs/opac-jobs.ts'
+import { textOf } from '../../helpers/form-client.ts'
 import { holdFixture } from '../../helpers/hold-fixture.ts'
 import type { FixtureLibrary } from '../../helpers/hold-fixture.ts'
 import { staffClient, staffToken } from '../../helpers/staff-client.ts'
 import type { StaffCall } from '../../helpers/staff-client.ts'
 import { createTestDatabase } from '../../helpers/test-database.ts'
+import type { TestDatabase } from '../../helpers/test-database.ts'
 import { get, startTestServer } from '../../helpers/test-server.ts'
 import type { TestServer } from '../../helpers/test-server.ts'
 
@@ -22,8 +25,10 @@ describe('staff API: catalogue', function () {
   let callA: StaffCall
   let callB: StaffCall
 
+  let t: TestDatabase
+
   before(async () => {
-    const t = await createTestDatabase({ prefix: 'staffcat' })
+    t = await createTestDatabase({ prefix: 'staffcat' })
     a = await holdFixture(t.db, 'A', { patrons: 1 })
     b = await holdFixture(t.db, 'B', { patrons: 2 })
     server = await startTestServer(t.db)
@@ -131,6 +136,44 @@ describe('staff API: catalogue', function () {
     expect((await callB('POST', '/records', input)).status).to.equal(201)
     expect((await callB('POST', '/records', input)).status).to.equal(409)
     expect((await callA('POST', '/records', input)).status).to.equal(201)
+  })
+
+  it('deleting a copy keeps its returned loans: the patron’s, the ranking’s and popularity’s', async () => {
+    const copyId = a.copies.shelf![0]!
+    const barcode = ((await callA('GET', `/copies/${copyId}`)).body as Json).barcode as string
+    expect(
+      (await callA('POST', '/checkouts', { patronId: a.patrons.p1, barcode })).status,
+    ).to.equal(201)
+    await callA('POST', '/checkins', { barcode, branchId: a.branchIds.central })
+    const ranked = async () =>
+      textOf((await get(server.baseUrl, `/${a.slug}/ranking?kind=loans&period=1m`)).text)
+    expect(await ranked()).to.match(/shelf[^]*期間中の貸出 1件/)
+
+    expect((await callA('DELETE', `/copies/${copyId}`)).body).to.deep.equal({ deleted: true })
+    const loans = await t.db
+      .selectFrom('loan')
+      .select(['patron_id', 'copy_id', 'record_id', 'loaned_on', 'returned_at'])
+      .where('library_id', '=', a.library.id)
+      .where('patron_id', '=', a.patrons.p1!)
+      .execute()
+    expect(loans).to.have.length(1)
+    expect(loans[0]).to.include({
+      copy_id: null,
+      record_id: a.records.shelf,
+      loaned_on: '2026-11-23',
+    })
+    expect(loans[0]!.returned_at).to.be.a('string')
+    // The title still ranks with its loan, and its popularity (for 適合順) counts it:
+    // ROUND(100 × ln(1 + 2 × 0 copies + 1 loan)) = 69.
+    expect(await ranked()).to.match(/shelf[^]*期間中の貸出 1件/)
+    const run = await opacJobRunner(server.deps).run('search-popularity')
+    expect(run.ok).to.equal(true)
+    const record = await t.db
+      .selectFrom('record')
+      .select('popularity')
+      .where('id', '=', a.records.shelf!)
+      .executeTakeFirstOrThrow()
+    expect(record.popularity).to.equal(69)
   })
 
   it('answers 404 for another library’s records, copies and branches', async () => {

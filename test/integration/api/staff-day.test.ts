@@ -1,9 +1,10 @@
 // A day at the counter, scripted across both presets over real HTTP, MariaDB and a real SMTP
 // server on loopback: staff register a patron and issue a password (rules B) or clear it for
-// registration on the site (rules A); the patron sets their own password on the site and places
-// an internet hold; the morning job approves it (rules B); a copy is checked in and trapped; the
-// notice is queued and sent; the patron sees 受取り可; staff check the copy out and the hold is
-// fulfilled. Another hold is not collected by its deadline: the expiry job passes its copy on.
+// registration on the site (rules A); the patron sets their own password on the site, registers
+// an e-mail address through the confirmation mail's link and places an internet hold; the
+// morning job approves it (rules B); a copy is checked in and trapped; the notice is queued and
+// sent; the patron sees 受取り可; staff check the copy out and the hold is fulfilled. Another
+// hold is not collected by its deadline: the expiry job passes its copy on.
 import { expect } from 'chai'
 import * as cheerio from 'cheerio'
 import type { Clock } from '../../../server/clock.ts'
@@ -27,7 +28,7 @@ describe('a day at the counter (staff API, site, jobs and mail together)', funct
   after(async () => smtp.close())
 
   for (const preset of ['A', 'B'] as const) {
-    it(`preset ${preset}: register, password, internet hold, approval, trap, notice, 受取り可, checkout; an expired hold passes on`, async () => {
+    it(`preset ${preset}: register, password, e-mail confirmed by its link, internet hold, approval, trap, notice, 受取り可, checkout; an expired hold passes on`, async () => {
       const t = await createTestDatabase({ prefix: `day${preset.toLowerCase()}` })
       const lib = await holdFixture(t.db, preset, { patrons: 3 })
       let now = new Date('2026-11-21T05:00:00Z') // Sat 14:00 in Tokyo, an opening day
@@ -84,14 +85,51 @@ describe('a day at the counter (staff API, site, jobs and mail together)', funct
           )
           expect(textOf(done.text)).to.include('パスワードを登録しました。')
         }
-        // The address was confirmed earlier on the e-mail page (tested with the mail flows).
-        await t.db
-          .updateTable('patron')
-          .set({ email: 'hanako@example.jp' })
+        // 3. The patron registers an e-mail address on the site: the confirmation mail goes
+        //    through the sender job to the SMTP server, and the link in it confirms the address.
+        const browser = new FormClient(server.baseUrl)
+        const portal = await browser.submit(await browser.get(`/${slug}/login`), {
+          card,
+          password: chosen,
+        })
+        expect(portal.status).to.equal(303)
+        const emailPage = await browser.get(`/${slug}/account/email`)
+        expect(emailPage.status).to.equal(200)
+        let requested = await browser.submit(
+          emailPage,
+          preset === 'B'
+            ? { address: 'hanako@example.jp', kind: 'pc' }
+            : { address: 'hanako@example.jp' },
+        )
+        if (preset === 'B') {
+          expect(requested.status).to.equal(200) // 確認 → 送信
+          requested = await browser.submit(requested)
+        }
+        expect(requested.status).to.equal(303)
+        expect(textOf((await browser.follow(requested)).text)).to.include(
+          'まだ手続きは完了していません。',
+        )
+        const confirmFrom = smtp.received.length
+        expect((await staff('POST', '/jobs/mail-send/run')).status).to.equal(200)
+        const confirmation = (await smtp.waitFor(confirmFrom + 1))
+          .slice(confirmFrom)
+          .find((m) => (m.to && 'text' in m.to ? m.to.text : '').includes('hanako@example.jp'))
+        const link =
+          /https?:\/\/\S+\/email\/confirm\/[A-Za-z0-9_-]{22}/.exec(confirmation?.text ?? '')?.[0] ??
+          ''
+        expect(link, 'the confirmation link').to.not.equal('')
+        const opened = await browser.get(link.slice(link.indexOf(`/${slug}/`)))
+        expect(opened.status).to.equal(200)
+        const confirmed = await browser.follow(await browser.submit(opened))
+        expect(textOf(confirmed.text)).to.include('hanako@example.jp に変更しました')
+        const registered = await t.db
+          .selectFrom('patron')
+          .select('email')
           .where('id', '=', patronId)
-          .execute()
+          .executeTakeFirstOrThrow()
+        expect(registered.email).to.equal('hanako@example.jp')
 
-        // 3. The internet hold, placed on the site after logging in.
+        // 4. The internet hold, placed on the site after logging in.
         const start = await site.get(`/${slug}/holds/new?record=${lib.records.book}`)
         const loginForm = await site.follow(start)
         const form = await site.follow(await site.submit(loginForm, { card, password: chosen }))
@@ -115,7 +153,7 @@ describe('a day at the counter (staff API, site, jobs and mail together)', funct
           .executeTakeFirstOrThrow()
         expect(hold.status).to.equal(preset === 'B' ? 'requested' : 'waiting')
 
-        // 4. The morning job: rules B's 依頼中 hold becomes formal on Sunday at 8:30.
+        // 5. The morning job: rules B's 依頼中 hold becomes formal on Sunday at 8:30.
         now = new Date('2026-11-21T23:30:00Z')
         const approval = await staff('POST', '/jobs/hold-approval/run')
         expect(approval.status).to.equal(200)
@@ -123,7 +161,7 @@ describe('a day at the counter (staff API, site, jobs and mail together)', funct
           approved: preset === 'B' ? 1 : 0,
         })
 
-        // 5. The copy comes back and is trapped for the hold; the notice is queued.
+        // 6. The copy comes back and is trapped for the hold; the notice is queued.
         now = new Date('2026-11-22T01:00:00Z') // Sun 10:00
         const copy = (
           await t.db
@@ -141,7 +179,7 @@ describe('a day at the counter (staff API, site, jobs and mail together)', funct
           holdId: hold.id,
         })
 
-        // 6. The mail sender sends it to the SMTP server.
+        // 7. The mail sender sends it to the SMTP server.
         const before = smtp.received.length
         const sent = await staff('POST', '/jobs/mail-send/run')
         expect(sent.status).to.equal(200)
@@ -151,13 +189,13 @@ describe('a day at the counter (staff API, site, jobs and mail together)', funct
         expect(mail.text).to.include('ご予約の資料が用意できました。')
         expect(mail.text).to.include('book')
 
-        // 7. The patron (logged out meanwhile: idle) logs in again and sees 受取り可.
+        // 8. The patron (logged out meanwhile: idle) logs in again and sees 受取り可.
         const relogin = await site.follow(await site.get(`/${slug}/account/holds`))
         const list = await site.follow(await site.submit(relogin, { card, password: chosen }))
         expect(list.status).to.equal(200)
         expect(textOf(list.text)).to.include('受取り可')
 
-        // 8. At the counter the copy is lent to the patron: the hold is fulfilled.
+        // 9. At the counter the copy is lent to the patron: the hold is fulfilled.
         const lent = await staff('POST', '/checkouts', { patronId, barcode: copy })
         expect(lent.status).to.equal(201)
         expect((lent.body as Json).fulfilledHoldId).to.equal(hold.id)
@@ -169,7 +207,7 @@ describe('a day at the counter (staff API, site, jobs and mail together)', funct
         expect(after.status).to.equal('collected')
         expect(textOf((await site.get(`/${slug}/account/holds`)).text)).to.not.include('受取り可')
 
-        // 9. Another hold is not collected: after its deadline the copy passes to the next.
+        // 10. Another hold is not collected: after its deadline the copy passes to the next.
         const place = (patron: string) =>
           staff('POST', '/holds', {
             patronId: lib.patrons[patron],

@@ -60,6 +60,29 @@ describe('job registry', function () {
     expect(lines[0]!.fields).to.include({ job: 'tidy-up' })
   })
 
+  it('logs the counts of a job that works library by library for each library that did something', async () => {
+    const { lines, logger } = memoryLogger()
+    const registry = jobRegistry<null>([
+      {
+        name: 'per-library',
+        description: 'test job',
+        run: async () => ({
+          report: { rows: 3 },
+          byLibrary: { aoba: { rows: 1 }, idle: { rows: 0 }, minato: { rows: 2 } },
+        }),
+      },
+    ])
+    const run = await registry.run('per-library', null, { db: test.db, logger })
+    expect(run).to.deep.include({
+      ok: true,
+      report: { rows: 3 },
+      byLibrary: { aoba: { rows: 1 }, idle: { rows: 0 }, minato: { rows: 2 } },
+    })
+    expect(lines[0]!.msg).to.match(
+      /^job per-library: rows 3 \(aoba: rows 1; minato: rows 2\) \([\d.]+ s\)$/,
+    )
+  })
+
   it('tells a second run of a job under way that it is busy, without running it', async () => {
     const { lines, logger } = memoryLogger()
     const started = gate()
@@ -197,9 +220,19 @@ describe('job registry', function () {
       .execute()
     const jobs = opacJobRunner(deps)
     const run = await jobs.run('session-purge')
-    expect(run.ok && run.report).to.deep.equal({ sessions: 1, throttleRows: 0, searchKeys: 0 })
+    expect(run.ok && run.report).to.deep.equal({
+      sessions: 1,
+      throttleRows: 0,
+      searchKeys: 0,
+      emailChanges: 0,
+    })
     const again = await jobs.run('session-purge')
-    expect(again.ok && again.report).to.deep.equal({ sessions: 0, throttleRows: 0, searchKeys: 0 })
+    expect(again.ok && again.report).to.deep.equal({
+      sessions: 0,
+      throttleRows: 0,
+      searchKeys: 0,
+      emailChanges: 0,
+    })
     const index = await jobs.run('search-index')
     expect(index.ok && index.report).to.deep.equal({ built: 0, compacted: 0 })
     expect(OPAC_JOBS.map((j) => j.name)).to.include.members(['session-purge', 'search-index'])

@@ -64,6 +64,7 @@ async function startApp(options: {
   clock?: Clock
   storeClock?: Clock
   trustProxy?: boolean
+  sessionlessPageViews?: boolean
 }): Promise<TestApp> {
   const config: Config = loadConfig({ NODE_ENV: 'test', ...options.env })
   const clock = options.clock ?? systemClock
@@ -71,7 +72,12 @@ async function startApp(options: {
     ttlSeconds: config.sessionIdleMinutes * 60,
     clock: options.storeClock ?? systemClock,
   })
-  const sessions = sessionMiddleware({ store, config, clock })
+  const sessions = sessionMiddleware({
+    store,
+    config,
+    clock,
+    sessionlessPageViews: options.sessionlessPageViews ?? false,
+  })
   const app = express()
   app.set('trust proxy', options.trustProxy ?? false)
   const routes = express.Router()
@@ -97,6 +103,11 @@ async function startApp(options: {
     }
     res.json(me)
   })
+  const hasSession: RequestHandler = (req, res) => {
+    res.json({ session: (req.session as unknown) !== undefined })
+  }
+  routes.get('/has-session', hasSession)
+  routes.post('/has-session', hasSession)
   routes.get('/flash', (req, res) => {
     req.session.flash = 'こんにちは'
     res.json({ ksid: keitaiSessionToken(req) ?? null })
@@ -227,6 +238,26 @@ describe('session middleware', () => {
     })
     after(async () => {
       await app.close()
+    })
+
+    it('with sessionlessPageViews, runs no session for a page view without a cookie', async () => {
+      const lean = await startApp({ db: t.db, sessionlessPageViews: true })
+      try {
+        const view = await get(lean, '/aoba/has-session')
+        expect(view.json).to.deep.equal({ session: false })
+        expect(view.res.headers.getSetCookie()).to.deep.equal([])
+        // A form sent, a keitai page, a cookie brought back: the session runs as ever.
+        const post = await fetch(`${lean.base}/aoba/has-session`, { method: 'POST' })
+        expect(await post.json()).to.deep.equal({ session: true })
+        expect((await get(lean, '/aoba/k/has-session')).json).to.deep.equal({ session: true })
+        // (The test's login is a GET: it runs on the app without the option.)
+        const cookie = cookiePair((await get(app, '/aoba/login')).res)
+        const back = await get(lean, '/aoba/has-session', { Cookie: cookie })
+        expect(back.json).to.deep.equal({ session: true })
+        expect((await me(lean, '/aoba/me', { Cookie: cookie })).me.patronId).to.equal(42)
+      } finally {
+        await lean.close()
+      }
     })
 
     it('saves nothing and sets no cookie for an anonymous visit', async () => {

@@ -133,7 +133,7 @@ describe('patron accounts', function () {
       const portal = await c.get('/aoba/account')
       const out = await c.submit(portal, {}, '/logout')
       expect(out.status).to.equal(303)
-      expect(out.location).to.equal(`${app.baseUrl}/aoba/`)
+      expect(out.location).to.equal(`${app.baseUrl}/aoba/logout`)
       expect((await c.get('/aoba/account')).status).to.equal(303)
     })
 

@@ -142,8 +142,18 @@ describe('browsing, new arrivals, rankings and feeds', () => {
       'application/opensearchdescription+xml; charset=utf-8',
     )
     expect(desc.text).to.include(`template="${app.baseUrl}/aoba/search?q={searchTerms}`)
+    const sruUrl = cheerio.load(desc.text, { xml: true })('Url[type="application/sru+xml"]')
+    expect(sruUrl.attr('template')).to.equal(
+      `${app.baseUrl}/aoba/sru?operation=searchRetrieve&version=1.2&query=%22{searchTerms}%22&startRecord={startIndex?}&maximumRecords={count?}`,
+    )
     const top = await get(app.baseUrl, '/aoba/')
     expect(cheerio.load(top.text)('link[rel=search]').attr('href')).to.equal('/aoba/opensearch.xml')
+    const $top = cheerio.load(top.text)
+    expect(
+      $top('.data-services a')
+        .map((_i, e) => $top(e).attr('href'))
+        .get(),
+    ).to.deep.equal(['/aoba/sru?operation=explain&version=1.2', '/aoba/oai?verb=Identify'])
 
     const feed = await get(app.baseUrl, `/aoba/search.atom?q=${encodeURIComponent('こころ')}`)
     expect(feed.headers.get('content-type')).to.equal('application/atom+xml; charset=utf-8')

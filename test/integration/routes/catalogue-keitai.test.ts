@@ -91,6 +91,38 @@ describe('keitai channel: catalogue', () => {
     expect(detail.text).to.match(/予約:\d+件/)
   })
 
+  it('shows the records near a kana query that finds nothing, and offers もしかして', async () => {
+    const res = await get(app.baseUrl, `/minato/k/search?q=${sjis('ぼちゃん')}`, keitai)
+    expect(res.status).to.equal(200)
+    expectGoodKeitaiPage(res)
+    expect(res.text).to.include('「ぼちゃん」は見つかりませんでした。読みの近い資料:')
+    const $ = cheerio.load(res.text)
+    const suggestion = $('a')
+      .toArray()
+      .find((a) => $(a).text() === '坊っちゃん' && !$(a).attr('accesskey'))
+    expect(suggestion && $(suggestion).attr('href')).to.equal(
+      `/minato/k/search?q=${sjis('坊っちゃん')}`,
+    )
+    expect($('a[accesskey=1]').text()).to.equal('坊っちゃん')
+    // the same order as the PC pages (an author's reading: many records)
+    const typed = 'なつめそせき'
+    const k = cheerio.load(
+      (await get(app.baseUrl, `/minato/k/search?q=${sjis(typed)}`, keitai)).text,
+    )
+    const pc = cheerio.load(
+      (await get(app.baseUrl, `/minato/search?q=${encodeURIComponent(typed)}`)).text,
+    )
+    const keitaiTitles = k('a')
+      .toArray()
+      .filter((a) => /^[1-8]$/.test(k(a).attr('accesskey') ?? ''))
+      .map((a) => k(a).text())
+    const pcTitles = pc('ol.hits .hit-title a')
+      .toArray()
+      .map((a) => pc(a).text())
+    expect(keitaiTitles.length).to.be.greaterThan(2)
+    expect(pcTitles.slice(0, keitaiTitles.length)).to.deep.equal(keitaiTitles)
+  })
+
   it('shows 濹東綺譚 as valid Shift_JIS with 濹 replaced by 〓', async () => {
     const res = await get(app.baseUrl, `/minato/k/search?q=${sjis('ぼくとうきだん')}`, keitai)
     expectGoodKeitaiPage(res)

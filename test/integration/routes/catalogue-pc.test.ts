@@ -63,8 +63,8 @@ describe('PC channel: catalogue', () => {
           .map((a) => $(a).text()),
       ).to.include(branch)
     }
-    expect($('.keitai-url').text()).to.equal(`${app.baseUrl}/minato/k/`)
-    const qr = await get(app.baseUrl, $('img.qr').attr('src')!)
+    expect($('figure.qr-code figcaption a').last().text()).to.equal(`${app.baseUrl}/minato/k/`)
+    const qr = await get(app.baseUrl, $('img.qr').last().attr('src')!)
     expect(qr.status).to.equal(200)
     expect(qr.headers.get('content-type')).to.match(/^image\/svg\+xml/)
     expect(qr.text).to.match(/^<svg/)
@@ -108,7 +108,7 @@ describe('PC channel: catalogue', () => {
     const $ = cheerio.load(res.text)
     expect($('ol.hits').attr('start')).to.equal('11')
     expect($('ol.hits > li').length).to.equal(10)
-    expect($('a[rel=prev]').attr('href')).to.equal(`/aoba/search?q=${q('宮本百合子')}&page=1`)
+    expect($('a[rel=prev]').attr('href')).to.equal(`/aoba/search?q=${q('宮本百合子')}`)
     await expectGoodPcPage(res.text)
   })
 
@@ -118,6 +118,24 @@ describe('PC channel: catalogue', () => {
     expect(res.text).to.include('「zzzzqqqq」に一致する資料は見つかりませんでした。')
     expect(cheerio.load(res.text)('.notice a').text()).to.equal('詳細検索')
     await expectGoodPcPage(res.text)
+  })
+
+  it('shows the records near a kana query that finds nothing, and offers もしかして', async () => {
+    const res = await get(app.baseUrl, `/minato/search?q=${q('ぼちゃん')}`)
+    expect(res.status).to.equal(200)
+    await expectGoodPcPage(res.text)
+    const $ = cheerio.load(res.text)
+    expect($('.notice').text()).to.include(
+      '「ぼちゃん」に一致する資料は見つかりませんでした。読みの近い資料を表示しています。',
+    )
+    const suggestion = $('.notice a').first()
+    expect(suggestion.text()).to.equal('坊っちゃん')
+    expect(suggestion.attr('href')).to.equal(`/minato/search?q=${q('坊っちゃん')}`)
+    expect($('ol.hits .hit-title a').first().text()).to.equal('坊っちゃん')
+    expect($('.facets-panel').length).to.equal(0)
+    // a query that finds something offers nothing
+    const found = await get(app.baseUrl, `/minato/search?q=${q('ぼっちゃん')}`)
+    expect(found.text).to.not.include('もしかして')
   })
 
   it('shows a record with its fields, copies, statuses and hold count', async () => {

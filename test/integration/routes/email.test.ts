@@ -10,16 +10,13 @@ import type { Clock } from '../../../server/clock.ts'
 import { calendarRepository } from '../../../server/db/calendar-repository.ts'
 import { holdRepository } from '../../../server/db/hold-repository.ts'
 import { mailRepository } from '../../../server/db/mail-repository.ts'
-import { throttleRepository } from '../../../server/db/throttle-repository.ts'
-import { mailComposer } from '../../../server/mail/mail-bodies.ts'
 import { mailTransport, outboxSender } from '../../../server/mail/mail-sender.ts'
 import { holdService, newRequestKey } from '../../../server/services/hold-service.ts'
 import { resolveSettings } from '../../../server/services/library-settings.ts'
-import { mailVerificationService } from '../../../server/services/mail-verification-service.ts'
-import { throttleService } from '../../../server/services/throttle-service.ts'
 import { FormClient, textOf } from '../../helpers/form-client.ts'
 import type { Page } from '../../helpers/form-client.ts'
 import { holdFixture } from '../../helpers/hold-fixture.ts'
+import { testMailService } from '../../helpers/mail-service.ts'
 import { expectGoodKeitaiPage, expectGoodPcPage } from '../../helpers/html-assertions.ts'
 import { startSmtpSink } from '../../helpers/smtp-sink.ts'
 import type { SmtpSink } from '../../helpers/smtp-sink.ts'
@@ -352,25 +349,7 @@ describe('e-mail registration and mail', function () {
       library: { id: 0, slug: 'x', name: 'テスト市立図書館', phone: '' },
       settings: { ...resolveSettings('A', '{}'), mailFrom: 'opac@test.example.jp' },
     }
-    const service = () =>
-      mailVerificationService({
-        mails: mailRepository(d.db),
-        throttle: throttleService(
-          throttleRepository(d.db),
-          {
-            loginMaxFailures: 5,
-            loginWindowMinutes: 15,
-            loginLockMinutes: 15,
-            addressMaxFailures: 30,
-          },
-          clock,
-        ),
-        composer: mailComposer({ cache: false }),
-        clock,
-        confirmUrl: (slug, token) => `http://127.0.0.1/${slug}/email/confirm/${token}`,
-        tokenHours: 24,
-        messageId: () => `<${newRequestKey()}@test.example.jp>`,
-      })
+    const service = () => testMailService(d.db, clock, () => `<${newRequestKey()}@test.example.jp>`)
     const sender = (url: string) =>
       outboxSender({
         mails: mailRepository(d.db),

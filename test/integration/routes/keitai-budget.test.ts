@@ -258,6 +258,9 @@ describe('keitai byte budget on the worst pages of every keitai view', function 
     await measure(`${base}/browse/913`)
     await measure(`${base}/new`)
     await measure(`${base}/ranking`)
+    await measure(`${base}/accessibility`)
+    // Where a logout lands, while still logged in (it says so, beside the ログアウト button).
+    await measure(`${base}/logout`)
     // An error page within the budget too (its own status).
     await measure(`${base}/records/4294967295`, 404)
     expect(failures).to.deep.equal([])

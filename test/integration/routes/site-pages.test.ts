@@ -8,7 +8,12 @@ import { KEITAI_UA, startTestServer } from '../../helpers/test-server.ts'
 import type { TestServer } from '../../helpers/test-server.ts'
 import { FormClient, textOf } from '../../helpers/form-client.ts'
 import { expectGoodKeitaiPage, expectGoodPcPage } from '../../helpers/html-assertions.ts'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import QRCode from 'qrcode'
 import { ACTIVE_HOLD_STATUSES } from '../../../server/db/schema.ts'
+import { VIEWS_DIR } from '../../../server/render/views.ts'
+import type { AccessibilityResults } from '../../../server/routes/library-info-routes.ts'
 
 describe('site pages a first visit relies on', function () {
   this.timeout(120_000)
@@ -265,5 +270,215 @@ describe('site pages a first visit relies on', function () {
       expect(keys.length, path).to.be.greaterThan(1)
       expect(keys, path).to.deep.equal([...keys].sort((x, y) => x - y))
     }
+  })
+  it('says on / what the site is, with a line per library: branches, today and the 問合せ先', async () => {
+    const page = await pc().get('/')
+    await expectGoodPcPage(page.text)
+    const $ = cheerio.load(page.text)
+    expect(textOf(page.text)).to.include('予約や貸出の延長')
+    const libraries = await t.db
+      .selectFrom('library')
+      .select(['id', 'slug', 'name', 'phone'])
+      .orderBy('sort_order')
+      .orderBy('id')
+      .execute()
+    const items = $('ul.libraries > li').toArray()
+    expect(items).to.have.length(libraries.length)
+    for (const [i, l] of libraries.entries()) {
+      const li = $(items[i])
+      const branches = await t.db
+        .selectFrom('branch')
+        .select('name')
+        .where('library_id', '=', l.id)
+        .orderBy('sort_order')
+        .orderBy('id')
+        .execute()
+      expect(li.find('a').first().attr('href')).to.equal(`/${l.slug}/`)
+      expect(li.text()).to.include(
+        `${l.name}：${branches.length}館（${branches.map((b) => b.name).join('・')}）`,
+      )
+      expect(li.text()).to.match(/本日は(開館日です|休館日です（次の開館日は)/)
+      expect(li.find('a[href^="tel:"]').attr('href')).to.equal(`tel:${l.phone.replace(/\D/g, '')}`)
+    }
+    const k = await keitai().get('/k/')
+    expectGoodKeitaiPage(k)
+    expect(k.text).to.match(/本日(開館|休館) 電話0465-00-0000/)
+  })
+
+  it('offers the smartphone address’s QR code and, separately, the keitai address’s', async () => {
+    const top = await pc().get('/minato/')
+    const $ = cheerio.load(top.text)
+    const figures = $('figure.qr-code').toArray()
+    expect(figures.map((f) => $(f).find('figcaption').text())).to.satisfy(
+      (captions: string[]) =>
+        captions[0]!.startsWith('スマートフォン QRコード') && captions[1]!.startsWith('携帯電話'),
+    )
+    const expected = [`${app.baseUrl}/minato/`, `${app.baseUrl}/minato/k/`]
+    for (const [i, f] of figures.entries()) {
+      expect($(f).find('figcaption a').text()).to.equal(expected[i])
+      const svg = await pc().get($(f).find('img').attr('src')!)
+      expect(svg.status).to.equal(200)
+      // The image encodes exactly that address (same encoder, same options).
+      const want = await QRCode.toString(expected[i]!, {
+        type: 'svg',
+        margin: 2,
+        errorCorrectionLevel: 'M',
+      })
+      expect(svg.bytes.toString('utf8')).to.equal(want)
+    }
+  })
+
+  it('publishes an アクセシビリティ方針 per library: the target, and the tests’ date and results', async () => {
+    const page = await pc().get('/aoba/')
+    const link = cheerio.load(page.text)('footer a:contains("アクセシビリティ方針")').attr('href')
+    expect(link).to.equal('/aoba/accessibility')
+    const policy = await pc().get(link!)
+    await expectGoodPcPage(policy.text)
+    const text = textOf(policy.text)
+    expect(text).to.include('JIS X 8341-3:2016')
+    expect(text).to.include('適合レベルAAに準拠')
+    expect(text).to.include('あおば市立図書館')
+    const file = join(VIEWS_DIR, 'accessibility-results.json')
+    const $ = cheerio.load(policy.text)
+    if (existsSync(file)) {
+      const results = JSON.parse(readFileSync(file, 'utf8')) as AccessibilityResults
+      const [y, m, d] = results.testedOn.split('-').map(Number)
+      expect(text).to.include(`試験日：${y}年${m}月${d}日`)
+      const rows = $('table.a11y-results tbody tr').toArray()
+      expect(rows.map((r) => $(r).find('th').text())).to.deep.equal(
+        results.pages.map((p) => p.name),
+      )
+    } else {
+      expect(text).to.include('試験の結果はまだ公開していません')
+    }
+    const k = await keitai().get('/minato/k/accessibility')
+    expectGoodKeitaiPage(k)
+    expect(k.text).to.include('JIS X 8341-3:2016')
+    expect(
+      cheerio
+        .load((await keitai().get('/minato/k/')).text)('a:contains("アクセシビリティ方針")')
+        .attr('href'),
+    ).to.equal('/minato/k/accessibility')
+  })
+
+  it('says ログアウトしました after a logout, and no page seen while logged in may be cached', async () => {
+    const c = pc()
+    const portal = await login(c, 'aoba', '1101900001', 'aoba1234')
+    const search = await c.get('/aoba/search?q=%E3%81%93%E3%81%93%E3%82%8D')
+    expect(search.headers.get('cache-control')).to.match(/no-store/)
+    const record = await c.get('/aoba/records/548')
+    expect(record.headers.get('cache-control')).to.match(/no-store/)
+    const anonymous = await pc().get('/aoba/records/548')
+    expect(anonymous.headers.get('cache-control') ?? '').to.not.match(/no-store/)
+    const out = await c.submit(portal, {}, '/logout')
+    expect(new URL(out.location!, app.baseUrl).pathname).to.equal('/aoba/logout')
+    const done = await c.follow(out)
+    await expectGoodPcPage(done.text)
+    expect(cheerio.load(done.text)('h1').text()).to.equal('ログアウトしました')
+    expect(cheerio.load(done.text)('header form.logout')).to.have.length(0)
+    expect((await c.get('/aoba/account')).status).to.be.oneOf([302, 303])
+
+    const k = keitai()
+    const kPortal = await login(k, 'minato', '2201900001', 'minato123')
+    const kOut = await k.submit(kPortal, {}, '/logout')
+    expect(new URL(kOut.location!, app.baseUrl).pathname).to.equal('/minato/k/logout')
+    const kDone = await k.follow(kOut)
+    expectGoodKeitaiPage(kDone)
+    expect(kDone.text).to.include('ログアウトしました')
+  })
+
+  it('uses one pager with 最初へ and 最後へ on search results and 新着資料', async () => {
+    const search = await pc().get('/aoba/search?q=%E5%B0%8F%E8%AA%AC&page=3')
+    const $ = cheerio.load(search.text)
+    const labels = $('nav.pagination a')
+      .toArray()
+      .map((a) => $(a).text())
+    expect(labels[0]).to.equal('最初へ')
+    expect(labels.at(-1)).to.match(/^最後へ（\d+）$/)
+    expect($('nav.pagination [aria-current=page]').text()).to.equal('3')
+    const lastPage = Number(/（(\d+)）/.exec(labels.at(-1)!)![1])
+    const last = await pc().get($('nav.pagination a').last().attr('href')!)
+    expect(cheerio.load(last.text)('nav.pagination [aria-current=page]').text()).to.equal(
+      String(lastPage),
+    )
+    expect(cheerio.load(last.text)('nav.pagination a:contains("次へ")')).to.have.length(0)
+    const arrivals = await pc().get('/aoba/new?page=2')
+    expect(arrivals.status).to.equal(200)
+    const a = cheerio.load(arrivals.text)
+    expect(a('nav.pagination a').first().text()).to.equal('最初へ')
+    expect(a('nav.pagination a').first().attr('href')).to.equal('/aoba/new')
+  })
+
+  it('writes 今日が返却日です on a loan due today, and offers a search on a 404 page', async () => {
+    const patron = await t.db
+      .selectFrom('patron')
+      .select('id')
+      .where('card_number', '=', '1101900001')
+      .executeTakeFirstOrThrow()
+    const loan = await t.db
+      .selectFrom('loan')
+      .select(['id', 'due_on'])
+      .where('patron_id', '=', patron.id)
+      .where('returned_at', 'is', null)
+      .orderBy('id')
+      .executeTakeFirstOrThrow()
+    await t.db.updateTable('loan').set({ due_on: '2026-11-23' }).where('id', '=', loan.id).execute()
+    try {
+      const c = pc()
+      await login(c, 'aoba', '1101900001', 'aoba1234')
+      const loans = await c.get('/aoba/account/loans')
+      const $ = cheerio.load(loans.text)
+      const dueToday = await t.db
+        .selectFrom('loan')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .where('patron_id', '=', patron.id)
+        .where('returned_at', 'is', null)
+        .where('due_on', '=', '2026-11-23')
+        .executeTakeFirstOrThrow()
+      expect($('.due-today').length).to.equal(Number(dueToday.n)).and.be.greaterThan(0)
+      for (const el of $('.due-today').toArray()) expect($(el).text()).to.equal('今日が返却日です')
+    } finally {
+      await t.db
+        .updateTable('loan')
+        .set({ due_on: loan.due_on })
+        .where('id', '=', loan.id)
+        .execute()
+    }
+    const missing = await pc().get('/aoba/records/999999999')
+    expect(missing.status).to.equal(404)
+    expect(cheerio.load(missing.text)('main form[role=search] input[name=q]')).to.have.length(1)
+  })
+
+  it('lets keitai 絞り込む reach every decade the results have', async () => {
+    const q = '%8F%AC%90%E0' // 小説 in Shift_JIS
+    const refine = await keitai().get(`/aoba/k/search?q=${q}&refine=1`)
+    expectGoodKeitaiPage(refine)
+    const pcPage = await pc().get('/aoba/search?q=%E5%B0%8F%E8%AA%AC')
+    const $ = cheerio.load(pcPage.text)
+    const decades = $('a[href*="from="]')
+      .toArray()
+      .map((a) => new URL($(a).attr('href')!, app.baseUrl).searchParams.get('from'))
+    const kDecades = cheerio
+      .load(refine.text)('a[href*="from="]')
+      .toArray()
+      .map((a) => new URL(cheerio.load(a)('a').attr('href')!, app.baseUrl).searchParams.get('from'))
+    expect(decades.length).to.be.greaterThan(5)
+    expect(new Set(kDecades)).to.deep.equal(new Set(decades))
+  })
+  it('marks the chosen ranking kind and period with aria-current, as a choice not content', async () => {
+    const page = await pc().get('/aoba/ranking?kind=holds&period=1y')
+    await expectGoodPcPage(page.text)
+    const $ = cheerio.load(page.text)
+    const nav = $('nav[aria-label="ランキングの種類と期間"]')
+    const current = nav
+      .find('[aria-current]')
+      .toArray()
+      .map((el) => $(el).text())
+    expect(current).to.have.length(2)
+    expect(current[0]).to.include('予約ランキング')
+    expect(current[1]).to.equal('最近1年')
+    expect(nav.find('a:contains("ベストリーダー")').attr('href')).to.include('kind=loans')
+    // Not a link to itself: the chosen one is text.
+    expect(nav.find('a[aria-current]')).to.have.length(0)
   })
 })

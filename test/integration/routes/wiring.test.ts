@@ -56,6 +56,25 @@ export function routesOf(app: Express): RouteInfo[] {
   return [...found.values()]
 }
 
+/** A checksum of every row's columns but one (CHECKSUM TABLE takes them all). */
+async function checksumWithout(t: TestDatabase, table: string, skipped: string) {
+  const columns = await t.db
+    .selectFrom('information_schema.COLUMNS' as 'patron')
+    .select(sql<string>`COLUMN_NAME`.as('name'))
+    .where(sql<boolean>`TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table}`)
+    .orderBy(sql`ORDINAL_POSITION`)
+    .execute()
+  const kept = columns.map((c) => c.name).filter((name) => name !== skipped)
+  if (kept.length === columns.length) throw new Error(`${table} has no column ${skipped}`)
+  const row = sql.join(
+    kept.map((name) => sql`IFNULL(HEX(${sql.ref(name)}), 'N')`),
+    sql`, '|', `,
+  )
+  return sql<{
+    Checksum: string | number | null
+  }>`SELECT BIT_XOR(CRC32(CONCAT(${row}))) AS Checksum FROM ${sql.table(table)}`.execute(t.db)
+}
+
 /** Mutable tables a POST may change (the catalogue and the search index are left out). */
 const TABLES = [
   'library',
@@ -74,12 +93,21 @@ const TABLES = [
   'calendar_day',
 ] as const
 
+/**
+ * Columns that change without changing anything a patron has: lock_serial is raised by every
+ * patron lock (a write, so that Galera nodes see the lock; sql/0121), refusals included.
+ */
+const LOCK_COLUMNS: Partial<Record<(typeof TABLES)[number], string>> = { patron: 'lock_serial' }
+
 async function snapshot(t: TestDatabase): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   for (const table of TABLES) {
-    const { rows } = await sql<{ Checksum: string | number | null }>`CHECKSUM TABLE ${sql.table(
-      table,
-    )}`.execute(t.db)
+    const skipped = LOCK_COLUMNS[table]
+    const { rows } = skipped
+      ? await checksumWithout(t, table, skipped)
+      : await sql<{ Checksum: string | number | null }>`CHECKSUM TABLE ${sql.table(table)}`.execute(
+          t.db,
+        )
     const count = await t.db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<number>().as('n'))

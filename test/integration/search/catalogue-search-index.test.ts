@@ -111,6 +111,45 @@ describe('catalogue search through the index, against SQL alone', function () {
     }
   })
 
+  it('ranks an author’s works above books titled with the author’s name, edited ones too', async () => {
+    const words = foldWords('芥川竜之介')
+    const criteria = { words, rankText: words.join('') }
+    const page = { offset: 0, limit: 30 }
+    const byAuthor = (hit: { author: string }) => fold(hit.author) === words.join('')
+    const about = rows.find((r) => r.title === '芥川竜之介')
+    expect(about, 'a book titled 芥川竜之介 in the demo catalogue').to.not.equal(undefined)
+    const check = async () => {
+      const result = await indexed.search(libraryId, criteria, 'relevance', page)
+      expect(result).to.deep.equal(await scanning.search(libraryId, criteria, 'relevance', page))
+      expect(result.hits.slice(0, 3).every(byAuthor), 'the first three by the author').to.equal(
+        true,
+      )
+      expect(result.hits[0]?.id).to.not.equal(about?.id)
+      return result
+    }
+    await check()
+    // an edited record (matched from its row, not the index) is ranked alike
+    const other = rows.find((r) => r.title === '濹東綺譚')
+    if (!other) throw new Error('no 濹東綺譚')
+    const edit = { title: '芥川竜之介の生涯', title_reading: '' }
+    expect(await records.update(libraryId, other.id, edit, searchFields)).to.equal(true)
+    try {
+      const result = await check()
+      expect(result.hits.map((h) => h.id).slice(0, 3)).to.not.include(other.id)
+    } finally {
+      const { title, title_reading } = other
+      await records.update(libraryId, other.id, { title, title_reading }, searchFields)
+    }
+    // a title that names no author still opens with the exact title
+    const title = foldWords('羅生門')
+    const ranked = await indexed.search(
+      libraryId,
+      { words: title, rankText: title.join('') },
+      'relevance',
+      { offset: 0, limit: 1 },
+    )
+    expect(ranked.hits[0]?.title).to.equal('羅生門')
+  })
   it('gives the same totals, pages and facets as SQL for 400 random searches', async () => {
     let seed = 11
     const rnd = () => {

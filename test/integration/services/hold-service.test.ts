@@ -232,6 +232,53 @@ describe('hold service', function () {
       expect((await rows(b))[0]!.pickup_deadline).to.equal('2027-01-10')
     })
 
+    it('rules B: the 7 opening days are the pickup branch’s, its own closed days left out', async () => {
+      clock.set('2026-11-19T10:00:00')
+      const b = await holdFixture(t.db, 'B')
+      await calendarRepository(t.db).setDays(b.library.id, b.branchIds.east, [
+        { day: '2026-11-24', open: false, note: '蔵書点検' },
+        { day: '2026-11-25', open: false, note: '蔵書点検' },
+      ])
+      const east = await placedId(
+        place(b, 'p1', [choice(b, 'popular', { pickupBranchId: b.branchIds.east })], {
+          channel: 'counter',
+        }),
+      )
+      const central = await placedId(place(b, 'p2', [choice(b, 'book')], { channel: 'counter' }))
+      clock.set('2026-11-20T11:00:00')
+      await holds.copyReturned(b, b.copies.popular![0]!, b.branchIds.east)
+      await holds.copyReturned(b, b.copies.book![0]!, b.branchIds.central)
+      const deadlines = new Map((await rows(b)).map((h) => [h.id, h.pickup_deadline]))
+      // East: Sat 21 (1), Sun 22 (2), Mon closed, Tue 24 and Wed 25 蔵書点検, Thu 26 (3) …
+      // Sun 29 (6), Mon 30 closed, Tue 12-01 (7). Central keeps the library's Sat 11-28.
+      expect(deadlines.get(east)).to.equal('2026-12-01')
+      expect(deadlines.get(central)).to.equal('2026-11-28')
+    })
+
+    it('rules A: a deadline on the pickup branch’s closed day moves; its special opening counts', async () => {
+      clock.set('2026-11-19T10:00:00')
+      const a = await holdFixture(t.db, 'A', { popularCopies: 2 })
+      await calendarRepository(t.db).setDays(a.library.id, a.branchIds.west, [
+        { day: '2026-11-28', open: false, note: '館内整理' },
+        { day: '2026-12-07', open: true, note: '臨時開館' },
+      ])
+      const west = (patron: string) =>
+        placedId(
+          place(a, patron, [choice(a, 'popular', { pickupBranchId: a.branchIds.west })], {
+            channel: 'counter',
+          }),
+        )
+      const first = await west('p1')
+      const second = await west('p2')
+      clock.set('2026-11-20T11:00:00') // 8 days → Sat 11-28, the west branch is closed → Sun 29
+      await holds.copyReturned(a, a.copies.popular![0]!, a.branchIds.west)
+      clock.set('2026-11-29T11:00:00') // 8 days → Mon 12-07, closed but the west branch opens
+      await holds.copyReturned(a, a.copies.popular![1]!, a.branchIds.west)
+      const deadlines = new Map((await rows(a)).map((h) => [h.id, h.pickup_deadline]))
+      expect(deadlines.get(first)).to.equal('2026-11-29')
+      expect(deadlines.get(second)).to.equal('2026-12-07')
+    })
+
     it('traps copies on the shelf for formal holds only, and the job run twice does nothing more', async () => {
       clock.set('2026-11-21T14:00:00')
       const b = await holdFixture(t.db, 'B')

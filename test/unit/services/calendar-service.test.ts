@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import {
   MAX_CLOSED_RUN_DAYS,
   addDays,
+  branchCalendarSource,
   compareDays,
   dayFromNumber,
   dayNumber,
@@ -286,6 +287,59 @@ describe('calendar-service', () => {
           '2026-11-24',
         ),
       ).to.equal('2026-12-08')
+    })
+  })
+
+  describe('branchCalendarSource', () => {
+    // Two branches with days of their own (ids 7 and 8) and one without (9).
+    const asked: { from: string; to: string }[] = []
+    const source = branchCalendarSource({
+      async exceptions(libraryId, from, to) {
+        asked.push({ from, to })
+        return libraryId === 1 ? NEW_YEAR_CLOSED.map((day) => ({ day, is_open: 0 })) : []
+      },
+      async branchExceptions(libraryId) {
+        if (libraryId !== 1) return []
+        return [
+          { branch_id: 7, day: '2026-11-24', is_open: 0 },
+          { branch_id: 7, day: '2026-12-28', is_open: 1 },
+          { branch_id: 8, day: '2026-12-30', is_open: 1 },
+          // Branch 8's own closure: the library and branch 7 stay open that day.
+          { branch_id: 8, day: '2026-11-25', is_open: 0 },
+        ]
+      },
+    })
+
+    it('gives each branch the library’s days with its own on top', async () => {
+      const cal = await source(1, { closedWeekdays: [1] }, '2026-11-23')
+      expect(asked.at(-1)).to.deep.equal({ from: '2026-10-23', to: '2027-12-28' })
+      // The library: closed Mondays and the New Year, open Tuesdays.
+      expect(cal.library.isOpen('2026-11-24')).to.equal(true)
+      expect(cal.library.isOpen('2026-12-28')).to.equal(false)
+      expect(cal.library.isOpen('2026-12-30')).to.equal(false)
+      // Branch 7: closed Tue 11-24, opens Mon 12-28; the New Year stays closed.
+      expect(cal.branch(7).isOpen('2026-11-24')).to.equal(false)
+      expect(cal.branch(7).isOpen('2026-11-25')).to.equal(true)
+      expect(cal.branch(7).isOpen('2026-12-28')).to.equal(true)
+      expect(cal.branch(7).isOpen('2026-12-30')).to.equal(false)
+      expect(cal.branch(7).nextOpeningDay('2026-11-23')).to.equal('2026-11-25')
+      // Branch 8: opens 12-30 in the New Year closure; its 11-25 closure is its own.
+      expect(cal.branch(8).isOpen('2026-12-30')).to.equal(true)
+      expect(cal.branch(8).isOpen('2026-11-24')).to.equal(true)
+      expect(cal.branch(8).isOpen('2026-11-25')).to.equal(false)
+      expect(cal.library.isOpen('2026-11-25')).to.equal(true)
+      // A branch without days of its own follows the library.
+      expect(cal.branch(9).isOpen('2026-12-28')).to.equal(false)
+      expect(cal.branch(9).nextOpeningDay('2026-12-28')).to.equal('2027-01-05')
+      // The same branch asked twice answers the same.
+      expect(cal.branch(7).addOpeningDays('2026-11-20', 7)).to.equal('2026-11-29')
+      expect(cal.branch(7).addOpeningDays('2026-11-20', 7)).to.equal('2026-11-29')
+    })
+
+    it('reads another library’s days only for that library', async () => {
+      const cal = await source(2, { closedWeekdays: [] }, '2026-12-30')
+      expect(cal.library.isOpen('2026-12-30')).to.equal(true)
+      expect(cal.branch(7).isOpen('2026-11-24')).to.equal(true)
     })
   })
 })

@@ -3,27 +3,15 @@
 import { expect } from 'chai'
 import type { RecordRepository } from '../../../server/db/record-repository.ts'
 import { searchErrorMessages } from '../../../server/render/search-words.ts'
-import { catalogueService, searchCriteria } from '../../../server/services/catalogue-service.ts'
+import {
+  catalogueService,
+  emptySearchRequest,
+  searchCriteria,
+} from '../../../server/services/catalogue-service.ts'
 import type { SearchRequest } from '../../../server/services/catalogue-service.ts'
 import type { SearchService } from '../../../server/services/search/search-service.ts'
 
-const BLANK: SearchRequest = {
-  q: '',
-  title: '',
-  titleMode: 'contains',
-  author: '',
-  publisher: '',
-  subject: '',
-  isbn: '',
-  from: '',
-  to: '',
-  type: [],
-  branch: '',
-  ndc: '',
-  call: '',
-  avail: false,
-  sort: 'relevance',
-}
+const BLANK: SearchRequest = emptySearchRequest()
 const BRANCHES = [{ id: 7, code: 'east' }]
 
 describe('catalogue service', () => {

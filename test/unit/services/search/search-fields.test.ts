@@ -8,7 +8,7 @@ import { fold } from '../../../../server/services/search/fold.ts'
 import { searchFields } from '../../../../server/services/search/search-fields.ts'
 import { FOLD_SAMPLE } from './fold-sample.ts'
 
-const KNOWN = { version: 7, fingerprint: 'd38bfb0589ce5b90' }
+const KNOWN = { version: 8, fingerprint: 'd38bfb0589ce5b90' }
 
 describe('search fields', () => {
   it('has a SEARCH_VERSION that matches the current fold()', () => {
@@ -41,6 +41,29 @@ describe('search fields', () => {
     )
     expect(f.subject_key).to.equal(`${KEY_SEPARATOR}小説日本文学${KEY_SEPARATOR}`)
     expect(f.sort_author).to.equal('なつめそうせき')
+    expect(f.reading_key).to.equal('こころ')
+    expect(f.author_reading_key).to.equal('なつめそせき')
     expect(f.search_version).to.equal(SEARCH_VERSION)
+  })
+
+  it('keeps loose reading keys from a reading, or from a title or author written in kana', () => {
+    const f = (title: string, title_reading: string, author: string, author_reading: string) =>
+      searchFields({
+        title,
+        title_reading,
+        subtitle: '',
+        series_title: '',
+        author,
+        author_reading,
+        publisher: '',
+        subjects: '',
+      })
+    const kanji = f('坊っちゃん', 'ボッチャン', '夏目漱石', '')
+    expect([kanji.reading_key, kanji.author_reading_key]).to.deep.equal(['ぼちやん', ''])
+    const kana = f('ごんぎつね', '', 'にいみなんきち', '')
+    expect([kana.reading_key, kana.author_reading_key]).to.deep.equal([
+      'ごんぎつね',
+      'にみなんきち',
+    ])
   })
 })

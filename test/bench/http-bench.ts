@@ -1,0 +1,334 @@
+// npm run bench:http [-- --records N] [--connections N] [--seconds N] [--fresh] [--profile DIR]
+//                    [--pages detail,search] [--show-sql]
+//
+// The app's own cost per request, through HTTP. A catalogue of N records (default 100,000,
+// generated like the search bench's, from the demo catalogue's real data) in a schema of its
+// own (opac_bench_http, kept between runs unless --fresh or another size), then two servers,
+// each a process of its own, loaded in turn by autocannon from this process (N connections,
+// default 32, for --seconds each after a short warm-up):
+// - the app as production runs it (`server/main.ts`, NODE_ENV=production, logging at info
+//   into a pipe, jobs off);
+// - a bare node:http server (test/bench/bare-server.ts) that runs the same SQL the app ran
+//   for the page — captured from an app instance in this process, replayed statement by
+//   statement — and sends a body of the same size.
+// Pages: a record's detail page, and the search page of that record's title.
+// Prints requests/s, p95 and CPU time per request (from /proc) of both for each page, then
+// one JSON line last: {"app_rps","bare_rps","ratio","app_p95_ms","bare_p95_ms","records",
+// "app_cpu_ms_per_req","bare_cpu_ms_per_req","search":{…},"connections","seconds","load"}
+// (ratio = app_rps / bare_rps, the detail page; the search page's figures under "search";
+// load = the machine's 1-minute load average at the end).
+// --profile DIR runs the app under `node --cpu-prof` and writes its profile to DIR when it
+// stops; --pages detail measures only the detail page; --show-sql prints the captured SQL.
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import type { AddressInfo } from 'node:net'
+import { loadavg } from 'node:os'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import pino from 'pino'
+import { createApp } from '../../server/app.ts'
+import { loadConfig } from '../../server/config.ts'
+import { createDb, dropDatabase, ensureDatabase } from '../../server/db/database.ts'
+import type { Db } from '../../server/db/database.ts'
+import { migrate } from '../../server/db/migrator.ts'
+import { buildDeps } from '../../server/deps.ts'
+import { readCatalogue } from '../../server/demo/demo-loader.ts'
+import { createHttpServer } from '../../server/http-server.ts'
+import type { BarePage, BareSpec } from './bare-server.ts'
+import { loadCatalogue } from './search-bench.ts'
+
+const root = join(import.meta.dirname, '..', '..')
+const argv = process.argv.slice(2)
+const option = (name: string, fallback: number) => {
+  const at = argv.indexOf(`--${name}`)
+  return at >= 0 ? Number(argv[at + 1]) : fallback
+}
+const records = option('records', 100_000)
+const connections = option('connections', 32)
+const seconds = option('seconds', 10)
+const fresh = argv.includes('--fresh')
+const profileAt = argv.indexOf('--profile')
+const profileDir = profileAt >= 0 ? argv[profileAt + 1] : undefined
+const pagesAt = argv.indexOf('--pages')
+const measured = (pagesAt >= 0 ? (argv[pagesAt + 1] ?? '') : 'detail,search')
+  .split(',')
+  .filter((p): p is 'detail' | 'search' => p === 'detail' || p === 'search')
+const seed = 20261123
+const POOL_SIZE = 10
+const server = (process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306').replace(
+  /\/+$/,
+  '',
+)
+const databaseUrl = `${server}/opac_bench_http`
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+/** Settings both app instances (the one SQL is captured from, the measured one) run with. */
+const appEnv = {
+  NODE_ENV: 'production',
+  DATABASE_URL: databaseUrl,
+  DATABASE_POOL_SIZE: String(POOL_SIZE),
+  LOAD_DEMO: 'false',
+  JOBS_IN_SERVER: 'false',
+  LOG_LEVEL: 'info',
+  SESSION_SECRET: 'bench-session-secret-0123456789',
+  PASSWORD_PEPPER: 'bench-password-pepper-0123456789',
+  HOST: '127.0.0.1',
+}
+
+async function prepareCatalogue(): Promise<{ libraryId: number; slug: string }> {
+  const open = async () => {
+    await ensureDatabase(databaseUrl)
+    await migrate(databaseUrl)
+    return createDb(databaseUrl, 4)
+  }
+  let db: Db = await open()
+  const rows = readCatalogue()
+  try {
+    if (fresh) throw new Error('--fresh')
+    const info = await loadCatalogue(db, rows, records, seed, true, false, log)
+    return { libraryId: info.libraryId, slug: 'bench' }
+  } catch {
+    await db.destroy()
+    await dropDatabase(databaseUrl)
+    db = await open()
+    log(`loading ${records} records into opac_bench_http`)
+    const info = await loadCatalogue(db, rows, records, seed, false, false, log)
+    return { libraryId: info.libraryId, slug: 'bench' }
+  } finally {
+    await db.destroy()
+  }
+}
+
+/** The pages to load: a record with several copies, and a search for its title. */
+async function choosePages(libraryId: number, slug: string) {
+  const db = createDb(databaseUrl, 2)
+  try {
+    const record = await db
+      .selectFrom('record')
+      .innerJoin('copy', 'copy.record_id', 'record.id')
+      .select(['record.id', 'record.title'])
+      .where('record.library_id', '=', libraryId)
+      .groupBy(['record.id', 'record.title'])
+      .having((eb) => eb.fn.count('copy.id'), '>=', 3)
+      .orderBy('record.id')
+      .offset(Math.floor(records / 3))
+      .limit(1)
+      .executeTakeFirstOrThrow()
+    return {
+      detail: `/${slug}/records/${record.id}`,
+      search: `/${slug}/search?q=${encodeURIComponent(record.title)}`,
+    }
+  } finally {
+    await db.destroy()
+  }
+}
+
+/** Runs an app instance in this process once per page and records the SQL of a warm request. */
+async function captureSql(paths: string[]): Promise<Record<string, BarePage>> {
+  let capturing: BarePage['queries'] | undefined
+  const db = createDb(databaseUrl, POOL_SIZE, 0, {
+    onQuery: (sql, parameters) => capturing?.push({ sql, parameters: [...parameters] }),
+  })
+  const config = loadConfig({ ...appEnv, PORT: '0' })
+  const deps = buildDeps(config, {
+    db,
+    logger: pino({ level: 'silent' }),
+    lifecycle: { ready: true, draining: false },
+  })
+  const app = createApp(deps)
+  const listener = createHttpServer(app).listen(0, '127.0.0.1')
+  await new Promise((resolve) => listener.once('listening', resolve))
+  const base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`
+  const pages: Record<string, BarePage> = {}
+  try {
+    for (const path of paths) {
+      for (let i = 0; i < 3; i++) await (await fetch(`${base}${path}`)).arrayBuffer()
+      capturing = []
+      const res = await fetch(`${base}${path}`)
+      const bytes = (await res.arrayBuffer()).byteLength
+      if (res.status !== 200) throw new Error(`${path}: ${res.status}`)
+      pages[path] = { queries: capturing, bytes }
+      capturing = undefined
+    }
+  } finally {
+    listener.closeAllConnections()
+    await new Promise((resolve) => listener.close(resolve))
+    await db.destroy()
+  }
+  return pages
+}
+
+interface Started {
+  port: number
+  child: ChildProcess
+  stop(): Promise<void>
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve()
+      child.once('exit', () => resolve())
+      child.kill('SIGTERM')
+    })
+}
+
+async function startApp(): Promise<Started> {
+  const port = 30_000 + Math.floor(Math.random() * 20_000)
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: { ...process.env, ...appEnv, PORT: String(port) },
+    // The app logs as in production: one line per request, into a pipe that is read.
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  child.stdout?.resume()
+  const until = Date.now() + 120_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}`)
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    )
+    if (ok) break
+    if (Date.now() > until) throw new Error('the app did not become ready')
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  return { port, child, stop: stopper(child) }
+}
+
+async function startBare(pages: Record<string, BarePage>): Promise<Started> {
+  const spec: BareSpec = { databaseUrl, poolSize: POOL_SIZE, pages }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/bare-server.ts'], {
+    cwd: root,
+    env: { ...process.env, BENCH_BARE_SPEC: JSON.stringify(spec) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.once('data', (d: Buffer) =>
+      resolve((JSON.parse(d.toString()) as { port: number }).port),
+    )
+    child.once('exit', (code) => reject(new Error(`the bare server exited with ${code}`)))
+  })
+  return { port, child, stop: stopper(child) }
+}
+
+interface Measured {
+  rps: number
+  p95_ms: number
+  errors: number
+  non2xx: number
+  /** CPU time the server process spent per request (user + system), which load elsewhere on
+   * the machine changes far less than requests/s. */
+  cpu_ms_per_req: number
+}
+
+/** CPU time (user + system) a process has used, from /proc (Linux), in ms. */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime, stime in 1/100 s
+  } catch {
+    return 0
+  }
+}
+
+async function load(url: string, duration: number, pid?: number): Promise<Measured> {
+  const latencies: number[] = []
+  const cpuBefore = cpuMsOf(pid)
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({ url, connections, duration }, (err, done) =>
+      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(done),
+    )
+    instance.on('response', (_client, _status, _bytes, responseTime) =>
+      latencies.push(responseTime),
+    )
+  })
+  latencies.sort((a, b) => a - b)
+  return {
+    rps: result.requests.total / duration,
+    p95_ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))] ?? 0,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    cpu_ms_per_req: (cpuMsOf(pid) - cpuBefore) / Math.max(1, result.requests.total),
+  }
+}
+
+const round = (n: number, digits = 1) => Number(n.toFixed(digits))
+
+async function main(): Promise<void> {
+  const { libraryId, slug } = await prepareCatalogue()
+  const paths = await choosePages(libraryId, slug)
+  log(`pages: detail ${paths.detail}, search ${paths.search}`)
+  const captured = await captureSql([paths.detail, paths.search])
+  for (const [path, page] of Object.entries(captured)) {
+    log(`${path}: ${page.queries.length} statements, ${page.bytes} bytes`)
+    if (argv.includes('--show-sql')) for (const q of page.queries) log(`  ${q.sql}`)
+  }
+  const results: Record<'detail' | 'search', { app: Measured; bare: Measured }> = {
+    detail: { app: emptyMeasure(), bare: emptyMeasure() },
+    search: { app: emptyMeasure(), bare: emptyMeasure() },
+  }
+  const app = await startApp()
+  const bare = await startBare(captured)
+  try {
+    for (const page of measured) {
+      for (const [name, target] of [
+        ['app', app],
+        ['bare', bare],
+      ] as const) {
+        const url = `http://127.0.0.1:${target.port}${paths[page]}`
+        await load(url, 2) // warm-up
+        const m = await load(url, seconds, target.child.pid)
+        results[page][name] = m
+        log(
+          `${page.padEnd(6)} ${name.padEnd(4)} ${Math.round(m.rps).toLocaleString('en')} req/s  ` +
+            `p95 ${m.p95_ms.toFixed(1)} ms  CPU ${m.cpu_ms_per_req.toFixed(2)} ms/req  ` +
+            `(errors ${m.errors}, non-2xx ${m.non2xx})`,
+        )
+      }
+      const r = results[page]
+      log(
+        `${page.padEnd(6)} ratio app/bare ${(r.app.rps / r.bare.rps).toFixed(2)} ` +
+          `(CPU per request bare/app ${(r.bare.cpu_ms_per_req / r.app.cpu_ms_per_req).toFixed(2)})`,
+      )
+    }
+  } finally {
+    await app.stop()
+    await bare.stop()
+  }
+  const { detail, search } = results
+  process.stdout.write(
+    `${JSON.stringify({
+      app_rps: Math.round(detail.app.rps),
+      bare_rps: Math.round(detail.bare.rps),
+      ratio: round(detail.app.rps / detail.bare.rps, 2),
+      app_p95_ms: round(detail.app.p95_ms),
+      bare_p95_ms: round(detail.bare.p95_ms),
+      records,
+      app_cpu_ms_per_req: round(detail.app.cpu_ms_per_req, 3),
+      bare_cpu_ms_per_req: round(detail.bare.cpu_ms_per_req, 3),
+      search: {
+        app_rps: Math.round(search.app.rps),
+        bare_rps: Math.round(search.bare.rps),
+        ratio: round(search.app.rps / search.bare.rps, 2),
+        app_p95_ms: round(search.app.p95_ms),
+        bare_p95_ms: round(search.bare.p95_ms),
+        app_cpu_ms_per_req: round(search.app.cpu_ms_per_req, 3),
+        bare_cpu_ms_per_req: round(search.bare.cpu_ms_per_req, 3),
+      },
+      connections,
+      seconds,
+      load: round(loadavg()[0] ?? 0, 2),
+    })}\n`,
+  )
+}
+
+function emptyMeasure(): Measured {
+  return { rps: 0, p95_ms: 0, errors: 0, non2xx: 0, cpu_ms_per_req: 0 }
+}
+
+await main()
