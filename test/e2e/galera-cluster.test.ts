@@ -87,6 +87,21 @@ describe('Galera cluster: holds written on three nodes, one killed', function ()
     }
   })
 
+  it('has migrated: every table InnoDB with a primary key, as Galera needs', async () => {
+    const unfit = await sql<{ name: string }>`
+      SELECT t.table_name AS name FROM information_schema.tables t
+      WHERE t.table_schema = ${database} AND t.table_type = 'BASE TABLE'
+        AND (t.engine <> 'InnoDB' OR NOT EXISTS (
+          SELECT 1 FROM information_schema.table_constraints c
+          WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name
+            AND c.constraint_type = 'PRIMARY KEY'))`.execute(instances[2]!.db)
+    expect(unfit.rows).to.deep.equal([])
+    const tables = await sql<{ n: number }>`
+      SELECT COUNT(*) AS n FROM information_schema.tables
+      WHERE table_schema = ${database}`.execute(instances[2]!.db)
+    expect(Number(tables.rows[0]?.n)).to.be.above(20)
+  })
+
   it('keeps every hold, limit and queue while the nodes conflict and one dies', async () => {
     // Each patron's ten requests come one after another in the queue, so they run at once.
     const jobs = Array.from({ length: PATRONS }, (_, p) =>
