@@ -16,7 +16,11 @@ import type { Renderer } from '../render/views.ts'
 import { MAX_QUERY_LENGTH } from '../services/catalogue-service.ts'
 import { MATERIAL_TYPE_LABELS } from '../render/labels.ts'
 import { SORT_LABELS, TITLE_MODE_LABELS, searchErrorMessages } from '../render/search-words.ts'
-import type { CatalogueService, SearchRequest } from '../services/catalogue-service.ts'
+import type {
+  CatalogueService,
+  RecordDetail,
+  SearchRequest,
+} from '../services/catalogue-service.ts'
 import type { AccountService } from '../services/account-service.ts'
 import type { ListService, ShelfSummary } from '../services/list-service.ts'
 import { SHELF_NAME_MAX } from '../services/list-service.ts'
@@ -253,19 +257,21 @@ export function catalogueRoutes(deps: {
    * The hold button of the detail page (「カートに入れる」 / 「予約申込」), per issue for a
    * magazine, or why the title cannot be held whoever asks.
    */
-  const holdActions = async (
+  const holdActions = (
     req: Request,
     res: Response,
-    recordId: number,
-    materialType: string,
-    copies: readonly { id: number; issue_date: string | null }[],
+    record: RecordDetail['record'],
+    copies: RecordDetail['copies'],
   ) => {
     const lib = libraryOf(res)
+    const recordId = record.id
+    const materialType = record.material_type
     const items =
       materialType === 'magazine'
         ? copies.filter((c) => c.issue_date).map((c) => ({ recordId, copyId: c.id }))
         : [{ recordId }]
-    const checks = await holds.describe(lib, items)
+    // The record and its copies are those the page already read: no query of its own.
+    const checks = holds.describeLoaded(lib, record, copies, items)
     const cart = req.session?.cart
     const inCart = (copyId?: number) =>
       Boolean(
@@ -308,13 +314,7 @@ export function catalogueRoutes(deps: {
     }
     const start = (copyPage - 1) * layout.copiesPerPage
     const actions = await listActions(req, res, detail.record.id)
-    const hold = await holdActions(
-      req,
-      res,
-      detail.record.id,
-      detail.record.material_type,
-      detail.copies,
-    )
+    const hold = holdActions(req, res, detail.record, detail.copies)
     render(res, 'record', {
       ...pageContext(res, detail.record.title, {
         page: copyPage,

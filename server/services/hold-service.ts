@@ -129,6 +129,14 @@ export type CollectOutcome =
   { ok: true; holdId: number | null } | { ok: false; reason: 'trapped_for_other'; holdId: number }
 
 /** Holds that no longer take part in a set's receiving order. */
+/** What describe reads of a copy: enough for the eligibility rule and the issue's label. */
+type DescribedCopy = Pick<
+  HoldCopy,
+  'id' | 'record_id' | 'status' | 'issue_label' | 'issue_date'
+> & {
+  reference_only: boolean | number
+}
+
 const DONE: readonly HoldStatus[] = ['collected', 'cancelled', 'expired']
 
 /** A fresh confirmation key: 128 random bits, base64url (22 characters). */
@@ -307,6 +315,31 @@ export function holdService(deps: {
     return assignCopy(store, lib, calendars, copy, atBranchId)
   }
 
+  /** The titles (and issues) of items with whether they could be held at all. */
+  function describeItems(
+    lib: HoldLibrary,
+    items: readonly HoldItem[],
+    titles: readonly HoldTitle[],
+    copies: readonly DescribedCopy[],
+  ): ItemCheck[] {
+    return items.flatMap((item) => {
+      const title = titles.find((t) => t.id === item.recordId)
+      if (!title) return []
+      const own = copies.filter((c) => c.record_id === item.recordId)
+      const issue = item.copyId === undefined ? undefined : own.find((c) => c.id === item.copyId)
+      if (item.copyId !== undefined && !issue) return []
+      return [
+        {
+          recordId: item.recordId,
+          ...(item.copyId === undefined ? {} : { copyId: item.copyId }),
+          title: title.title,
+          issueLabel: issue?.issue_label ?? '',
+          check: checkItem(lib.settings, title, own, item.copyId),
+        },
+      ]
+    })
+  }
+
   const calendarToday = (lib: HoldLibrary) =>
     calendarFor(lib.library.id, lib.settings, todayOf(clock))
 
@@ -321,22 +354,21 @@ export function holdService(deps: {
         holds.titles(lib.library.id, recordIds),
         holds.copies(lib.library.id, recordIds),
       ])
-      return items.flatMap((item) => {
-        const title = titles.find((t) => t.id === item.recordId)
-        if (!title) return []
-        const own = copies.filter((c) => c.record_id === item.recordId)
-        const issue = item.copyId === undefined ? undefined : own.find((c) => c.id === item.copyId)
-        if (item.copyId !== undefined && !issue) return []
-        return [
-          {
-            recordId: item.recordId,
-            ...(item.copyId === undefined ? {} : { copyId: item.copyId }),
-            title: title.title,
-            issueLabel: issue?.issue_label ?? '',
-            check: checkItem(lib.settings, title, own, item.copyId),
-          },
-        ]
-      })
+      return describeItems(lib, items, titles, copies)
+    },
+
+    /**
+     * describe for one record whose row and copies the caller has already read (the detail
+     * page), so that its hold button costs no query of its own.
+     */
+    describeLoaded(
+      lib: HoldLibrary,
+      record: HoldTitle,
+      copies: readonly Omit<DescribedCopy, 'record_id'>[],
+      items: readonly HoldItem[],
+    ): ItemCheck[] {
+      const own = copies.map((c) => ({ ...c, record_id: record.id }))
+      return describeItems(lib, items, [record], own)
     },
 
     /** Whether each item could be held now, before the patron confirms (no locks taken). */
