@@ -55,7 +55,7 @@ describe('job processes (npm run job, npm run worker)', function () {
     const done = await npmJob(['session-purge'], { DATABASE_URL: test.url })
     expect(done.stderr).to.equal('')
     expect(done.stdout).to.match(
-      /^job session-purge: sessions 1, throttleRows 0, searchKeys 0 \([\d.]+ s\)$/m,
+      /^job session-purge: sessions 1, throttleRows 0, searchKeys 0, emailChanges 0 \([\d.]+ s\)$/m,
     )
     expect(done.code).to.equal(0)
   })
