@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect } from 'chai'
-import { chromium } from 'playwright-core'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { tokyoDay } from '../../server/clock.ts'
 import { VIEWS_DIR } from '../../server/render/views.ts'
 import type { AccessibilityResults } from '../../server/routes/library-info-routes.ts'
+import { CHROMIUM, launchChromium, loginInBrowser } from '../helpers/browser.ts'
 import { requireTools } from '../helpers/tools.ts'
 import { createTestDatabase } from '../helpers/test-database.ts'
 import { startTestServer } from '../helpers/test-server.ts'
@@ -26,7 +26,6 @@ const run = promisify(execFile)
 const require = createRequire(import.meta.url)
 const AXE_SOURCE = require.resolve('axe-core/axe.min.js')
 const VNU_JAR = join(require.resolve('vnu-jar/package.json'), '..', 'build', 'dist', 'vnu.jar')
-export const CHROMIUM = '/usr/bin/chromium'
 /** The e-mail page's form for a new address (the page also has テストメール). */
 const ADDRESS_FORM = 'main form:has(#address)'
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
@@ -171,10 +170,7 @@ describe('accessibility of every PC page (axe-core in Chromium, Nu HTML checker)
       })
       .execute()
     app = await startTestServer(t.db)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-background-networking'],
-    })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
@@ -234,10 +230,7 @@ describe('accessibility of every PC page (axe-core in Chromium, Nu HTML checker)
 
   async function login(context: BrowserContext, lib: string, card: string, password: string) {
     const page = await context.newPage()
-    await page.goto(`${app.baseUrl}/${lib}/login`)
-    await page.fill('#card', card)
-    await page.fill('#password', password)
-    await Promise.all([page.waitForURL(/\/account/), page.click('main button[type=submit]')])
+    await loginInBrowser(page, app.baseUrl, lib, card, password)
     await page.close()
   }
 

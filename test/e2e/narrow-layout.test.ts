@@ -3,14 +3,12 @@
 // 「一般書架」 on one line, nothing is wider than the screen, the 詳細検索 inputs are wide
 // enough to read what was typed, and a focused select shows the site's focus outline.
 import { expect } from 'chai'
-import { chromium } from 'playwright-core'
 import type { Browser, Page } from 'playwright-core'
 import { createTestDatabase } from '../helpers/test-database.ts'
 import { startTestServer } from '../helpers/test-server.ts'
 import type { TestServer } from '../helpers/test-server.ts'
+import { launchChromium, loginInBrowser } from '../helpers/browser.ts'
 import { requireTools } from '../helpers/tools.ts'
-
-const CHROMIUM = '/usr/bin/chromium'
 
 /** Table cells whose text is one short word (≤ 6 characters) but wraps onto two lines or more. */
 async function brokenShortWords(page: Page, table: string): Promise<string[]> {
@@ -40,13 +38,6 @@ async function styleOf(page: Page, selector: string): Promise<Record<string, str
   })()`)) as Record<string, string>
 }
 
-async function login(page: Page, baseUrl: string, card: string, password: string) {
-  await page.goto(`${baseUrl}/aoba/login`)
-  await page.fill('#card', card)
-  await page.fill('#password', password)
-  await Promise.all([page.waitForURL(/\/account/), page.click('main button[type=submit]')])
-}
-
 describe('pages at phone widths, measured in Chromium', function () {
   this.timeout(300_000)
   let app: TestServer
@@ -56,10 +47,7 @@ describe('pages at phone widths, measured in Chromium', function () {
     requireTools(this, ['chromium'])
     const t = await createTestDatabase({ demo: true, prefix: 'narrow' })
     app = await startTestServer(t.db)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-background-networking'],
-    })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
@@ -76,7 +64,7 @@ describe('pages at phone widths, measured in Chromium', function () {
         expect(await brokenShortWords(page, 'table.holdings')).to.deep.equal([])
         expect(await overflowing(page), 'detail').to.deep.equal([])
 
-        await login(page, app.baseUrl, '1101900001', 'aoba1234')
+        await loginInBrowser(page, app.baseUrl, 'aoba', '1101900001', 'aoba1234')
         await page.goto(`${app.baseUrl}/aoba/account/loans`)
         expect(await page.locator('table.loans tbody tr').count()).to.be.above(1)
         expect(await brokenShortWords(page, 'table.loans')).to.deep.equal([])
@@ -93,7 +81,7 @@ describe('pages at phone widths, measured in Chromium', function () {
 
         const holder = await context.browser()!.newContext({ viewport: { width, height: 800 } })
         const holds = await holder.newPage()
-        await login(holds, app.baseUrl, '1101900007', 'yoyk7777')
+        await loginInBrowser(holds, app.baseUrl, 'aoba', '1101900007', 'yoyk7777')
         await holds.goto(`${app.baseUrl}/aoba/account/holds`)
         expect(await holds.locator('table.holds tbody tr').count()).to.be.above(2)
         expect(await brokenShortWords(holds, 'table.holds')).to.deep.equal([])

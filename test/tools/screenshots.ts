@@ -3,8 +3,7 @@
 // site (`npm start`, demo data), saved as PNG under reports/screenshots/ in Debian's Chromium.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
-import type { Page } from 'playwright-core'
+import { launchChromium, loginInBrowser } from '../helpers/browser.ts'
 
 const base = (process.argv[2] ?? 'http://127.0.0.1:3000').replace(/\/$/, '')
 const out = join(import.meta.dirname, '..', '..', 'reports', 'screenshots')
@@ -23,19 +22,9 @@ const ACCOUNT_PAGES: [string, string][] = [
   ['holds', '/aoba/account/holds'],
 ]
 
-async function login(page: Page, card: string, password: string): Promise<void> {
-  await page.goto(`${base}/aoba/login`)
-  await page.fill('#card', card)
-  await page.fill('#password', password)
-  await Promise.all([page.waitForURL(/\/account/), page.click('main button[type=submit]')])
-}
-
 async function main(): Promise<void> {
   mkdirSync(out, { recursive: true })
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking'],
-  })
+  const browser = await launchChromium()
   try {
     for (const width of WIDTHS) {
       const context = await browser.newContext({ viewport: { width, height: 900 } })
@@ -49,10 +38,10 @@ async function main(): Promise<void> {
       }
       for (const [name, path] of PUBLIC_PAGES) await shoot(name, path)
       // 1101900007 has holds (one ready); 1101900001 has loans, one due today.
-      await login(page, '1101900007', 'yoyk7777')
+      await loginInBrowser(page, base, 'aoba', '1101900007', 'yoyk7777')
       await shoot('holds', '/aoba/account/holds')
       await context.clearCookies()
-      await login(page, '1101900001', 'aoba1234')
+      await loginInBrowser(page, base, 'aoba', '1101900001', 'aoba1234')
       for (const [name, path] of ACCOUNT_PAGES.filter(([n]) => n !== 'holds'))
         await shoot(name, path)
       await context.close()
