@@ -5,6 +5,7 @@
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
 import { ACTIVE_HOLD_STATUSES } from './schema.ts'
+import { preparedQuery } from './prepared-query.ts'
 import { markRecordWritten } from './search-index-repository.ts'
 import type { SearchFields, SearchableRecord } from './search-layout.ts'
 import type { BibRecord, CopyStatus, MaterialType, ShelfLocation } from './schema.ts'
@@ -60,6 +61,51 @@ export interface CopyRow {
 
 /** The fields an edit may change (its search columns follow from them). */
 export type RecordEdit = Partial<SearchableRecord> & { pub_year?: number | null; ndc?: string }
+
+// The detail page's statements (every visitor's most frequent page), built once.
+const recordById = preparedQuery((db, libraryId: number, id: number) =>
+  db.selectFrom('record').selectAll().where('library_id', '=', libraryId).where('id', '=', id),
+)
+
+const copiesOfRecord = preparedQuery((db, libraryId: number, recordId: number) =>
+  db
+    .selectFrom('copy as c')
+    .innerJoin('branch as b', (j) =>
+      j.onRef('b.library_id', '=', 'c.library_id').onRef('b.id', '=', 'c.branch_id'),
+    )
+    .leftJoin('loan as l', (j) =>
+      j
+        .onRef('l.library_id', '=', 'c.library_id')
+        .onRef('l.copy_id', '=', 'c.id')
+        .on('l.returned_at', 'is', null),
+    )
+    .where('c.library_id', '=', libraryId)
+    .where('c.record_id', '=', recordId)
+    .select([
+      'c.id',
+      'b.name as branch_name',
+      'c.shelf_location',
+      'c.call_number',
+      'c.status',
+      'c.reference_only',
+      'c.issue_label',
+      'c.issue_date',
+      'l.due_on',
+    ])
+    .orderBy('b.sort_order')
+    .orderBy(sql`c.issue_date IS NULL`)
+    .orderBy('c.issue_date', 'desc')
+    .orderBy('c.id'),
+)
+
+const holdsOnRecord = preparedQuery((db, libraryId: number, recordId: number) =>
+  db
+    .selectFrom('hold')
+    .where('library_id', '=', libraryId)
+    .where('record_id', '=', recordId)
+    .where('status', 'in', ACTIVE_HOLD_STATUSES)
+    .select((eb) => eb.fn.countAll<number>().as('n')),
+)
 
 export function recordRepository(db: Db) {
   return {
@@ -138,57 +184,18 @@ export function recordRepository(db: Db) {
     },
 
     async byId(libraryId: number, id: number): Promise<BibRecord | undefined> {
-      return db
-        .selectFrom('record')
-        .selectAll()
-        .where('library_id', '=', libraryId)
-        .where('id', '=', id)
-        .executeTakeFirst()
+      return (await recordById(db, libraryId, id))[0]
     },
 
     /** Copies with their branch and, when on loan, the due date. */
     async copies(libraryId: number, recordId: number): Promise<CopyRow[]> {
-      const rows = await db
-        .selectFrom('copy as c')
-        .innerJoin('branch as b', (j) =>
-          j.onRef('b.library_id', '=', 'c.library_id').onRef('b.id', '=', 'c.branch_id'),
-        )
-        .leftJoin('loan as l', (j) =>
-          j
-            .onRef('l.library_id', '=', 'c.library_id')
-            .onRef('l.copy_id', '=', 'c.id')
-            .on('l.returned_at', 'is', null),
-        )
-        .where('c.library_id', '=', libraryId)
-        .where('c.record_id', '=', recordId)
-        .select([
-          'c.id',
-          'b.name as branch_name',
-          'c.shelf_location',
-          'c.call_number',
-          'c.status',
-          'c.reference_only',
-          'c.issue_label',
-          'c.issue_date',
-          'l.due_on',
-        ])
-        .orderBy('b.sort_order')
-        .orderBy(sql`c.issue_date IS NULL`)
-        .orderBy('c.issue_date', 'desc')
-        .orderBy('c.id')
-        .execute()
+      const rows = await copiesOfRecord(db, libraryId, recordId)
       return rows.map((r) => ({ ...r, reference_only: Number(r.reference_only) === 1 }))
     },
 
     async activeHoldCount(libraryId: number, recordId: number): Promise<number> {
-      const row = await db
-        .selectFrom('hold')
-        .where('library_id', '=', libraryId)
-        .where('record_id', '=', recordId)
-        .where('status', 'in', ACTIVE_HOLD_STATUSES)
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow()
-      return Number(row.n)
+      const [row] = await holdsOnRecord(db, libraryId, recordId)
+      return Number(row?.n ?? 0)
     },
 
     /** Records whose search columns an older SEARCH_VERSION made: their searchable fields. */
