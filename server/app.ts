@@ -6,6 +6,7 @@ import type { AppDeps } from './deps.ts'
 import { HttpError, errorHandler, notFound } from './errors.ts'
 import type { ErrorPage } from './errors.ts'
 import { requestLogger } from './logger.ts'
+import { chain } from './middleware/chain.ts'
 import { autoChannel, channelOf, detectChannel, forceChannel } from './middleware/channel.ts'
 import { libraryLoader } from './middleware/library.ts'
 import { decodeQuery } from './middleware/query.ts'
@@ -170,11 +171,15 @@ export function createApp(deps: AppDeps, options: { jobs?: JobRunner } = {}): Ex
   const keitai = channelRouter('keitai')
   const pc = channelRouter('pc')
   // The library first: a badly encoded query's 400 page then links to that library's top.
-  const keitaiChain = [forceChannel('keitai'), loadLibrary, decodeQuery, ...sessions, keitai]
-  app.use(KEITAI_SESSION_MOUNT, ...keitaiChain)
-  app.use(LIBRARY_MOUNT.keitai, ...keitaiChain)
-  app.use(LIBRARY_MOUNT.pc, autoChannel, loadLibrary, decodeQuery, ...sessions, (req, res, next) =>
-    (channelOf(res) === 'keitai' ? keitai : pc)(req, res, next),
+  // Each mount is one handler (chain): the router matches its path once, not once per step.
+  const keitaiChain = chain(forceChannel('keitai'), loadLibrary, decodeQuery, ...sessions, keitai)
+  app.use(KEITAI_SESSION_MOUNT, keitaiChain)
+  app.use(LIBRARY_MOUNT.keitai, keitaiChain)
+  app.use(
+    LIBRARY_MOUNT.pc,
+    chain(autoChannel, loadLibrary, decodeQuery, ...sessions, (req, res, next) =>
+      (channelOf(res) === 'keitai' ? keitai : pc)(req, res, next),
+    ),
   )
 
   app.use((req, res, next) => {

@@ -117,6 +117,25 @@ export function charsetOf(channel: Channel): 'utf-8' | 'shift_jis' {
   return channel === 'keitai' ? 'shift_jis' : 'utf-8'
 }
 
+/** A path template split into its text and its :parameters, once per template. */
+type PathPart = string | { key: string }
+const templateParts = new Map<string, PathPart[]>()
+
+function partsOf(template: string): PathPart[] {
+  let parts = templateParts.get(template)
+  if (!parts) {
+    parts = []
+    let from = 0
+    for (const found of template.matchAll(/:([a-z]+)/g)) {
+      parts.push(template.slice(from, found.index), { key: found[1] ?? '' })
+      from = found.index + found[0].length
+    }
+    parts.push(template.slice(from))
+    templateParts.set(template, parts)
+  }
+  return parts
+}
+
 /**
  * The path (with query) of a named page; parameters are slugs or numeric ids. A logged-in
  * keitai carries its session in the path (/aoba/k/s/<token>/…), never in a cookie and never in
@@ -130,14 +149,30 @@ export function urlFor(
   keitaiSession?: string,
 ): string {
   let template: string = TABLE[name][channel]
+  let values = params
   if (channel === 'keitai' && keitaiSession && template.startsWith('/:lib/k/')) {
-    template = `/:lib/k/s/${encodeURIComponent(keitaiSession)}${template.slice('/:lib/k'.length)}`
+    template = `${KEITAI_SESSION_MOUNT}${template.slice('/:lib/k'.length)}`
+    values = { ...params, ksid: keitaiSession }
   }
-  const path = template.replace(/:([a-z]+)/g, (_, key: string) => {
-    const value = params[key]
-    if (value === undefined) throw new Error(`urlFor(${name}) needs :${key}`)
-    return encodeURIComponent(String(value))
-  })
+  let path = ''
+  for (const part of partsOf(template)) {
+    if (typeof part === 'string') {
+      path += part
+      continue
+    }
+    const value = values[part.key]
+    if (value === undefined) throw new Error(`urlFor(${name}) needs :${part.key}`)
+    path += encodeURIComponent(String(value))
+  }
+  // Most links have no query: no entries to walk.
+  let empty = true
+  for (const key in query) {
+    if (query[key] !== undefined) {
+      empty = false
+      break
+    }
+  }
+  if (empty) return path
   const pairs = Object.entries(query)
     .filter(
       (entry): entry is [string, string | number] => entry[1] !== undefined && entry[1] !== '',

@@ -200,22 +200,35 @@ function withQueryGuards(pool: Pool, timeoutMs: number): void {
       const alone = begins || (!ends && !inTransaction)
       if (begins) inTransaction = true
       if (ends) inTransaction = false
-      const send = (again: boolean): unknown =>
-        query(timeoutMs > 0 ? { sql: text, values, timeout: timeoutMs } : { sql: text, values }, ((
-          err,
-          ...rest
-        ) => {
-          const { code, errno } = (err ?? {}) as { code?: unknown; errno?: unknown }
-          if (code === 'PROTOCOL_SEQUENCE_TIMEOUT') conn.destroy()
-          if (alone && !again && errno === 1213) {
-            send(true)
-            return
-          }
-          ;(callback as QueryCallback)(err, ...rest)
-        }) as QueryCallback)
-      return send(false)
+      const options =
+        timeoutMs > 0 ? { sql: text, values, timeout: timeoutMs } : { sql: text, values }
+      return sendGuarded(query, conn, options, alone, false, callback as QueryCallback)
     }
   })
+}
+
+/**
+ * Sends one query of withQueryGuards: a timed-out connection is destroyed; a statement on its
+ * own that hit a deadlock is sent once more. (Module-level: a closure made per query would be
+ * given its name again by the TypeScript loader on every query.)
+ */
+function sendGuarded(
+  query: (...args: unknown[]) => unknown,
+  conn: PoolConnection,
+  options: object,
+  alone: boolean,
+  again: boolean,
+  callback: QueryCallback,
+): unknown {
+  return query(options, ((err, ...rest) => {
+    const { code, errno } = (err ?? {}) as { code?: unknown; errno?: unknown }
+    if (code === 'PROTOCOL_SEQUENCE_TIMEOUT') conn.destroy()
+    if (alone && !again && errno === 1213) {
+      sendGuarded(query, conn, options, alone, true, callback)
+      return
+    }
+    callback(err, ...rest)
+  }) as QueryCallback)
 }
 
 /** Creates the database named in the URL if the server does not have it yet. */

@@ -34,15 +34,19 @@ export function createRenderer(options: { cache: boolean }): Renderer {
     html,
     page(res, channel, view, data, status = 200) {
       const body = html(channel, view, data)
-      res.status(status)
+      // Not res.send: it would parse the type again to set a charset and look for validators
+      // no page has. A PC page goes out as a string, so Node sends it with the headers in one
+      // write; a keitai page as its CP932 bytes.
+      res.statusCode = status
       if (channel === 'keitai') {
         const bytes = encodeKeitai(body)
         res.setHeader('Content-Type', 'text/html; charset=Shift_JIS')
-        res.setHeader('Content-Length', String(bytes.length))
+        res.setHeader('Content-Length', bytes.length)
         res.end(bytes)
       } else {
         res.setHeader('Content-Type', 'text/html; charset=utf-8')
-        res.send(body)
+        res.setHeader('Content-Length', Buffer.byteLength(body, 'utf8'))
+        res.end(body, 'utf8')
       }
     },
   }

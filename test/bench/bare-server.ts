@@ -2,8 +2,11 @@
 // page it runs the very SQL the app ran for it (captured from the app by the bench, replayed
 // with the same parameters, one statement after another as the app sends them) and answers
 // with a body of the same size as the app's page, built from the rows. It is what the app's
-// page would cost with no framework, middleware, session, template or logging at all.
+// page would cost with no framework, middleware, session, template or logging at all; with
+// BENCH_BARE_EXPRESS=1 the same inside an Express app with no middleware (Express's own cost).
 import { createServer } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import express from 'express'
 import { createPool } from 'mysql2/promise'
 import { parseDatabaseUrl } from '../../server/db/database.ts'
 
@@ -36,7 +39,7 @@ const escape = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c)
 
 let failed = false
-const server = createServer((req, res) => {
+const handler = (req: IncomingMessage, res: ServerResponse) => {
   const page = spec.pages[req.url ?? '']
   if (!page) {
     res.writeHead(404).end()
@@ -65,7 +68,21 @@ const server = createServer((req, res) => {
     failed = true
     res.writeHead(500).end()
   })
-})
+}
+
+// BENCH_BARE_EXPRESS=1: the same handler as the one route of an Express app with no middleware
+// (the app's own settings: no ETag, no query parser) — what Express alone costs.
+const server = createServer(process.env.BENCH_BARE_EXPRESS === '1' ? expressApp() : handler)
+
+function expressApp() {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.set('query parser', false)
+  app.use(handler)
+  return app
+}
+
 server.listen(0, '127.0.0.1', () => {
   const address = server.address()
   process.stdout.write(

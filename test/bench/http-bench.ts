@@ -3,18 +3,21 @@
 //
 // The app's own cost per request, through HTTP. A catalogue of N records (default 100,000,
 // generated like the search bench's, from the demo catalogue's real data) in a schema of its
-// own (opac_bench_http, kept between runs unless --fresh or another size), then two servers,
+// own (opac_bench_http, kept between runs unless --fresh or another size), then three servers,
 // each a process of its own, loaded in turn by autocannon from this process (N connections,
 // default 32, for --seconds each after a short warm-up):
 // - the app as production runs it (`server/main.ts`, NODE_ENV=production, logging at info
 //   into a pipe, jobs off);
 // - a bare node:http server (test/bench/bare-server.ts) that runs the same SQL the app ran
 //   for the page — captured from an app instance in this process, replayed statement by
-//   statement — and sends a body of the same size.
+//   statement — and sends a body of the same size;
+// - the same bare handler as the one route of an Express app with no middleware: the part of
+//   the app's cost that is Express's own (reported beside the ratio, as express_ratio).
 // Pages: a record's detail page, and the search page of that record's title.
-// Prints requests/s, p95 and CPU time per request (from /proc) of both for each page, then
+// Prints requests/s, p95 and CPU time per request (from /proc) of each for each page, then
 // one JSON line last: {"app_rps","bare_rps","ratio","app_p95_ms","bare_p95_ms","records",
-// "app_cpu_ms_per_req","bare_cpu_ms_per_req","search":{…},"connections","seconds","load"}
+// "app_cpu_ms_per_req","bare_cpu_ms_per_req","express_rps","express_ratio","search":{…},
+// "connections","seconds","load"}
 // (ratio = app_rps / bare_rps, the detail page; the search page's figures under "search";
 // load = the machine's 1-minute load average at the end).
 // --profile DIR runs the app under `node --cpu-prof` and writes its profile to DIR when it
@@ -198,11 +201,18 @@ async function startApp(): Promise<Started> {
   return { port, child, stop: stopper(child) }
 }
 
-async function startBare(pages: Record<string, BarePage>): Promise<Started> {
+async function startBare(
+  pages: Record<string, BarePage>,
+  options: { express?: boolean } = {},
+): Promise<Started> {
   const spec: BareSpec = { databaseUrl, poolSize: POOL_SIZE, pages }
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/bare-server.ts'], {
     cwd: root,
-    env: { ...process.env, BENCH_BARE_SPEC: JSON.stringify(spec) },
+    env: {
+      ...process.env,
+      BENCH_BARE_SPEC: JSON.stringify(spec),
+      BENCH_BARE_EXPRESS: options.express ? '1' : '0',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const port = await new Promise<number>((resolve, reject) => {
@@ -268,24 +278,27 @@ async function main(): Promise<void> {
     log(`${path}: ${page.queries.length} statements, ${page.bytes} bytes`)
     if (argv.includes('--show-sql')) for (const q of page.queries) log(`  ${q.sql}`)
   }
-  const results: Record<'detail' | 'search', { app: Measured; bare: Measured }> = {
-    detail: { app: emptyMeasure(), bare: emptyMeasure() },
-    search: { app: emptyMeasure(), bare: emptyMeasure() },
+  type Servers = { app: Measured; bare: Measured; express: Measured }
+  const results: Record<'detail' | 'search', Servers> = {
+    detail: { app: emptyMeasure(), bare: emptyMeasure(), express: emptyMeasure() },
+    search: { app: emptyMeasure(), bare: emptyMeasure(), express: emptyMeasure() },
   }
   const app = await startApp()
   const bare = await startBare(captured)
+  const bareExpress = await startBare(captured, { express: true })
   try {
     for (const page of measured) {
       for (const [name, target] of [
         ['app', app],
         ['bare', bare],
+        ['express', bareExpress],
       ] as const) {
         const url = `http://127.0.0.1:${target.port}${paths[page]}`
         await load(url, 2) // warm-up
         const m = await load(url, seconds, target.child.pid)
         results[page][name] = m
         log(
-          `${page.padEnd(6)} ${name.padEnd(4)} ${Math.round(m.rps).toLocaleString('en')} req/s  ` +
+          `${page.padEnd(6)} ${name.padEnd(7)} ${Math.round(m.rps).toLocaleString('en')} req/s  ` +
             `p95 ${m.p95_ms.toFixed(1)} ms  CPU ${m.cpu_ms_per_req.toFixed(2)} ms/req  ` +
             `(errors ${m.errors}, non-2xx ${m.non2xx})`,
         )
@@ -293,12 +306,14 @@ async function main(): Promise<void> {
       const r = results[page]
       log(
         `${page.padEnd(6)} ratio app/bare ${(r.app.rps / r.bare.rps).toFixed(2)} ` +
-          `(CPU per request bare/app ${(r.bare.cpu_ms_per_req / r.app.cpu_ms_per_req).toFixed(2)})`,
+          `(CPU per request bare/app ${(r.bare.cpu_ms_per_req / r.app.cpu_ms_per_req).toFixed(2)}); ` +
+          `Express alone/bare ${(r.express.rps / r.bare.rps).toFixed(2)}`,
       )
     }
   } finally {
     await app.stop()
     await bare.stop()
+    await bareExpress.stop()
   }
   const { detail, search } = results
   process.stdout.write(
@@ -311,6 +326,8 @@ async function main(): Promise<void> {
       records,
       app_cpu_ms_per_req: round(detail.app.cpu_ms_per_req, 3),
       bare_cpu_ms_per_req: round(detail.bare.cpu_ms_per_req, 3),
+      express_rps: Math.round(detail.express.rps),
+      express_ratio: round(detail.express.rps / detail.bare.rps, 2),
       search: {
         app_rps: Math.round(search.app.rps),
         bare_rps: Math.round(search.bare.rps),
@@ -319,6 +336,8 @@ async function main(): Promise<void> {
         bare_p95_ms: round(search.bare.p95_ms),
         app_cpu_ms_per_req: round(search.app.cpu_ms_per_req, 3),
         bare_cpu_ms_per_req: round(search.bare.cpu_ms_per_req, 3),
+        express_rps: Math.round(search.express.rps),
+        express_ratio: round(search.express.rps / search.bare.rps, 2),
       },
       connections,
       seconds,

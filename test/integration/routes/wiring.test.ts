@@ -19,9 +19,16 @@ import type { TestDatabase } from '../../helpers/test-database.ts'
 import { KEITAI_UA, startTestServer } from '../../helpers/test-server.ts'
 import type { TestServer } from '../../helpers/test-server.ts'
 
+interface Handler {
+  /** A router's layers. */
+  stack?: Layer[]
+  /** The steps of a chain (server/middleware/chain.ts): mounts run as one handler. */
+  handlers?: Handler[]
+}
+
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> }
-  handle: { stack?: Layer[] }
+  handle: Handler
 }
 
 export interface RouteInfo {
@@ -49,8 +56,12 @@ export function routesOf(app: Express): RouteInfo[] {
             scope,
           })
         }
-      } else if (layer.handle.stack) walk(layer.handle.stack, 'library')
+      } else walkHandler(layer.handle)
     }
+  }
+  const walkHandler = (handle: Handler) => {
+    if (handle.stack) walk(handle.stack, 'library')
+    for (const step of handle.handlers ?? []) walkHandler(step)
   }
   walk((app as unknown as { router: { stack: Layer[] } }).router.stack, 'app')
   return [...found.values()]
