@@ -39,6 +39,9 @@ function startServer(env: Record<string, string>): {
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
+    // Its own process group: tsx runs the server as a child of its own, and a test that fails
+    // before its SIGTERM must not leave that child serving (after() kills the whole group).
+    detached: true,
   })
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   return { child, exited }
@@ -71,8 +74,18 @@ describe('server process (npm start)', function () {
     target.port = String(proxy.port)
     proxiedUrl = target.toString()
   })
+  // A test that failed before its own SIGTERM leaves its server running: it is stopped before
+  // the next test reads the database.
+  afterEach(() => {
+    for (const c of children.splice(0)) {
+      try {
+        if (c.pid !== undefined && c.exitCode === null) process.kill(-c.pid, 'SIGKILL')
+      } catch {
+        // the group has already exited
+      }
+    }
+  })
   after(async () => {
-    for (const c of children) c.kill('SIGKILL')
     await proxy.stop()
   })
 
