@@ -66,6 +66,17 @@ export function sharedDemoDatabase(context?: Mocha.Context): Promise<TestDatabas
   return shared[SHARED]
 }
 
+/** The id of the library with this slug (the demo's aoba or minato). */
+export async function libraryIdOf(db: Db, slug: string): Promise<number> {
+  const row = await db
+    .selectFrom('library')
+    .select('id')
+    .where('slug', '=', slug)
+    .executeTakeFirst()
+  if (!row) throw new Error(`no library ${slug} in the test database`)
+  return row.id
+}
+
 /** Closes the pools the helpers opened and drops every database they made. */
 export async function dropAllTestDatabases(): Promise<number> {
   const registry = runRegistry()

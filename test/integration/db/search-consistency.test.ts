@@ -1,6 +1,6 @@
 // Index consistency: a record edited or deleted is found, or not found, at once.
 import { expect } from 'chai'
-import { createTestDatabase } from '../../helpers/test-database.ts'
+import { createTestDatabase, libraryIdOf } from '../../helpers/test-database.ts'
 import type { TestDatabase } from '../../helpers/test-database.ts'
 import { recordRepository } from '../../../server/db/record-repository.ts'
 import { searchRepository } from '../../../server/db/search-repository.ts'
@@ -22,19 +22,15 @@ describe('search consistency on edits', function () {
     const engine = createSearchEngine({ db: t.db })
     const searching = searchService({ repository: searchRepository(t.db), engine })
     const catalogue = catalogueService({ records, search: searching })
-    const lib = await t.db
-      .selectFrom('library')
-      .select('id')
-      .where('slug', '=', 'aoba')
-      .executeTakeFirstOrThrow()
+    const libraryId = await libraryIdOf(t.db, 'aoba')
     const branches = await t.db
       .selectFrom('branch')
       .select(['id', 'code'])
-      .where('library_id', '=', lib.id)
+      .where('library_id', '=', libraryId)
       .execute()
     const search = async (q: string) => {
       const request = readSearchRequest({ q: [q] })
-      const outcome = await catalogue.search(lib.id, branches, request, { page: 1, perPage: 50 })
+      const outcome = await catalogue.search(libraryId, branches, request, { page: 1, perPage: 50 })
       // A refused or failed search is an error here, never "not found".
       if (!outcome.ok) throw new Error(`search for ${q} failed: ${JSON.stringify(outcome)}`)
       return outcome.hits.map((h) => h.id)
@@ -42,14 +38,14 @@ describe('search consistency on edits', function () {
     const target = await t.db
       .selectFrom('record')
       .select(['id'])
-      .where('library_id', '=', lib.id)
+      .where('library_id', '=', libraryId)
       .where('source', '=', 'aozora')
       .where('source_id', '=', '052016') // 濹東綺譚
       .executeTakeFirstOrThrow()
     expect(await search('ぼくとうきだん')).to.include(target.id)
     expect(
       await records.update(
-        lib.id,
+        libraryId,
         target.id,
         { title: '墨東奇譚（改題）', title_reading: 'ぼくとうきたんかいだい' },
         searchFields,
@@ -60,7 +56,7 @@ describe('search consistency on edits', function () {
     expect(await search('ぼくとうきだん')).not.to.include(target.id)
 
     // A record with copies is not deleted; once its copies are gone it is, and not found.
-    expect(await records.remove(lib.id, target.id)).to.equal(false)
+    expect(await records.remove(libraryId, target.id)).to.equal(false)
     const copies = await t.db
       .selectFrom('copy')
       .select('id')
@@ -76,7 +72,7 @@ describe('search consistency on edits', function () {
     }
     await t.db.deleteFrom('hold').where('record_id', '=', target.id).execute()
     await t.db.deleteFrom('copy').where('record_id', '=', target.id).execute()
-    expect(await records.remove(lib.id, target.id)).to.equal(true)
+    expect(await records.remove(libraryId, target.id)).to.equal(true)
     expect(await search('墨東奇譚')).not.to.include(target.id)
   })
 })

@@ -15,7 +15,7 @@ import type { SearchEngine } from '../../../server/services/search/search-engine
 import { searchFields } from '../../../server/services/search/search-fields.ts'
 import { searchService } from '../../../server/services/search/search-service.ts'
 import type { SearchService } from '../../../server/services/search/search-service.ts'
-import { createTestDatabase } from '../../helpers/test-database.ts'
+import { createTestDatabase, libraryIdOf } from '../../helpers/test-database.ts'
 
 const SORTS: SearchSort[] = ['relevance', 'title', 'author', 'year_desc', 'year_asc']
 
@@ -48,12 +48,7 @@ describe('catalogue search through the index, against SQL alone', function () {
     indexed = searchService({ repository: searchRepository(db), engine })
     scanning = searchService({ repository: searchRepository(db) })
     records = recordRepository(db)
-    const lib = await db
-      .selectFrom('library')
-      .select('id')
-      .where('slug', '=', 'minato')
-      .executeTakeFirstOrThrow()
-    libraryId = lib.id
+    libraryId = await libraryIdOf(db, 'minato')
     branches = (
       await db.selectFrom('branch').select('id').where('library_id', '=', libraryId).execute()
     ).map((b) => b.id)

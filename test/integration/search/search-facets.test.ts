@@ -11,7 +11,7 @@ import { foldWords } from '../../../server/services/search/fold.ts'
 import { createSearchEngine } from '../../../server/services/search/search-engine.ts'
 import { searchService } from '../../../server/services/search/search-service.ts'
 import type { SearchService } from '../../../server/services/search/search-service.ts'
-import { sharedDemoDatabase } from '../../helpers/test-database.ts'
+import { libraryIdOf, sharedDemoDatabase } from '../../helpers/test-database.ts'
 
 describe('search facets count what their links show', function () {
   this.timeout(300_000)
@@ -21,13 +21,7 @@ describe('search facets count what their links show', function () {
   let branchIds: number[]
   before(async function () {
     ;({ db } = await sharedDemoDatabase(this))
-    libraryId = (
-      await db
-        .selectFrom('library')
-        .select('id')
-        .where('slug', '=', 'minato')
-        .executeTakeFirstOrThrow()
-    ).id
+    libraryId = await libraryIdOf(db, 'minato')
     const engine = createSearchEngine({ db, copySnapshotMaxAgeMs: 0 })
     await engine.build(libraryId)
     services = [

@@ -18,7 +18,7 @@ import type {
   SearchPage,
 } from '../../../server/services/search/search-engine.ts'
 import { searchService } from '../../../server/services/search/search-service.ts'
-import { createTestDatabase } from '../../helpers/test-database.ts'
+import { createTestDatabase, libraryIdOf } from '../../helpers/test-database.ts'
 
 /** The index's answer; it must have one (the library is indexed). */
 async function searchIds(
@@ -474,19 +474,15 @@ describe('search index and LIKE scan on the demo catalogue', function () {
   })
 
   it('gives identical totals and pages for 300 random queries, before and after edits', async () => {
-    const lib = await db
-      .selectFrom('library')
-      .select('id')
-      .where('slug', '=', 'aoba')
-      .executeTakeFirstOrThrow()
+    const aoba = await libraryIdOf(db, 'aoba')
     const branches = (
-      await db.selectFrom('branch').select('id').where('library_id', '=', lib.id).execute()
+      await db.selectFrom('branch').select('id').where('library_id', '=', aoba).execute()
     ).map((r) => r.id)
     const texts = (
       await db
         .selectFrom('record')
         .select(['id', 'title', 'search_text'])
-        .where('library_id', '=', lib.id)
+        .where('library_id', '=', aoba)
         .orderBy('id')
         .execute()
     ).map((r) => ({ id: r.id, title: r.title, text: r.search_text.split('\u0001').join('') }))
@@ -516,8 +512,8 @@ describe('search index and LIKE scan on the demo catalogue', function () {
     const compare = async () => {
       for (const q of queries) {
         const page = { offset: q.offset, limit: 20, filters: q.filters }
-        const expected = await likeSearchIds(db, lib.id, q.words, page)
-        expect(await searchIds(engine, lib.id, q.words, page), JSON.stringify(q)).to.deep.equal(
+        const expected = await likeSearchIds(db, aoba, q.words, page)
+        expect(await searchIds(engine, aoba, q.words, page), JSON.stringify(q)).to.deep.equal(
           expected,
         )
       }
@@ -533,11 +529,11 @@ describe('search index and LIKE scan on the demo catalogue', function () {
           .set({ title, search_text: recordSearchText({ title }), pub_year: 1990 + i })
           .where('id', '=', r.id)
           .execute()
-        await reindexRecord(trx, lib.id, r.id)
+        await reindexRecord(trx, aoba, r.id)
       }
       // records nothing else refers to (no holds, loans, lists)
       const free = await sql<{ id: number }>`SELECT r.id FROM record r
-        WHERE r.library_id = ${lib.id}
+        WHERE r.library_id = ${aoba}
           AND NOT EXISTS (SELECT 1 FROM hold h WHERE h.record_id = r.id)
           AND NOT EXISTS (SELECT 1 FROM favourite f WHERE f.record_id = r.id)
           AND NOT EXISTS (SELECT 1 FROM shelf_item s WHERE s.record_id = r.id)
@@ -548,14 +544,14 @@ describe('search index and LIKE scan on the demo catalogue', function () {
         const id = pick(free.rows).id
         await trx.deleteFrom('copy').where('record_id', '=', id).execute()
         await trx.deleteFrom('record').where('id', '=', id).execute()
-        await removeRecord(trx, lib.id, id)
+        await removeRecord(trx, aoba, id)
       }
       for (let i = 0; i < 10; i++) {
         const title = `${word()}${word()}`
         const inserted = await trx
           .insertInto('record')
           .values({
-            library_id: lib.id,
+            library_id: aoba,
             title,
             pub_year: 1950 + i * 5,
             material_type: 'book',
@@ -564,7 +560,7 @@ describe('search index and LIKE scan on the demo catalogue', function () {
             search_text: recordSearchText({ title }),
           })
           .executeTakeFirstOrThrow()
-        await reindexRecord(trx, lib.id, Number(inserted.insertId))
+        await reindexRecord(trx, aoba, Number(inserted.insertId))
       }
     })
     await compare()

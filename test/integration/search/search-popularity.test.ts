@@ -6,7 +6,7 @@ import { expect } from 'chai'
 import { sql } from 'kysely'
 import type { Db } from '../../../server/db/database.ts'
 import { refreshPopularity } from '../../../server/db/search-index-repository.ts'
-import { sharedDemoDatabase } from '../../helpers/test-database.ts'
+import { libraryIdOf, sharedDemoDatabase } from '../../helpers/test-database.ts'
 
 class Rollback extends Error {}
 
@@ -16,13 +16,7 @@ describe('record popularity', function () {
   let libraryId: number
   before(async function () {
     ;({ db } = await sharedDemoDatabase(this))
-    libraryId = (
-      await db
-        .selectFrom('library')
-        .select('id')
-        .where('slug', '=', 'minato')
-        .executeTakeFirstOrThrow()
-    ).id
+    libraryId = await libraryIdOf(db, 'minato')
   })
 
   it('is 100 × ln(1 + 2 × copies + loans + holds of the last year), as the loader left it', async () => {

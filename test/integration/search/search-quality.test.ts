@@ -9,7 +9,7 @@ import { searchService } from '../../../server/services/search/search-service.ts
 import { evaluateSearch, formatSummary } from '../../eval/search-eval.ts'
 import type { EvalSummary } from '../../eval/search-eval.ts'
 import { JUDGED_QUERIES } from '../../eval/search-judgements.ts'
-import { sharedDemoDatabase } from '../../helpers/test-database.ts'
+import { libraryIdOf, sharedDemoDatabase } from '../../helpers/test-database.ts'
 
 /** The figures measured when the floor was set, less a small margin. */
 const FLOOR = { success1: 0.93, success5: 0.95, ndcg10: 0.88 }
@@ -22,12 +22,7 @@ describe('search quality on the judged query set', function () {
   let scanning: EvalSummary
   before(async function () {
     ;({ db } = await sharedDemoDatabase(this))
-    const library = await db
-      .selectFrom('library')
-      .select('id')
-      .where('slug', '=', 'minato')
-      .executeTakeFirstOrThrow()
-    libraryId = library.id
+    libraryId = await libraryIdOf(db, 'minato')
     const engine = createSearchEngine({ db })
     await engine.build(libraryId)
     indexed = await evaluateSearch(

@@ -8,7 +8,7 @@ import { foldWords } from '../../../server/services/search/fold.ts'
 import { createSearchEngine } from '../../../server/services/search/search-engine.ts'
 import { searchService } from '../../../server/services/search/search-service.ts'
 import type { SearchService } from '../../../server/services/search/search-service.ts'
-import { sharedDemoDatabase } from '../../helpers/test-database.ts'
+import { libraryIdOf, sharedDemoDatabase } from '../../helpers/test-database.ts'
 
 describe('title 前方一致・完全一致 on the title proper', function () {
   this.timeout(300_000)
@@ -17,13 +17,7 @@ describe('title 前方一致・完全一致 on the title proper', function () {
   let services: [string, SearchService][]
   before(async function () {
     ;({ db } = await sharedDemoDatabase(this))
-    libraryId = (
-      await db
-        .selectFrom('library')
-        .select('id')
-        .where('slug', '=', 'minato')
-        .executeTakeFirstOrThrow()
-    ).id
+    libraryId = await libraryIdOf(db, 'minato')
     const engine = createSearchEngine({ db })
     await engine.build(libraryId)
     services = [

@@ -11,7 +11,7 @@ import { rebuildNewArrivals } from '../../../server/db/new-arrival-repository.ts
 import { staffCatalogueRepository } from '../../../server/db/staff-catalogue-repository.ts'
 import type { Trx } from '../../../server/db/transaction.ts'
 import { searchFields } from '../../../server/services/search/search-fields.ts'
-import { sharedDemoDatabase } from '../../helpers/test-database.ts'
+import { libraryIdOf, sharedDemoDatabase } from '../../helpers/test-database.ts'
 
 class Rollback extends Error {}
 
@@ -53,13 +53,7 @@ describe('new arrivals (新着資料) from the precomputed list', function () {
   let branchId: number
   before(async function () {
     ;({ db } = await sharedDemoDatabase(this))
-    libraryId = (
-      await db
-        .selectFrom('library')
-        .select('id')
-        .where('slug', '=', 'minato')
-        .executeTakeFirstOrThrow()
-    ).id
+    libraryId = await libraryIdOf(db, 'minato')
     branchId = (
       await db
         .selectFrom('branch')
