@@ -31,8 +31,7 @@ export function forceChannel(channel: Channel): RequestHandler {
 }
 
 export const autoChannel: RequestHandler = (req, res, next) => {
-  res.vary('User-Agent')
-  res.vary('Cookie')
+  res.vary('User-Agent, Cookie')
   const channel = detectChannel(req)
   if (channel === 'pc' && /[?&]view=pc(&|$)/.test(req.originalUrl)) {
     res.append('Set-Cookie', `${VIEW_COOKIE}=pc; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax`)

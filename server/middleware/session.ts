@@ -322,7 +322,10 @@ export function sessionMiddleware(deps: {
       } else if (
         deps.sessionlessPageViews === true &&
         (req.method === 'GET' || req.method === 'HEAD') &&
-        !isTerminalAddress(req.ip, config.terminalAddresses)
+        // (req.ip walks the proxy chain: only asked for when there are terminals)
+        !(
+          config.terminalAddresses.length > 0 && isTerminalAddress(req.ip, config.terminalAddresses)
+        )
       ) {
         state.sessionless = true
       }

@@ -31,7 +31,8 @@ describe('keitai channel: catalogue', () => {
     ]) {
       const res = await get(app.baseUrl, '/aoba/', { 'User-Agent': ua })
       expect(res.status).to.equal(200)
-      expect(res.headers.get('vary')).to.match(/User-Agent/)
+      // The page at a shared URL depends on the User-Agent and on the ?view=pc cookie.
+      expect(res.headers.get('vary')?.split(/,\s*/)).to.include.members(['User-Agent', 'Cookie'])
       expectGoodKeitaiPage(res)
       expect(res.text).to.include('accesskey="1"')
     }
