@@ -174,6 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
       'hold-expiry': scheduleFrom(env, 'JOB_HOLD_EXPIRY', 'daily 00:15'),
       'mail-send': scheduleFrom(env, 'JOB_MAIL_SEND', 'every 1m'),
       'staff-audit-purge': scheduleFrom(env, 'JOB_STAFF_AUDIT_PURGE', 'daily 04:10'),
+      'mail-purge': scheduleFrom(env, 'JOB_MAIL_PURGE', 'daily 04:20'),
     },
   }
 }

@@ -1,12 +1,12 @@
 // Mail storage: the outbox (mail_outbox) with claims for the senders, the e-mail address
 // changes waiting for their confirmation (email_change), and the hold notices waiting to be
-// put into mails (hold_notice). Storage only: what a mail says, who may register an address
+// put into mails (hold_notice); and their deletion once a library's retention is over. Storage only: what a mail says, who may register an address
 // and when a link expires are decided in services/mail-verification-service.ts and server/mail/.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
 import { lockPatronRow } from './patron-lock.ts'
-import type { Insertable, Selectable } from 'kysely'
-import type { EmailKind, MailOutboxTable } from './schema.ts'
+import type { ExpressionBuilder, Insertable, Selectable } from 'kysely'
+import type { Database, EmailKind, MailOutboxTable } from './schema.ts'
 import { inTransaction } from './transaction.ts'
 import type { TransactionOptions } from './transaction.ts'
 
@@ -85,6 +85,26 @@ function patronQuery(db: Db, libraryId: number, patronId: number) {
     ])
     .where('library_id', '=', libraryId)
     .where('id', '=', patronId)
+}
+
+/**
+ * Deletes rows batch by batch without locking the rows that stay (the sender works on the same
+ * tables every minute): each batch's ids are read by a plain read, which takes no locks, then
+ * deleted by primary key with the condition checked again.
+ */
+async function deleteInBatches(
+  batch: number,
+  pick: () => Promise<{ id: number }[]>,
+  remove: (ids: number[]) => Promise<{ numDeletedRows: bigint }>,
+): Promise<number> {
+  let deleted = 0
+  for (;;) {
+    const ids = (await pick()).map((row) => row.id)
+    if (ids.length === 0) return deleted
+    const n = Number((await remove(ids)).numDeletedRows)
+    deleted += n
+    if (ids.length < batch || n === 0) return deleted
+  }
 }
 
 function store(db: Db) {
@@ -362,6 +382,68 @@ function store(db: Db) {
         .where('created_at', '>=', since)
         .executeTakeFirstOrThrow()
       return Number(row.n)
+    },
+
+    /**
+     * Deletes the library's mails sent or given up on before `before` (their to_address and
+     * subject are personal data), `batch` rows at a time. A mail still due, retrying or being
+     * sent has neither sent_at nor failed_at and is never touched.
+     */
+    async purgeMails(libraryId: number, before: string, batch = 1000): Promise<number> {
+      const done = (eb: ExpressionBuilder<Database, 'mail_outbox'>) =>
+        eb.and([
+          eb('library_id', '=', libraryId),
+          eb.or([eb('sent_at', '<', before), eb('failed_at', '<', before)]),
+        ])
+      return deleteInBatches(
+        batch,
+        () =>
+          db
+            .selectFrom('mail_outbox')
+            .select('id')
+            .where(done)
+            .orderBy('id')
+            .limit(batch)
+            .execute(),
+        (ids) => db.deleteFrom('mail_outbox').where('id', 'in', ids).where(done).executeTakeFirst(),
+      )
+    },
+
+    /**
+     * Deletes the library's hold notices created before `before` that are done with: put into
+     * a mail (mail_id) or set aside for a patron without an address (mail_id 0), `batch` rows
+     * at a time. A notice not yet in a mail (mail_id NULL) is still due and kept however old,
+     * and so is one whose mail is still waiting to be sent.
+     */
+    async purgeNotices(libraryId: number, before: string, batch = 1000): Promise<number> {
+      const done = (eb: ExpressionBuilder<Database, 'hold_notice'>) =>
+        eb.and([
+          eb('library_id', '=', libraryId),
+          eb('mail_id', 'is not', null),
+          eb('created_at', '<', before),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('mail_outbox')
+                .select(sql<number>`1`.as('x'))
+                .whereRef('mail_outbox.id', '=', 'hold_notice.mail_id')
+                .where('mail_outbox.sent_at', 'is', null)
+                .where('mail_outbox.failed_at', 'is', null),
+            ),
+          ),
+        ])
+      return deleteInBatches(
+        batch,
+        () =>
+          db
+            .selectFrom('hold_notice')
+            .select('id')
+            .where(done)
+            .orderBy('id')
+            .limit(batch)
+            .execute(),
+        (ids) => db.deleteFrom('hold_notice').where('id', 'in', ids).where(done).executeTakeFirst(),
+      )
     },
 
     /** Mails given up on (staff see them), newest first. */

@@ -6,6 +6,7 @@ import { jobRegistry, jobRunner } from './job-registry.ts'
 import type { Job, JobRunner } from './job-registry.ts'
 import { holdApprovalJob, holdExpiryJob } from './hold-jobs.ts'
 import { mailSendJob } from './mail-jobs.ts'
+import { mailPurgeJob } from './mail-purge-job.ts'
 import {
   newArrivalsJob,
   searchIndexJob,
@@ -33,6 +34,7 @@ export const OPAC_JOBS: readonly OpacJob[] = [
   holdExpiryJob,
   mailSendJob,
   staffAuditPurgeJob,
+  mailPurgeJob,
 ]
 
 export const opacJobRegistry = jobRegistry(OPAC_JOBS)

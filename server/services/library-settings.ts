@@ -98,6 +98,12 @@ export interface LibrarySettings {
   newArrivalsDays: number
   /** Days the staff API's audit lines (staff_audit) are kept; the staff-audit-purge job deletes older ones. */
   staffAuditRetentionDays: number
+  /**
+   * Days sent mail (mail_outbox: address, subject) and the hold notices put into it are kept
+   * after the mail was sent or given up on; the mail-purge job deletes older ones. Personal
+   * data is kept only as long as it is needed (to answer 「メールが届かない」).
+   */
+  mailRetentionDays: number
 }
 
 const PRESET_A: LibrarySettings = {
@@ -150,6 +156,7 @@ const PRESET_A: LibrarySettings = {
   maxFavourites: 500,
   newArrivalsDays: 30,
   staffAuditRetentionDays: 365,
+  mailRetentionDays: 90,
 }
 
 const PRESET_B: LibrarySettings = {
@@ -202,6 +209,7 @@ const PRESET_B: LibrarySettings = {
   maxFavourites: 500,
   newArrivalsDays: 30,
   staffAuditRetentionDays: 365,
+  mailRetentionDays: 90,
 }
 
 export const PRESETS: Readonly<Record<'A' | 'B', LibrarySettings>> = { A: PRESET_A, B: PRESET_B }

@@ -110,6 +110,14 @@ export const CHANGE_KEPT_DAYS = 7
 export const LIMITS = { patron: 5, address: 3, testMails: 3, windowMinutes: 60 } as const
 
 /**
+ * The shortest retention of sent mail (mailRetentionDays) the mail-purge job accepts: the test
+ * mail limit counts a patron's mails of the last LIMITS.windowMinutes in the outbox, so no mail
+ * may go before that window is over (a purged mail was sent at least this many days ago, and
+ * queued before it was sent).
+ */
+export const MAIL_RETENTION_MIN_DAYS = Math.max(1, Math.ceil(LIMITS.windowMinutes / (24 * 60)))
+
+/**
  * An address as typed, checked leniently: old carrier addresses have dots in a row or before
  * the @ ("taro..yamada.@docomo.ne.jp"), so the local part only refuses spaces, controls, a
  * second @ and characters no mail system takes. Full-width letters are refused with their own
@@ -394,6 +402,25 @@ export function mailVerificationService(deps: {
     purge(): Promise<number> {
       const before = new Date(clock.now().getTime() - CHANGE_KEPT_DAYS * 24 * 3_600_000)
       return mails.purgeChanges(utcDateTime(before))
+    },
+
+    /**
+     * Deletes the library's mails sent or given up on more than retentionDays days ago (the
+     * library's mailRetentionDays), and its hold notices of that age that are done with (in a
+     * mail, or set aside); mails and notices still due are kept. Refuses a retention below
+     * MAIL_RETENTION_MIN_DAYS, which would weaken the test mail limit.
+     */
+    async purgeSent(
+      libraryId: number,
+      retentionDays: number,
+    ): Promise<{ mails: number; notices: number }> {
+      if (!Number.isInteger(retentionDays) || retentionDays < MAIL_RETENTION_MIN_DAYS) {
+        throw new RangeError(`mail retention of ${retentionDays} days is below the minimum`)
+      }
+      const before = utcDateTime(new Date(clock.now().getTime() - retentionDays * 24 * 3_600_000))
+      const mailsDeleted = await mails.purgeMails(libraryId, before)
+      const notices = await mails.purgeNotices(libraryId, before)
+      return { mails: mailsDeleted, notices }
     },
 
     /** 「テストメールを送る」: a short mail to the registered address. */
