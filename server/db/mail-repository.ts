@@ -1,7 +1,8 @@
 // Mail storage: the outbox (mail_outbox) with claims for the senders, the e-mail address
 // changes waiting for their confirmation (email_change), and the hold notices waiting to be
-// put into mails (hold_notice); and their deletion once a library's retention is over. Storage only: what a mail says, who may register an address
-// and when a link expires are decided in services/mail-verification-service.ts and server/mail/.
+// put into mails (hold_notice); and their deletion once a library's retention is over.
+// Storage only: what a mail says, who may register an address and when a link expires are
+// decided in services/mail-verification-service.ts and server/mail/.
 import { sql } from 'kysely'
 import type { Db } from './database.ts'
 import { lockPatronRow } from './patron-lock.ts'
