@@ -138,6 +138,51 @@ describe('staff API: catalogue', function () {
     expect((await callA('POST', '/records', input)).status).to.equal(201)
   })
 
+  it('deletes a withdrawn title whose holds are all over (cancelled), with those holds', async () => {
+    const placed = await callB('POST', '/holds', {
+      patronId: b.patrons.p2,
+      recordId: b.records.volume3,
+      pickupBranchId: b.branchIds.central,
+      channel: 'counter',
+    })
+    expect(placed.status, JSON.stringify(placed.body)).to.equal(201)
+    const holdId = (placed.body as { holdId: number }).holdId
+    expect((await callB('POST', `/holds/${holdId}/cancel`)).status).to.equal(200)
+    // A notice of the hold still waiting for the mail job, and one already mailed.
+    const notice = (mailId: number | null) => ({
+      library_id: b.library.id,
+      patron_id: b.patrons.p2!,
+      hold_id: holdId,
+      kind: 'expired' as const,
+      created_at: '2026-11-20 09:00:00',
+      mail_id: mailId,
+    })
+    await server.deps.db
+      .insertInto('hold_notice')
+      .values([notice(null), notice(0)])
+      .execute()
+    for (const copyId of b.copies.volume3 ?? []) {
+      expect((await callB('DELETE', `/copies/${copyId}`)).body).to.deep.equal({ deleted: true })
+    }
+    const deleted = await callB('DELETE', `/records/${b.records.volume3}`)
+    expect(deleted.body).to.deep.equal({ deleted: true })
+    expect((await callB('GET', `/records/${b.records.volume3}`)).status).to.equal(404)
+    const left = await server.deps.db
+      .selectFrom('hold')
+      .select('id')
+      .where('record_id', '=', b.records.volume3!)
+      .execute()
+    expect(left).to.deep.equal([])
+    // The waiting notice would name a title that is gone: it goes; the mailed one stays until
+    // the mail retention.
+    const notices = await server.deps.db
+      .selectFrom('hold_notice')
+      .select('mail_id')
+      .where('hold_id', '=', holdId)
+      .execute()
+    expect(notices).to.deep.equal([{ mail_id: 0 }])
+  })
+
   it('deleting a copy keeps its returned loans: the patron’s, the ranking’s and popularity’s', async () => {
     const copyId = a.copies.shelf![0]!
     const barcode = ((await callA('GET', `/copies/${copyId}`)).body as Json).barcode as string
