@@ -468,6 +468,23 @@ describe('hold service: the rules patrons and staff see', function () {
       expect((await hold(b, id))!.contact_method).to.equal('email')
     })
 
+    it('after the address is removed, an e-mail hold may switch to no contact, not back', async () => {
+      clock.set('2026-11-24T10:00:00')
+      const b = await fixture('B')
+      const p1 = b.patrons.p1!
+      const id = await placedId(place(b, 'p1', [choice(b, 'book', { contact: 'email' })]))
+      await t.db.updateTable('patron').set({ email: null }).where('id', '=', p1).execute()
+      expect(await holds.change(b, p1, id, { contact: 'none' })).to.deep.include({
+        ok: true,
+        changed: true,
+      })
+      expect((await hold(b, id))!.contact_method).to.equal('none')
+      expect(await holds.change(b, p1, id, { contact: 'email' })).to.deep.equal({
+        ok: false,
+        reason: 'email_not_registered',
+      })
+    })
+
     it('does not cancel online a hold on its way, nor one already collected', async () => {
       clock.set('2026-11-24T10:00:00')
       const b = await fixture('B')
