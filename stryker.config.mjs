@@ -21,6 +21,7 @@ const RULE_SERVICES = {
   'hold-service': [
     'test/integration/services/hold-service.test.ts',
     'test/integration/services/hold-properties.test.ts',
+    'test/integration/services/hold-service-rules.test.ts',
   ],
   // The service's own tests on a small database: the pages' tests (routes/email.test.ts)
   // build the demo database first, minutes for every mutant.
