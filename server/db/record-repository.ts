@@ -141,17 +141,21 @@ export function recordRepository(db: Db) {
       })
     },
 
+    async hasCopies(libraryId: number, recordId: number): Promise<boolean> {
+      const copies = await db
+        .selectFrom('copy')
+        .select('id')
+        .where('library_id', '=', libraryId)
+        .where('record_id', '=', recordId)
+        .limit(1)
+        .execute()
+      return copies.length > 0
+    },
+
     /** Deletes a record that has no copies left (a withdrawn title), with its list entries. */
     async remove(libraryId: number, id: number): Promise<boolean> {
       return inTransaction(db, async (trx) => {
-        const copies = await trx
-          .selectFrom('copy')
-          .select('id')
-          .where('library_id', '=', libraryId)
-          .where('record_id', '=', id)
-          .limit(1)
-          .execute()
-        if (copies.length) return false
+        if (await recordRepository(trx).hasCopies(libraryId, id)) return false
         for (const table of ['favourite', 'shelf_item'] as const) {
           await trx
             .deleteFrom(table)

@@ -96,14 +96,9 @@ export function staffCatalogueRepository(db: Db): StaffCatalogueRepository {
           .limit(1)
           .execute()
         if (holds.length) return { ok: false, reason: 'has_holds' }
-        const copies = await trx
-          .selectFrom('copy')
-          .select('id')
-          .where('library_id', '=', libraryId)
-          .where('record_id', '=', id)
-          .limit(1)
-          .execute()
-        if (copies.length) return { ok: false, reason: 'has_copies' }
+        if (await recordRepository(trx).hasCopies(libraryId, id)) {
+          return { ok: false, reason: 'has_copies' }
+        }
         // Holds that are over (collected, cancelled, expired) go with the title: nobody acts on
         // them any more and the record they name is gone. So do their notices not yet put into
         // a mail (the mail job reads a notice with its hold and title; mailed ones stay until

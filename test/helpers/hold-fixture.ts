@@ -5,7 +5,9 @@
 import type { Db } from '../../server/db/database.ts'
 import type { MaterialType } from '../../server/db/schema.ts'
 import { resolveSettings } from '../../server/services/library-settings.ts'
-import type { HoldLibrary } from '../../server/services/hold-service.ts'
+import type { Clock } from '../../server/clock.ts'
+import { newRequestKey } from '../../server/services/hold-service.ts'
+import type { HoldChoice, HoldLibrary, HoldService } from '../../server/services/hold-service.ts'
 
 export interface FixtureLibrary extends HoldLibrary {
   slug: string
@@ -151,4 +153,67 @@ export async function holdFixture(
   const settings = resolveSettings(preset, '{}')
   const branches = Object.values(branchIds).map((id) => ({ id, is_pickup: 1 }))
   return { slug, library, settings, branches, branchIds, records, copies, patrons }
+}
+
+/** A clock the test moves; times are Asia/Tokyo wall-clock times. */
+export function movableTokyoClock(tokyo: string): Clock & { set(tokyo: string): void } {
+  let at = new Date(`${tokyo}+09:00`)
+  return {
+    now: () => at,
+    set(next: string) {
+      at = new Date(`${next}+09:00`)
+    },
+  }
+}
+
+/**
+ * What the hold service's tests ask of a fixture library: its holds and a copy's status as
+ * stored, a hold choice, placing holds for a patron and the id of the first hold placed.
+ * Both are read at each call (the database and the service are made in a before hook).
+ */
+export function holdTestKit(db: () => Db, holds: () => HoldService) {
+  const place = (
+    lib: FixtureLibrary,
+    patron: string,
+    items: HoldChoice[],
+    options: { asSet?: boolean; channel?: 'web' | 'counter' | 'phone'; key?: string } = {},
+  ) =>
+    holds().place(lib, lib.patrons[patron]!, {
+      key: options.key ?? newRequestKey(),
+      items,
+      asSet: options.asSet,
+      channel: options.channel,
+    })
+  return {
+    rows: (lib: FixtureLibrary) =>
+      db()
+        .selectFrom('hold')
+        .selectAll()
+        .where('library_id', '=', lib.library.id)
+        .orderBy('id')
+        .execute(),
+    copyStatus: async (lib: FixtureLibrary, copyId: number) =>
+      (
+        await db()
+          .selectFrom('copy')
+          .select('status')
+          .where('library_id', '=', lib.library.id)
+          .where('id', '=', copyId)
+          .executeTakeFirstOrThrow()
+      ).status,
+    choice: (lib: FixtureLibrary, record: string, over: Partial<HoldChoice> = {}): HoldChoice => ({
+      recordId: lib.records[record]!,
+      pickupBranchId: lib.branchIds.central,
+      contact: 'email',
+      ...over,
+    }),
+    place,
+    placedId: async (p: ReturnType<typeof place>) => {
+      const outcome = await p
+      if (!outcome.ok) throw new Error(outcome.reason)
+      const first = outcome.result.placed[0]
+      if (!first) throw new Error(JSON.stringify(outcome.result.refused))
+      return first.holdId
+    },
+  }
 }

@@ -6,28 +6,16 @@
 // shelf, copies that cannot supply a hold, and jobs that meet a hold or copy changed since
 // they read it. Expected values come from the fixture and the rules, never from the service.
 import { expect } from 'chai'
-import type { Clock } from '../../../server/clock.ts'
 import { calendarRepository } from '../../../server/db/calendar-repository.ts'
 import { holdRepository } from '../../../server/db/hold-repository.ts'
 import type { HoldRepository } from '../../../server/db/hold-repository.ts'
 import { holdService, newRequestKey } from '../../../server/services/hold-service.ts'
-import type { HoldChoice, HoldService } from '../../../server/services/hold-service.ts'
+import type { HoldService } from '../../../server/services/hold-service.ts'
 import type { LibrarySettings } from '../../../server/services/library-settings.ts'
-import { holdFixture } from '../../helpers/hold-fixture.ts'
+import { holdFixture, holdTestKit, movableTokyoClock } from '../../helpers/hold-fixture.ts'
 import type { FixtureLibrary } from '../../helpers/hold-fixture.ts'
 import { createTestDatabase } from '../../helpers/test-database.ts'
 import type { TestDatabase } from '../../helpers/test-database.ts'
-
-/** A clock the test moves; times are Asia/Tokyo wall-clock times. */
-function movableClock(tokyo: string): Clock & { set(tokyo: string): void } {
-  let at = new Date(`${tokyo}+09:00`)
-  return {
-    now: () => at,
-    set(next: string) {
-      at = new Date(`${next}+09:00`)
-    },
-  }
-}
 
 const withSettings = (lib: FixtureLibrary, over: Partial<LibrarySettings>): FixtureLibrary => ({
   ...lib,
@@ -37,7 +25,7 @@ const withSettings = (lib: FixtureLibrary, over: Partial<LibrarySettings>): Fixt
 describe('hold service: the rules patrons and staff see', function () {
   this.timeout(60_000)
   let t: TestDatabase
-  const clock = movableClock('2026-11-24T10:00:00')
+  const clock = movableTokyoClock('2026-11-24T10:00:00')
   let holds: HoldService
   let repo: HoldRepository
 
@@ -48,23 +36,11 @@ describe('hold service: the rules patrons and staff see', function () {
   })
 
   const fixture = (preset: 'A' | 'B') => holdFixture(t.db, preset, { patrons: 4 })
-  const rows = (lib: FixtureLibrary) =>
-    t.db
-      .selectFrom('hold')
-      .selectAll()
-      .where('library_id', '=', lib.library.id)
-      .orderBy('id')
-      .execute()
+  const { rows, copyStatus, choice, place } = holdTestKit(
+    () => t.db,
+    () => holds,
+  )
   const hold = async (lib: FixtureLibrary, id: number) => (await rows(lib)).find((h) => h.id === id)
-  const copyStatus = async (lib: FixtureLibrary, copyId: number) =>
-    (
-      await t.db
-        .selectFrom('copy')
-        .select('status')
-        .where('library_id', '=', lib.library.id)
-        .where('id', '=', copyId)
-        .executeTakeFirstOrThrow()
-    ).status
   const notices = (lib: FixtureLibrary) =>
     t.db
       .selectFrom('hold_notice')
@@ -72,28 +48,6 @@ describe('hold service: the rules patrons and staff see', function () {
       .where('library_id', '=', lib.library.id)
       .orderBy('id')
       .execute()
-  const choice = (
-    lib: FixtureLibrary,
-    record: string,
-    over: Partial<HoldChoice> = {},
-  ): HoldChoice => ({
-    recordId: lib.records[record]!,
-    pickupBranchId: lib.branchIds.central,
-    contact: 'email',
-    ...over,
-  })
-  const place = (
-    lib: FixtureLibrary,
-    patron: string,
-    items: HoldChoice[],
-    options: { asSet?: boolean; channel?: 'web' | 'counter' | 'phone' } = {},
-  ) =>
-    holds.place(lib, lib.patrons[patron]!, {
-      key: newRequestKey(),
-      items,
-      asSet: options.asSet,
-      channel: options.channel,
-    })
   const outcome = async (p: ReturnType<typeof place>) => {
     const o = await p
     if (!o.ok) throw new Error(o.reason)

@@ -4,31 +4,19 @@
 // confirmations, and the limits and queues under concurrency.
 import { expect } from 'chai'
 import { fromUtcDateTime } from '../../../server/clock.ts'
-import type { Clock } from '../../../server/clock.ts'
 import { calendarRepository } from '../../../server/db/calendar-repository.ts'
 import { holdRepository } from '../../../server/db/hold-repository.ts'
 import { holdService, newRequestKey } from '../../../server/services/hold-service.ts'
-import type { HoldChoice, HoldService } from '../../../server/services/hold-service.ts'
-import { holdFixture } from '../../helpers/hold-fixture.ts'
+import type { HoldService } from '../../../server/services/hold-service.ts'
+import { holdFixture, holdTestKit, movableTokyoClock } from '../../helpers/hold-fixture.ts'
 import type { FixtureLibrary } from '../../helpers/hold-fixture.ts'
 import { createTestDatabase } from '../../helpers/test-database.ts'
 import type { TestDatabase } from '../../helpers/test-database.ts'
 
-/** A clock the test moves; times are Asia/Tokyo wall-clock times. */
-function movableClock(tokyo: string): Clock & { set(tokyo: string): void } {
-  let at = new Date(`${tokyo}+09:00`)
-  return {
-    now: () => at,
-    set(next: string) {
-      at = new Date(`${next}+09:00`)
-    },
-  }
-}
-
 describe('hold service', function () {
   this.timeout(120_000)
   let t: TestDatabase
-  const clock = movableClock('2026-11-21T14:00:00')
+  const clock = movableTokyoClock('2026-11-21T14:00:00')
   let holds: HoldService
 
   before(async () => {
@@ -40,51 +28,10 @@ describe('hold service', function () {
     })
   })
 
-  const rows = (lib: FixtureLibrary) =>
-    t.db
-      .selectFrom('hold')
-      .selectAll()
-      .where('library_id', '=', lib.library.id)
-      .orderBy('id')
-      .execute()
-  const copyStatus = async (lib: FixtureLibrary, copyId: number) =>
-    (
-      await t.db
-        .selectFrom('copy')
-        .select('status')
-        .where('library_id', '=', lib.library.id)
-        .where('id', '=', copyId)
-        .executeTakeFirstOrThrow()
-    ).status
-  const choice = (
-    lib: FixtureLibrary,
-    record: string,
-    over: Partial<HoldChoice> = {},
-  ): HoldChoice => ({
-    recordId: lib.records[record]!,
-    pickupBranchId: lib.branchIds.central,
-    contact: 'email',
-    ...over,
-  })
-  const place = (
-    lib: FixtureLibrary,
-    patron: string,
-    items: HoldChoice[],
-    options: { asSet?: boolean; channel?: 'web' | 'counter' | 'phone'; key?: string } = {},
-  ) =>
-    holds.place(lib, lib.patrons[patron]!, {
-      key: options.key ?? newRequestKey(),
-      items,
-      asSet: options.asSet,
-      channel: options.channel,
-    })
-  const placedId = async (p: ReturnType<typeof place>) => {
-    const outcome = await p
-    if (!outcome.ok) throw new Error(outcome.reason)
-    const first = outcome.result.placed[0]
-    if (!first) throw new Error(JSON.stringify(outcome.result.refused))
-    return first.holdId
-  }
+  const { rows, copyStatus, choice, place, placedId } = holdTestKit(
+    () => t.db,
+    () => holds,
+  )
   const positions = async (lib: FixtureLibrary, patron: string) =>
     (await holds.list(lib, lib.patrons[patron]!)).map((h) => [h.title, h.status, h.position])
 
