@@ -141,26 +141,49 @@ export function recordRepository(db: Db) {
       })
     },
 
-    async hasCopies(libraryId: number, recordId: number): Promise<boolean> {
-      const copies = await db
-        .selectFrom('copy')
-        .select('id')
-        .where('library_id', '=', libraryId)
-        .where('record_id', '=', recordId)
-        .limit(1)
-        .execute()
-      return copies.length > 0
-    },
-
-    /** Deletes a record that has no copies left (a withdrawn title), with its list entries. */
+    /**
+     * Deletes a record that has no copies left (a withdrawn title), with its list entries and
+     * its holds that are over (collected, cancelled, expired: nobody acts on them any more), and
+     * those holds' notices not yet put into a mail (the mail job reads a notice with its hold
+     * and title; mailed ones stay until the mail retention). A record with copies, or with
+     * active holds (callers refuse those first), is not deleted.
+     */
     async remove(libraryId: number, id: number): Promise<boolean> {
       return inTransaction(db, async (trx) => {
-        if (await recordRepository(trx).hasCopies(libraryId, id)) return false
+        const copies = await trx
+          .selectFrom('copy')
+          .select('id')
+          .where('library_id', '=', libraryId)
+          .where('record_id', '=', id)
+          .limit(1)
+          .execute()
+        if (copies.length) return false
         for (const table of ['favourite', 'shelf_item'] as const) {
           await trx
             .deleteFrom(table)
             .where('library_id', '=', libraryId)
             .where('record_id', '=', id)
+            .execute()
+        }
+        const over = await trx
+          .selectFrom('hold')
+          .select('id')
+          .where('library_id', '=', libraryId)
+          .where('record_id', '=', id)
+          .where('status', 'not in', ACTIVE_HOLD_STATUSES)
+          .execute()
+        if (over.length) {
+          const holdIds = over.map((h) => h.id)
+          await trx
+            .deleteFrom('hold_notice')
+            .where('library_id', '=', libraryId)
+            .where('hold_id', 'in', holdIds)
+            .where('mail_id', 'is', null)
+            .execute()
+          await trx
+            .deleteFrom('hold')
+            .where('library_id', '=', libraryId)
+            .where('id', 'in', holdIds)
             .execute()
         }
         const result = await trx

@@ -76,7 +76,7 @@ export function staffCatalogueRepository(db: Db): StaffCatalogueRepository {
       return recordRepository(db).update(libraryId, id, fields, searchFieldsOf)
     },
 
-    /** Deletes a record without copies or active holds (and its holds that are over), leaving a tombstone. */
+    /** Deletes a record without copies or active holds (its holds that are over go with it), leaving a tombstone. */
     async deleteRecord(libraryId: number, id: number, now: string): Promise<DeleteOutcome> {
       return inTransaction(db, async (trx) => {
         const record = await trx
@@ -96,36 +96,6 @@ export function staffCatalogueRepository(db: Db): StaffCatalogueRepository {
           .limit(1)
           .execute()
         if (holds.length) return { ok: false, reason: 'has_holds' }
-        if (await recordRepository(trx).hasCopies(libraryId, id)) {
-          return { ok: false, reason: 'has_copies' }
-        }
-        // Holds that are over (collected, cancelled, expired) go with the title: nobody acts on
-        // them any more and the record they name is gone. So do their notices not yet put into
-        // a mail (the mail job reads a notice with its hold and title; mailed ones stay until
-        // the mail retention).
-        const over = await trx
-          .selectFrom('hold')
-          .select('id')
-          .where('library_id', '=', libraryId)
-          .where('record_id', '=', id)
-          .execute()
-        if (over.length) {
-          await trx
-            .deleteFrom('hold_notice')
-            .where('library_id', '=', libraryId)
-            .where(
-              'hold_id',
-              'in',
-              over.map((h) => h.id),
-            )
-            .where('mail_id', 'is', null)
-            .execute()
-          await trx
-            .deleteFrom('hold')
-            .where('library_id', '=', libraryId)
-            .where('record_id', '=', id)
-            .execute()
-        }
         if (!(await recordRepository(trx).remove(libraryId, id))) {
           return { ok: false, reason: 'has_copies' }
         }

@@ -10,18 +10,19 @@ export type Chain = RequestHandler & {
 }
 
 export function chain(...handlers: RequestHandler[]): Chain {
+  const steps = Object.freeze([...handlers])
   return Object.assign(
     (req: Request, res: Response, done: NextFunction) => {
-      runFrom(handlers, 0, req, res, done)
+      runFrom(steps, 0, req, res, done)
     },
-    { handlers: Object.freeze([...handlers]) },
+    { handlers: steps },
   )
 }
 
 // (Module-level, and the `next` it passes is an anonymous argument: a closure given a name
 // would be renamed by the TypeScript loader on every request, which costs more than the call.)
 function runFrom(
-  handlers: RequestHandler[],
+  handlers: readonly RequestHandler[],
   at: number,
   req: Request,
   res: Response,
