@@ -3,7 +3,7 @@
 // that age that are done with. Mail still due, retrying or being sent, and notices not yet in
 // a mail, are kept however old. Idempotent: a second run finds nothing more to delete until
 // rows age past the retention.
-import { MAIL_RETENTION_MIN_DAYS } from '../services/mail-verification-service.ts'
+import { MAIL_RETENTION_MIN_DAYS, isMailRetention } from '../services/mail-verification-service.ts'
 import { eachLibrary } from './each-library.ts'
 import type { OpacJob } from './opac-jobs.ts'
 
@@ -17,7 +17,7 @@ export const mailPurgeJob: OpacJob = {
       const days = lib.settings.mailRetentionDays
       // A retention shorter than the test mail limit's window is a mistake in the settings:
       // keep the mails rather than let a patron send more test mails than the limit allows.
-      if (!Number.isInteger(days) || days < MAIL_RETENTION_MIN_DAYS) {
+      if (!isMailRetention(days)) {
         context.log(
           `mail-purge: ${lib.library.slug}: mailRetentionDays ${days} ignored (at least ${MAIL_RETENTION_MIN_DAYS})`,
         )

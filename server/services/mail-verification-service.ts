@@ -117,6 +117,11 @@ export const LIMITS = { patron: 5, address: 3, testMails: 3, windowMinutes: 60 }
  */
 export const MAIL_RETENTION_MIN_DAYS = Math.max(1, Math.ceil(LIMITS.windowMinutes / (24 * 60)))
 
+/** A mailRetentionDays the mail-purge job may apply: whole days, at least the minimum. */
+export function isMailRetention(days: number): boolean {
+  return Number.isInteger(days) && days >= MAIL_RETENTION_MIN_DAYS
+}
+
 /**
  * An address as typed, checked leniently: old carrier addresses have dots in a row or before
  * the @ ("taro..yamada.@docomo.ne.jp"), so the local part only refuses spaces, controls, a
@@ -414,7 +419,7 @@ export function mailVerificationService(deps: {
       libraryId: number,
       retentionDays: number,
     ): Promise<{ mails: number; notices: number }> {
-      if (!Number.isInteger(retentionDays) || retentionDays < MAIL_RETENTION_MIN_DAYS) {
+      if (!isMailRetention(retentionDays)) {
         throw new RangeError(`mail retention of ${retentionDays} days is below the minimum`)
       }
       const before = utcDateTime(new Date(clock.now().getTime() - retentionDays * 24 * 3_600_000))
