@@ -220,10 +220,12 @@ function store(db: Db) {
     },
 
     /**
-     * Hold notices not yet in a mail, of patrons with an address, locked (SKIP LOCKED: two
-     * senders take different notices), oldest first.
+     * Up to `limit` hold notices not yet in a mail, locked (SKIP LOCKED: two senders take
+     * different notices), oldest first: with what their mail says, and apart the ids of those
+     * whose hold (or its title or pickup branch) is gone — nothing left to tell, and, left
+     * unmailed, they would stay first in line and hold back every notice after them.
      */
-    async unmailedNotices(limit: number): Promise<NoticeRow[]> {
+    async unmailedNotices(limit: number): Promise<{ notices: NoticeRow[]; gone: number[] }> {
       // Lock the notices alone (MariaDB has no FOR UPDATE OF), then read what the mail says.
       const locked = await db
         .selectFrom('hold_notice')
@@ -234,7 +236,7 @@ function store(db: Db) {
         .forUpdate()
         .skipLocked()
         .execute()
-      if (locked.length === 0) return []
+      if (locked.length === 0) return { notices: [], gone: [] }
       const rows = await sql<NoticeRow>`
         SELECT n.id, n.library_id, n.patron_id, n.hold_id, n.kind, r.title, c.issue_label,
           b.name AS pickup_branch_name, h.pickup_deadline, p.email, p.email_kind, p.full_name
@@ -247,7 +249,8 @@ function store(db: Db) {
         WHERE n.id IN (${sql.join(locked.map((l) => l.id))})
         ORDER BY n.id
       `.execute(db)
-      return rows.rows
+      const found = new Set(rows.rows.map((r) => r.id))
+      return { notices: rows.rows, gone: locked.map((l) => l.id).filter((id) => !found.has(id)) }
     },
 
     async markNotices(ids: readonly number[], mailId: number): Promise<void> {

@@ -453,14 +453,16 @@ export function mailVerificationService(deps: {
     /**
      * Hold notices (予約資料の到着連絡, and cancellations after the deadline) into mails: one
      * mail per patron per run listing every item. Notices of patrons without an address, or
-     * whose contact is no longer e-mail, are set aside (mail 0). Returns the mails queued.
+     * whose contact is no longer e-mail, and notices whose hold is gone, are set aside
+     * (mail 0). Returns the mails queued.
      */
     async queueHoldNotices(
       libraryOf: (libraryId: number) => Promise<MailLibrary | null>,
       limit = 500,
     ): Promise<number> {
       return mails.unit(async (store) => {
-        const notices = await store.unmailedNotices(limit)
+        const { notices, gone } = await store.unmailedNotices(limit)
+        await store.markNotices(gone, 0)
         const byPatron = new Map<string, NoticeRow[]>()
         for (const n of notices) {
           const key = `${n.library_id}:${n.patron_id}`

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import express from 'express'
 import { createPool } from 'mysql2/promise'
 import { parseDatabaseUrl } from '../../server/db/database.ts'
+import { expressMessageClasses } from '../../server/http-server.ts'
 
 export interface BarePage {
   /** The statements the app sent for the page, in order. */
@@ -71,16 +72,17 @@ const handler = (req: IncomingMessage, res: ServerResponse) => {
 }
 
 // BENCH_BARE_EXPRESS=1: the same handler as the one route of an Express app with no middleware
-// (the app's own settings: no ETag, no query parser) — what Express alone costs.
-const server = createServer(process.env.BENCH_BARE_EXPRESS === '1' ? expressApp() : handler)
+// (the app's own settings: no ETag, no query parser, requests made with the app's prototypes
+// as createHttpServer makes them) — what Express alone costs.
+const server = process.env.BENCH_BARE_EXPRESS === '1' ? expressServer() : createServer(handler)
 
-function expressApp() {
+function expressServer() {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
   app.set('query parser', false)
   app.use(handler)
-  return app
+  return createServer(expressMessageClasses(app), app)
 }
 
 server.listen(0, '127.0.0.1', () => {

@@ -20,8 +20,8 @@
 // "connections","seconds","load"}
 // (ratio = app_rps / bare_rps, the detail page; the search page's figures under "search";
 // load = the machine's 1-minute load average at the end).
-// --profile DIR runs the app under `node --cpu-prof` and writes its profile to DIR when it
-// stops; --pages detail measures only the detail page; --show-sql prints the captured SQL.
+// --profile DIR runs the servers under `node --cpu-prof` and writes their profiles when they
+// stop (the app's to DIR, the bare servers' to DIR/bare and DIR/express); --pages detail measures only the detail page; --show-sql prints the captured SQL.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
@@ -206,15 +206,21 @@ async function startBare(
   options: { express?: boolean } = {},
 ): Promise<Started> {
   const spec: BareSpec = { databaseUrl, poolSize: POOL_SIZE, pages }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/bare-server.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      BENCH_BARE_SPEC: JSON.stringify(spec),
-      BENCH_BARE_EXPRESS: options.express ? '1' : '0',
+  const name = options.express ? 'express' : 'bare'
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : []
+  const child = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', 'test/bench/bare-server.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        BENCH_BARE_SPEC: JSON.stringify(spec),
+        BENCH_BARE_EXPRESS: options.express ? '1' : '0',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  )
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout?.once('data', (d: Buffer) =>
       resolve((JSON.parse(d.toString()) as { port: number }).port),

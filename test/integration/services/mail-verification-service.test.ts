@@ -505,6 +505,59 @@ describe('mail verification service', function () {
       expect(left.every((n) => n.mail_id !== null)).to.equal(true)
     })
 
+    it('sets aside notices whose hold is gone, so they cannot hold back the notices after them', async () => {
+      now = new Date('2026-11-24T01:00:00Z')
+      const f = await holdFixture(t.db, 'A', { patrons: 3 })
+      const lib = libOf(f)
+      const holds = holdService({
+        holds: holdRepository(t.db),
+        calendars: calendarRepository(t.db),
+        clock,
+      })
+      for (const [patron, record] of [
+        ['p1', 'book'],
+        ['p1', 'volume1'],
+        ['p2', 'popular'],
+      ] as const) {
+        await holds.place(f, f.patrons[patron]!, {
+          key: newRequestKey(),
+          items: [
+            { recordId: f.records[record]!, pickupBranchId: f.branchIds.central, contact: 'email' },
+          ],
+        })
+        await holds.copyReturned(f, f.copies[record]![0]!, f.branchIds.central)
+      }
+      // The first two notices' holds are removed (by hand, or by tooling that forgot them).
+      const first = await t.db
+        .selectFrom('hold_notice')
+        .select(['id', 'hold_id'])
+        .where('library_id', '=', f.library.id)
+        .orderBy('id')
+        .execute()
+      expect(first).to.have.length(3)
+      await t.db
+        .deleteFrom('hold')
+        .where('library_id', '=', f.library.id)
+        .where('id', 'in', [first[0]!.hold_id, first[1]!.hold_id])
+        .execute()
+      const mail = service()
+      const queue = () => mail.queueHoldNotices(async (id) => (id === f.library.id ? lib : null), 2)
+      // A run that takes only the two orphans sends nothing and sets them aside …
+      expect(await queue()).to.equal(0)
+      // … so the next run reaches the notice behind them.
+      expect(await queue()).to.equal(1)
+      const sent = (await outbox(f)).filter((m) => m.kind === 'hold_notice')
+      expect(sent.map((m) => m.patron_id)).to.deep.equal([f.patrons.p2])
+      const left = await t.db
+        .selectFrom('hold_notice')
+        .select(['id', 'mail_id'])
+        .where('library_id', '=', f.library.id)
+        .orderBy('id')
+        .execute()
+      expect(left.map((n) => n.mail_id)).to.deep.equal([0, 0, left[2]!.mail_id])
+      expect(left[2]!.mail_id).to.be.greaterThan(0)
+    })
+
     it('limits requests per patron (5) and per address (3) an hour, and test mails (3)', async () => {
       now = new Date('2026-11-23T01:00:00Z')
       const f = await holdFixture(t.db, 'A', { patrons: 6 })
