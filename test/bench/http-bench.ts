@@ -1,11 +1,13 @@
-// npm run bench:http [-- --records N] [--connections N] [--seconds N] [--fresh] [--profile DIR]
-//                    [--pages detail,search] [--show-sql]
+// npm run bench:http [-- --records N] [--connections N] [--seconds N] [--warmup N] [--fresh]
+//                    [--profile DIR] [--pages detail,search] [--show-sql]
 //
 // The app's own cost per request, through HTTP. A catalogue of N records (default 100,000,
 // generated like the search bench's, from the demo catalogue's real data) in a schema of its
 // own (opac_bench_http, kept between runs unless --fresh or another size), then three servers,
 // each a process of its own, loaded in turn by autocannon from this process (N connections,
-// default 32, for --seconds each after a short warm-up):
+// default 32, for --seconds each, default 10, after --warmup seconds of the same load, default 5:
+// the app has far more code than the bare server for V8 to optimise, and its first few thousand
+// requests cost it up to half as much again as the ones after):
 // - the app as production runs it (`server/main.ts`, NODE_ENV=production, logging at info
 //   into a pipe, jobs off);
 // - a bare node:http server (test/bench/bare-server.ts) that runs the same SQL the app ran
@@ -50,6 +52,7 @@ const option = (name: string, fallback: number) => {
 const records = option('records', 100_000)
 const connections = option('connections', 32)
 const seconds = option('seconds', 10)
+const warmup = option('warmup', 5)
 const fresh = argv.includes('--fresh')
 const profileAt = argv.indexOf('--profile')
 const profileDir = profileAt >= 0 ? argv[profileAt + 1] : undefined
@@ -306,7 +309,7 @@ async function main(): Promise<void> {
         ['express', bareExpress],
       ] as const) {
         const url = `http://127.0.0.1:${target.port}${paths[page]}`
-        await load(url, 2) // warm-up
+        await load(url, warmup)
         const m = await load(url, seconds, target.child.pid)
         results[page][name] = m
         log(
