@@ -1,13 +1,15 @@
-// npm run bench:http [-- --records N] [--connections N] [--seconds N] [--warmup N] [--fresh]
-//                    [--profile DIR] [--pages detail,search] [--show-sql]
+// npm run bench:http [-- --records N] [--connections N] [--seconds N] [--warmup N] [--rounds N]
+//                    [--fresh] [--profile DIR] [--pages detail,search] [--show-sql]
 //
 // The app's own cost per request, through HTTP. A catalogue of N records (default 100,000,
 // generated like the search bench's, from the demo catalogue's real data) in a schema of its
 // own (opac_bench_http, kept between runs unless --fresh or another size), then three servers,
-// each a process of its own, loaded in turn by autocannon from this process (N connections,
-// default 32, for --seconds each, default 10, after --warmup seconds of the same load, default 5:
-// the app has far more code than the bare server for V8 to optimise, and its first few thousand
-// requests cost it up to half as much again as the ones after):
+// each a process of its own, loaded by autocannon from this process (N connections, default 32)
+// for --seconds each (default 10), after --warmup seconds of the same load (default 5: the app
+// has far more code than the bare server for V8 to optimise, and its first few thousand requests
+// cost it up to half as much again as the ones after). The measured seconds are taken in
+// --rounds turns (default 5): app, bare, Express, then Express, bare, app, and so on, so that
+// what else the machine does in the meantime falls on the three alike:
 // - the app as production runs it (`server/main.ts`, NODE_ENV=production, logging at info
 //   into a pipe, jobs off);
 // - a bare node:http server (test/bench/bare-server.ts) that runs the same SQL the app ran
@@ -18,12 +20,14 @@
 // Pages: a record's detail page, and the search page of that record's title.
 // Prints requests/s, p95 and CPU time per request (from /proc) of each for each page, then
 // one JSON line last: {"app_rps","bare_rps","ratio","app_p95_ms","bare_p95_ms","records",
-// "app_cpu_ms_per_req","bare_cpu_ms_per_req","express_rps","express_ratio","search":{…},
-// "connections","seconds","load"}
+// "app_cpu_ms_per_req","bare_cpu_ms_per_req","express_rps","express_ratio","failed",
+// "search":{…},"connections","seconds","rounds","load"}
 // (ratio = app_rps / bare_rps, the detail page; the search page's figures under "search";
-// load = the machine's 1-minute load average at the end).
+// failed = errors, timeouts and non-2xx answers of the three servers; load = the machine's
+// 1-minute load average at the end). BENCH_HTTP_DATABASE_URL names another schema.
 // --profile DIR runs the servers under `node --cpu-prof` and writes their profiles when they
-// stop (the app's to DIR, the bare servers' to DIR/bare and DIR/express); --pages detail measures only the detail page; --show-sql prints the captured SQL.
+// stop (the app's to DIR, the bare servers' to DIR/bare and DIR/express); --pages detail
+// measures only the detail page; --show-sql prints the captured SQL.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
@@ -53,6 +57,7 @@ const records = option('records', 100_000)
 const connections = option('connections', 32)
 const seconds = option('seconds', 10)
 const warmup = option('warmup', 5)
+const rounds = Math.max(1, option('rounds', 5))
 const fresh = argv.includes('--fresh')
 const profileAt = argv.indexOf('--profile')
 const profileDir = profileAt >= 0 ? argv[profileAt + 1] : undefined
@@ -66,7 +71,8 @@ const server = (process.env.TEST_DATABASE_SERVER || 'mysql://root@127.0.0.1:3306
   /\/+$/,
   '',
 )
-const databaseUrl = `${server}/opac_bench_http`
+// BENCH_HTTP_DATABASE_URL: another schema (the smoke test's throw-away one).
+const databaseUrl = process.env.BENCH_HTTP_DATABASE_URL || `${server}/opac_bench_http`
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
 /** Settings both app instances (the one SQL is captured from, the measured one) run with. */
@@ -262,7 +268,17 @@ interface Servers {
   express: Measured
 }
 
-async function load(url: string, duration: number, pid?: number): Promise<Measured> {
+/** What one autocannon run against one server gave. */
+interface Run {
+  seconds: number
+  requests: number
+  latencies: number[]
+  errors: number
+  non2xx: number
+  cpuMs: number
+}
+
+async function load(url: string, duration: number, pid?: number): Promise<Run> {
   const latencies: number[] = []
   const cpuBefore = cpuMsOf(pid)
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -273,13 +289,32 @@ async function load(url: string, duration: number, pid?: number): Promise<Measur
       latencies.push(responseTime),
     )
   })
-  latencies.sort((a, b) => a - b)
   return {
-    rps: result.requests.total / duration,
-    p95_ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))] ?? 0,
+    seconds: duration,
+    requests: result.requests.total,
+    latencies,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    cpu_ms_per_req: (cpuMsOf(pid) - cpuBefore) / Math.max(1, result.requests.total),
+    cpuMs: cpuMsOf(pid) - cpuBefore,
+  }
+}
+
+/** The measures of a server over its rounds together. */
+function measure(runs: Run[]): Measured {
+  const sum = (f: (r: Run) => number) => runs.reduce((total, r) => total + f(r), 0)
+  const requests = sum((r) => r.requests)
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b)
+  return {
+    rps:
+      requests /
+      Math.max(
+        1e-9,
+        sum((r) => r.seconds),
+      ),
+    p95_ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))] ?? 0,
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
+    cpu_ms_per_req: sum((r) => r.cpuMs) / Math.max(1, requests),
   }
 }
 
@@ -302,15 +337,24 @@ async function main(): Promise<void> {
   const bare = await startBare(captured)
   const bareExpress = await startBare(captured, { express: true })
   try {
+    const servers = [
+      ['app', app],
+      ['bare', bare],
+      ['express', bareExpress],
+    ] as const
     for (const page of measured) {
-      for (const [name, target] of [
-        ['app', app],
-        ['bare', bare],
-        ['express', bareExpress],
-      ] as const) {
-        const url = `http://127.0.0.1:${target.port}${paths[page]}`
-        await load(url, warmup)
-        const m = await load(url, seconds, target.child.pid)
+      const url = (target: Started) => `http://127.0.0.1:${target.port}${paths[page]}`
+      for (const [, target] of servers) await load(url(target), warmup)
+      // The servers take turns, a slice of the time each, in an order reversed every round:
+      // what the machine does meanwhile falls on all three alike.
+      const runs: Record<keyof Servers, Run[]> = { app: [], bare: [], express: [] }
+      for (let turn = 0; turn < rounds; turn++) {
+        for (const [name, target] of turn % 2 === 0 ? servers : [...servers].reverse()) {
+          runs[name].push(await load(url(target), seconds / rounds, target.child.pid))
+        }
+      }
+      for (const [name] of servers) {
+        const m = measure(runs[name])
         results[page][name] = m
         log(
           `${page.padEnd(6)} ${name.padEnd(7)} ${Math.round(m.rps).toLocaleString('en')} req/s  ` +
@@ -345,6 +389,7 @@ async function main(): Promise<void> {
       search: figures(search),
       connections,
       seconds,
+      rounds,
       load: round(loadavg()[0] ?? 0, 2),
     })}\n`,
   )
@@ -362,6 +407,14 @@ function figures(r: Servers) {
     bare_cpu_ms_per_req: round(r.bare.cpu_ms_per_req, 3),
     express_rps: Math.round(r.express.rps),
     express_ratio: round(r.express.rps / r.bare.rps, 2),
+    /** Errors, timeouts and non-2xx answers of the three servers together (0 in a sound run). */
+    failed:
+      r.app.errors +
+      r.app.non2xx +
+      r.bare.errors +
+      r.bare.non2xx +
+      r.express.errors +
+      r.express.non2xx,
   }
 }
 
