@@ -23,6 +23,7 @@ export function createRenderer(options: { cache: boolean }): Renderer {
     autoEscape: true,
     autoTrim: [false, 'nl'],
   })
+  if (options.cache) rememberPaths(eta)
 
   const html = (channel: Channel, view: string, data: object): string => {
     const out = eta.render(`./${channel}/${view}`, { ...data, channel })
@@ -50,4 +51,25 @@ export function createRenderer(options: { cache: boolean }): Renderer {
       }
     },
   }
+}
+
+/**
+ * Eta resolves a template's name to its file at every render and include (path.join,
+ * path.relative and a JSON key each time), even with its template cache on. With the cache on
+ * the answer cannot change: it is kept per (including file, name) — a few dozen entries.
+ */
+export function rememberPaths(eta: Eta): void {
+  const resolve = eta.resolvePath
+  if (!resolve) return
+  const known = new Map<string, string>()
+  const remembered: NonNullable<Eta['resolvePath']> = function (template, options) {
+    const key = `${options?.filepath ?? ''}\n${template}`
+    let path = known.get(key)
+    if (path === undefined) {
+      path = resolve.call(this, template, options)
+      known.set(key, path)
+    }
+    return path
+  }
+  eta.resolvePath = remembered
 }
