@@ -34,6 +34,7 @@ import type { ChildProcess } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
+import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import pino from 'pino'
 import { createApp } from '../../server/app.ts'
@@ -48,21 +49,33 @@ import type { BarePage, BareSpec } from './bare-server.ts'
 import { loadCatalogue } from './search-bench.ts'
 
 const root = join(import.meta.dirname, '..', '..')
-const argv = process.argv.slice(2)
-const option = (name: string, fallback: number) => {
-  const at = argv.indexOf(`--${name}`)
-  return at >= 0 ? Number(argv[at + 1]) : fallback
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '100000' },
+    connections: { type: 'string', default: '32' },
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '5' },
+    fresh: { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    pages: { type: 'string', default: 'detail,search' },
+    'show-sql': { type: 'boolean', default: false },
+  },
+})
+/** A positive number given for a --name option, or the bench stops saying which. */
+const count = (name: 'records' | 'connections' | 'seconds' | 'warmup' | 'rounds'): number => {
+  const value = Number(args[name])
+  if (!(value > 0)) throw new Error(`--${name} needs a number above 0, not ${args[name]}`)
+  return value
 }
-const records = option('records', 100_000)
-const connections = option('connections', 32)
-const seconds = option('seconds', 10)
-const warmup = option('warmup', 5)
-const rounds = Math.max(1, option('rounds', 5))
-const fresh = argv.includes('--fresh')
-const profileAt = argv.indexOf('--profile')
-const profileDir = profileAt >= 0 ? argv[profileAt + 1] : undefined
-const pagesAt = argv.indexOf('--pages')
-const measured = (pagesAt >= 0 ? (argv[pagesAt + 1] ?? '') : 'detail,search')
+const records = count('records')
+const connections = count('connections')
+const seconds = count('seconds')
+const warmup = count('warmup')
+const rounds = Math.round(count('rounds'))
+const fresh = args.fresh
+const profileDir = args.profile
+const measured = args.pages
   .split(',')
   .filter((p): p is 'detail' | 'search' => p === 'detail' || p === 'search')
 const seed = 20261123
@@ -327,7 +340,7 @@ async function main(): Promise<void> {
   const captured = await captureSql([paths.detail, paths.search])
   for (const [path, page] of Object.entries(captured)) {
     log(`${path}: ${page.queries.length} statements, ${page.bytes} bytes`)
-    if (argv.includes('--show-sql')) for (const q of page.queries) log(`  ${q.sql}`)
+    if (args['show-sql']) for (const q of page.queries) log(`  ${q.sql}`)
   }
   const results: Record<'detail' | 'search', Servers> = {
     detail: { app: emptyMeasure(), bare: emptyMeasure(), express: emptyMeasure() },
