@@ -449,29 +449,39 @@ describe('mail verification service', function () {
       expect((await patronEmail(f.patrons.p1!)).email).to.equal('old@example.jp')
     })
 
-    it('puts hold notices into one mail per patron; notices of patrons without an address are set aside', async () => {
+    /**
+     * A rules-A library (patrons p1–p3 and one without an address) on 2026-11-24, and for each
+     * [patron, title] a hold with e-mail contact whose copy then comes back: a 「ready」 notice.
+     */
+    const readyNotices = async (holdsPlaced: [string, string][]) => {
       now = new Date('2026-11-24T01:00:00Z')
       const f = await holdFixture(t.db, 'A', { patrons: 3 })
-      const lib = libOf(f)
       const holds = holdService({
         holds: holdRepository(t.db),
         calendars: calendarRepository(t.db),
         clock,
       })
-      const place = (patron: string, record: string) =>
-        holds.place(f, f.patrons[patron]!, {
+      for (const [patron, record] of holdsPlaced) {
+        await holds.place(f, f.patrons[patron]!, {
           key: newRequestKey(),
           items: [
             { recordId: f.records[record]!, pickupBranchId: f.branchIds.central, contact: 'email' },
           ],
         })
-      await place('p1', 'book')
-      await place('p1', 'volume1')
-      await place('p2', 'popular')
-      await place('nomail', 'volume2')
-      for (const record of ['book', 'volume1', 'popular', 'volume2']) {
+      }
+      for (const [, record] of holdsPlaced) {
         await holds.copyReturned(f, f.copies[record]![0]!, f.branchIds.central)
       }
+      return { f, lib: libOf(f), holds }
+    }
+
+    it('puts hold notices into one mail per patron; notices of patrons without an address are set aside', async () => {
+      const { f, lib, holds } = await readyNotices([
+        ['p1', 'book'],
+        ['p1', 'volume1'],
+        ['p2', 'popular'],
+        ['nomail', 'volume2'],
+      ])
       const mail = service()
       const queue = () => mail.queueHoldNotices(async (id) => (id === f.library.id ? lib : null))
       const notices = async () => (await outbox(f)).filter((m) => m.kind === 'hold_notice')
@@ -506,27 +516,11 @@ describe('mail verification service', function () {
     })
 
     it('sets aside notices whose hold is gone, so they cannot hold back the notices after them', async () => {
-      now = new Date('2026-11-24T01:00:00Z')
-      const f = await holdFixture(t.db, 'A', { patrons: 3 })
-      const lib = libOf(f)
-      const holds = holdService({
-        holds: holdRepository(t.db),
-        calendars: calendarRepository(t.db),
-        clock,
-      })
-      for (const [patron, record] of [
+      const { f, lib } = await readyNotices([
         ['p1', 'book'],
         ['p1', 'volume1'],
         ['p2', 'popular'],
-      ] as const) {
-        await holds.place(f, f.patrons[patron]!, {
-          key: newRequestKey(),
-          items: [
-            { recordId: f.records[record]!, pickupBranchId: f.branchIds.central, contact: 'email' },
-          ],
-        })
-        await holds.copyReturned(f, f.copies[record]![0]!, f.branchIds.central)
-      }
+      ])
       // The first two notices' holds are removed (by hand, or by tooling that forgot them).
       const first = await t.db
         .selectFrom('hold_notice')
