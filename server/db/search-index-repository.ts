@@ -10,6 +10,7 @@ import { refreshNewArrival } from './new-arrival-repository.ts'
 import type { Database } from './schema.ts'
 import { withNamedLock } from './named-lock.ts'
 import { rankedReading } from './search-layout.ts'
+import { preparedQuery } from './prepared-query.ts'
 
 /** The pool or a transaction. */
 export type Queryable = Kysely<Database>
@@ -251,16 +252,9 @@ export async function markRecordWritten(
   return seq
 }
 
-/**
- * The state row and the delta rows stamped after `afterSeq` with their live records (null
- * when deleted), read by one statement so that both come from the same snapshot.
- */
-export async function readStateWithDelta(
-  db: Queryable,
-  libraryId: number,
-  afterSeq: number,
-): Promise<{ state: SearchState | null; delta: DeltaRow[] }> {
-  const rows = await db
+// Read by every search (twice by a results page with its facets): built once.
+const stateWithDelta = preparedQuery((db, libraryId: number, afterSeq: number) =>
+  db
     .selectFrom('search_state as s')
     .leftJoin('search_delta as d', (j) =>
       j.onRef('d.library_id', '=', 's.library_id').on('d.seq', '>', afterSeq),
@@ -287,8 +281,19 @@ export async function readStateWithDelta(
       'r.popularity',
       rankedReading('r').as('reading'),
     ])
-    .where('s.library_id', '=', libraryId)
-    .execute()
+    .where('s.library_id', '=', libraryId),
+)
+
+/**
+ * The state row and the delta rows stamped after `afterSeq` with their live records (null
+ * when deleted), read by one statement so that both come from the same snapshot.
+ */
+export async function readStateWithDelta(
+  db: Queryable,
+  libraryId: number,
+  afterSeq: number,
+): Promise<{ state: SearchState | null; delta: DeltaRow[] }> {
+  const rows = await stateWithDelta(db, libraryId, afterSeq)
   const first = rows[0]
   if (!first) return { state: null, delta: [] }
   const state = { gen: first.gen, docCount: first.doc_count, deltaSeq: Number(first.delta_seq) }
