@@ -13,6 +13,7 @@ import type { RecordHit } from './record-repository.ts'
 import type { MaterialType } from './schema.ts'
 import { KEY_GROUPS, KEY_SEPARATOR, RELEVANCE, rankedReading } from './search-layout.ts'
 import type { KeyGroup } from './search-layout.ts'
+import { preparedQuery } from './prepared-query.ts'
 
 export type TitleMode = 'prefix' | 'contains' | 'exact'
 
@@ -168,6 +169,15 @@ function relevanceScore(c: SearchCriteria, namesAuthor: boolean): RawBuilder<num
 export function byCount<T extends { value: string; count: number }>(items: T[]): T[] {
   return items.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1))
 }
+
+// Asked by every results page with facets: built once.
+const branchNames = preparedQuery((db, libraryId: number) =>
+  db
+    .selectFrom('branch')
+    .select(['id', 'name'])
+    .where('library_id', '=', libraryId)
+    .orderBy('sort_order'),
+)
 
 export function searchRepository(db: Db) {
   /** A copy of the record (outer alias r) that meets a condition on copy c. */
@@ -383,12 +393,7 @@ export function searchRepository(db: Db) {
 
     /** The library's branches in their order (to name the index's branch counts). */
     async branches(libraryId: number): Promise<{ id: number; name: string }[]> {
-      return db
-        .selectFrom('branch')
-        .select(['id', 'name'])
-        .where('library_id', '=', libraryId)
-        .orderBy('sort_order')
-        .execute()
+      return branchNames(db, libraryId)
     },
   }
 }
