@@ -318,12 +318,7 @@ function measure(runs: Run[]): Measured {
   const requests = sum((r) => r.requests)
   const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b)
   return {
-    rps:
-      requests /
-      Math.max(
-        1e-9,
-        sum((r) => r.seconds),
-      ),
+    rps: requests / sum((r) => r.seconds),
     p95_ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))] ?? 0,
     errors: sum((r) => r.errors),
     non2xx: sum((r) => r.non2xx),
@@ -421,13 +416,7 @@ function figures(r: Servers) {
     express_rps: Math.round(r.express.rps),
     express_ratio: round(r.express.rps / r.bare.rps, 2),
     /** Errors, timeouts and non-2xx answers of the three servers together (0 in a sound run). */
-    failed:
-      r.app.errors +
-      r.app.non2xx +
-      r.bare.errors +
-      r.bare.non2xx +
-      r.express.errors +
-      r.express.non2xx,
+    failed: [r.app, r.bare, r.express].reduce((n, m) => n + m.errors + m.non2xx, 0),
   }
 }
 

@@ -15,11 +15,11 @@ try {
       WHERE SCHEMA_NAME LIKE 'opac\\_test\\_%'
         AND SCHEMA_NAME NOT IN (SELECT DB FROM information_schema.PROCESSLIST WHERE DB IS NOT NULL)`,
   )
-  const names = (schemas as { name: string }[]).map((s) => s.name)
-  for (const name of names) {
-    if (!/^opac_test_[A-Za-z0-9_]+$/.test(name)) continue
-    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
-  }
+  // Only names the test helpers make (the LIKE lets through any other character after the prefix).
+  const names = (schemas as { name: string }[])
+    .map((s) => s.name)
+    .filter((name) => /^opac_test_[A-Za-z0-9_]+$/.test(name))
+  for (const name of names) await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
   process.stdout.write(`dropped ${names.length} leftover test schemas (opac_test_*)\n`)
 } finally {
   await conn.end()

@@ -178,6 +178,13 @@ describe('mail verification service', function () {
         .where('library_id', '=', f.library.id)
         .orderBy('id')
         .execute()
+    const holdNotices = (f: FixtureLibrary) =>
+      t.db
+        .selectFrom('hold_notice')
+        .select(['id', 'hold_id', 'mail_id'])
+        .where('library_id', '=', f.library.id)
+        .orderBy('id')
+        .execute()
     const patronEmail = async (id: number) =>
       t.db
         .selectFrom('patron')
@@ -507,11 +514,7 @@ describe('mail verification service', function () {
       expect(expired[0]!.body).to.include('2. volume1')
       expect(expired[0]!.body).to.not.include('ご予約の資料が用意できました。')
       // Every notice was dealt with, the address-less patron's set aside without a mail.
-      const left = await t.db
-        .selectFrom('hold_notice')
-        .select('mail_id')
-        .where('library_id', '=', f.library.id)
-        .execute()
+      const left = await holdNotices(f)
       expect(left.every((n) => n.mail_id !== null)).to.equal(true)
     })
 
@@ -522,12 +525,7 @@ describe('mail verification service', function () {
         ['p2', 'popular'],
       ])
       // The first two notices' holds are removed (by hand, or by tooling that forgot them).
-      const first = await t.db
-        .selectFrom('hold_notice')
-        .select(['id', 'hold_id'])
-        .where('library_id', '=', f.library.id)
-        .orderBy('id')
-        .execute()
+      const first = await holdNotices(f)
       expect(first).to.have.length(3)
       await t.db
         .deleteFrom('hold')
@@ -542,12 +540,7 @@ describe('mail verification service', function () {
       expect(await queue()).to.equal(1)
       const sent = (await outbox(f)).filter((m) => m.kind === 'hold_notice')
       expect(sent.map((m) => m.patron_id)).to.deep.equal([f.patrons.p2])
-      const left = await t.db
-        .selectFrom('hold_notice')
-        .select(['id', 'mail_id'])
-        .where('library_id', '=', f.library.id)
-        .orderBy('id')
-        .execute()
+      const left = await holdNotices(f)
       expect(left.map((n) => n.mail_id)).to.deep.equal([0, 0, left[2]!.mail_id])
       expect(left[2]!.mail_id).to.be.greaterThan(0)
     })
